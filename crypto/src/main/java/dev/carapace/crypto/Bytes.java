@@ -1,0 +1,83 @@
+package dev.carapace.crypto;
+
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.HexFormat;
+
+/** Small byte helpers: encodings, digests, randomness and constant-time comparison. */
+public final class Bytes {
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final Base64.Encoder B64URL = Base64.getUrlEncoder().withoutPadding();
+    private static final Base64.Decoder B64URL_DEC = Base64.getUrlDecoder();
+    private static final HexFormat HEX = HexFormat.of();
+
+    private Bytes() {}
+
+    public static byte[] random(int n) {
+        byte[] b = new byte[n];
+        RANDOM.nextBytes(b);
+        return b;
+    }
+
+    public static byte[] sha256(byte[] data) {
+        return sha256().digest(data);
+    }
+
+    public static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required by every Java platform", e);
+        }
+    }
+
+    /** Constant-time equality: the time taken depends only on the lengths, never on where the inputs differ. */
+    public static boolean constantTimeEquals(byte[] a, byte[] b) {
+        return MessageDigest.isEqual(a, b);
+    }
+
+    public static String b64url(byte[] b) {
+        return B64URL.encodeToString(b);
+    }
+
+    /** Strict unpadded base64url decoding; throws on any character outside the alphabet. */
+    public static byte[] fromB64url(String s) throws CryptoException {
+        if (s == null || s.indexOf('=') >= 0) {
+            throw new CryptoException("not unpadded base64url");
+        }
+        try {
+            return B64URL_DEC.decode(s);
+        } catch (IllegalArgumentException e) {
+            throw new CryptoException("not base64url: " + e.getMessage());
+        }
+    }
+
+    public static String b64(byte[] b) {
+        return Base64.getEncoder().encodeToString(b);
+    }
+
+    public static byte[] fromB64(String s) throws CryptoException {
+        if (s == null) {
+            throw new CryptoException("missing base64 value");
+        }
+        try {
+            return Base64.getDecoder().decode(s);
+        } catch (IllegalArgumentException e) {
+            throw new CryptoException("not base64: " + e.getMessage());
+        }
+    }
+
+    public static String hex(byte[] b) {
+        return HEX.formatHex(b);
+    }
+
+    public static byte[] fromHex(String s) throws CryptoException {
+        try {
+            return HEX.parseHex(s);
+        } catch (IllegalArgumentException e) {
+            throw new CryptoException("not hex: " + e.getMessage());
+        }
+    }
+}
