@@ -1,0 +1,233 @@
+package dev.carapace.crypto;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.util.Arrays;
+import javax.crypto.AEADBadTagException;
+import javax.crypto.Cipher;
+import javax.crypto.spec.GCMParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
+import org.bouncycastle.crypto.generators.Argon2BytesGenerator;
+import org.bouncycastle.crypto.params.Argon2Parameters;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * A passphrase-encrypted file holding an identity's current and next signing keys.
+ *
+ * <p>The key is derived with Argon2id (BouncyCastle) from the passphrase and a random salt, and the seeds are sealed
+ * with AES-256-GCM. The whole header, including the identity id and the KDF parameters, is the AEAD's associated
+ * data: changing any of it, or swapping files between identities, fails authentication.
+ */
+public final class Keystore {
+    public static final String VERSION = "carapace.keystore.v1";
+    static final int MAX_FILE_BYTES = 64 * 1024;
+
+    /** Argon2id cost. {@link #DEFAULT} follows the OWASP recommendation; tests use {@link #FAST}. */
+    public record KdfParams(int memoryKiB, int iterations, int parallelism) {
+        public static final KdfParams DEFAULT = new KdfParams(64 * 1024, 3, 1);
+        public static final KdfParams FAST = new KdfParams(8 * 1024, 1, 1);
+
+        void check() throws KeystoreException {
+            // Bounds on read too: a planted file must not make the unlock take minutes or gigabytes.
+            if (memoryKiB < 8 * 1024 || memoryKiB > 1024 * 1024 || iterations < 1 || iterations > 16
+                    || parallelism < 1 || parallelism > 16) {
+                throw new KeystoreException("keystore has unacceptable key-derivation parameters");
+            }
+        }
+    }
+
+    /** The unlocked secret seeds. Wipe with {@link #close()}. */
+    public static final class Keys implements AutoCloseable {
+        private final byte[] current;
+        private final byte[] next;
+
+        public Keys(byte[] current, byte[] next) {
+            this.current = current.clone();
+            this.next = next.clone();
+        }
+
+        public Ed25519KeyPair current() throws CryptoException {
+            return Ed25519KeyPair.fromSeed(current);
+        }
+
+        public Ed25519KeyPair next() throws CryptoException {
+            return Ed25519KeyPair.fromSeed(next);
+        }
+
+        @Override
+        public void close() {
+            Arrays.fill(current, (byte) 0);
+            Arrays.fill(next, (byte) 0);
+        }
+    }
+
+    /** Every keystore failure; the message is one clear line for the user. */
+    public static final class KeystoreException extends CryptoException {
+        public KeystoreException(String message) {
+            super(message);
+        }
+    }
+
+    private Keystore() {}
+
+    public static void write(Path file, String identityId, Keys keys, char[] passphrase, KdfParams params)
+            throws IOException, KeystoreException {
+        params.check();
+        byte[] salt = Bytes.random(16);
+        byte[] nonce = Bytes.random(12);
+        ObjectNode header = Json.object();
+        header.put("v", VERSION);
+        header.put("id", identityId);
+        ObjectNode kdf = header.putObject("kdf");
+        kdf.put("alg", "argon2id");
+        kdf.put("memoryKiB", params.memoryKiB());
+        kdf.put("iterations", params.iterations());
+        kdf.put("parallelism", params.parallelism());
+        kdf.put("salt", Bytes.b64url(salt));
+        header.put("cipher", "aes-256-gcm");
+        header.put("nonce", Bytes.b64url(nonce));
+
+        ObjectNode secret = Json.object();
+        secret.put("current", Bytes.b64url(keys.current));
+        secret.put("next", Bytes.b64url(keys.next));
+        byte[] plaintext = Json.compact(secret).getBytes(StandardCharsets.UTF_8);
+        byte[] key = deriveKey(passphrase, salt, params);
+        try {
+            byte[] ct = aesGcm(Cipher.ENCRYPT_MODE, key, nonce, aad(header), plaintext);
+            header.put("ciphertext", Bytes.b64url(ct));
+            SecureFiles.writeAtomic(file, (Json.pretty(header) + "\n").getBytes(StandardCharsets.UTF_8));
+        } catch (AEADBadTagException e) {
+            throw new IllegalStateException(e);
+        } finally {
+            Arrays.fill(key, (byte) 0);
+            Arrays.fill(plaintext, (byte) 0);
+        }
+    }
+
+    /**
+     * Opens a keystore. {@code expectedId}, when given, must be the identity the file was written for.
+     *
+     * @throws KeystoreException with one user-facing line on a wrong passphrase, a damaged, truncated or foreign file
+     */
+    public static Keys read(Path file, String expectedId, char[] passphrase) throws IOException, KeystoreException {
+        byte[] raw;
+        try {
+            if (Files.size(file) > MAX_FILE_BYTES) {
+                throw new KeystoreException("keystore " + file + " is too large to be a keystore");
+            }
+            raw = Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            throw new KeystoreException("no keystore at " + file);
+        }
+        ObjectNode header;
+        KdfParams params;
+        byte[] salt;
+        byte[] nonce;
+        byte[] ct;
+        String id;
+        try {
+            JsonNode node = Json.parse(raw);
+            if (!node.isObject()) {
+                throw new CryptoException("not an object");
+            }
+            header = (ObjectNode) node;
+            Json.onlyFields(header, "keystore", "v", "id", "kdf", "cipher", "nonce", "ciphertext");
+            if (!VERSION.equals(Json.text(header, "v"))) {
+                throw new CryptoException("unknown version");
+            }
+            id = Json.text(header, "id");
+            JsonNode kdf = header.get("kdf");
+            if (kdf == null || !"argon2id".equals(Json.text(kdf, "alg"))
+                    || !"aes-256-gcm".equals(Json.text(header, "cipher"))) {
+                throw new CryptoException("unsupported algorithms");
+            }
+            params = new KdfParams((int) Json.integer(kdf, "memoryKiB"), (int) Json.integer(kdf, "iterations"),
+                    (int) Json.integer(kdf, "parallelism"));
+            salt = Bytes.fromB64url(Json.text(kdf, "salt"));
+            nonce = Bytes.fromB64url(Json.text(header, "nonce"));
+            ct = Bytes.fromB64url(Json.text(header, "ciphertext"));
+            if (salt.length < 16 || nonce.length != 12 || ct.length < 16) {
+                throw new CryptoException("bad field sizes");
+            }
+        } catch (CryptoException e) {
+            throw new KeystoreException("keystore " + file + " is damaged or truncated (" + e.getMessage() + ")");
+        }
+        if (expectedId != null && !expectedId.equals(id)) {
+            throw new KeystoreException("keystore " + file + " belongs to identity " + id + ", not " + expectedId);
+        }
+        params.check();
+        header.remove("ciphertext");
+        byte[] key = deriveKey(passphrase, salt, params);
+        byte[] plaintext = null;
+        try {
+            plaintext = aesGcm(Cipher.DECRYPT_MODE, key, nonce, aad(header), ct);
+            JsonNode secret = Json.parse(plaintext);
+            byte[] current = Bytes.fromB64url(Json.text(secret, "current"));
+            byte[] next = Bytes.fromB64url(Json.text(secret, "next"));
+            if (current.length != 32 || next.length != 32) {
+                throw new KeystoreException("keystore " + file + " is damaged (bad key length)");
+            }
+            Keys keys = new Keys(current, next);
+            Arrays.fill(current, (byte) 0);
+            Arrays.fill(next, (byte) 0);
+            return keys;
+        } catch (AEADBadTagException e) {
+            throw new KeystoreException("wrong passphrase, or keystore " + file + " was altered");
+        } catch (CryptoException e) {
+            throw new KeystoreException("keystore " + file + " is damaged (" + e.getMessage() + ")");
+        } finally {
+            Arrays.fill(key, (byte) 0);
+            if (plaintext != null) {
+                Arrays.fill(plaintext, (byte) 0);
+            }
+        }
+    }
+
+    private static byte[] aad(ObjectNode headerWithoutCiphertext) {
+        try {
+            return CanonicalJson.encode(headerWithoutCiphertext);
+        } catch (CryptoException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static byte[] deriveKey(char[] passphrase, byte[] salt, KdfParams p) {
+        Argon2Parameters params = new Argon2Parameters.Builder(Argon2Parameters.ARGON2_id)
+                .withVersion(Argon2Parameters.ARGON2_VERSION_13)
+                .withSalt(salt)
+                .withMemoryAsKB(p.memoryKiB())
+                .withIterations(p.iterations())
+                .withParallelism(p.parallelism())
+                .build();
+        Argon2BytesGenerator gen = new Argon2BytesGenerator();
+        gen.init(params);
+        ByteBuffer encoded = StandardCharsets.UTF_8.encode(CharBuffer.wrap(passphrase));
+        byte[] pw = new byte[encoded.remaining()];
+        encoded.get(pw);
+        Arrays.fill(encoded.array(), (byte) 0);
+        byte[] key = new byte[32];
+        gen.generateBytes(pw, key);
+        Arrays.fill(pw, (byte) 0);
+        return key;
+    }
+
+    static byte[] aesGcm(int mode, byte[] key, byte[] nonce, byte[] aad, byte[] input) throws AEADBadTagException {
+        try {
+            Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
+            c.init(mode, new SecretKeySpec(key, "AES"), new GCMParameterSpec(128, nonce));
+            c.updateAAD(aad);
+            return c.doFinal(input);
+        } catch (AEADBadTagException e) {
+            throw e;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("AES-GCM unavailable", e);
+        }
+    }
+}
