@@ -1,0 +1,14 @@
+package dev.carapace.cli;
+
+/** The exit codes every command documents. */
+public final class ExitCodes {
+    public static final int OK = 0;
+    public static final int VERIFICATION_FAILED = 1;
+    public static final int USAGE = 2;
+    public static final int IO_CONFIG_PASSPHRASE = 3;
+
+    public static final String HELP = """
+            Exit codes: 0 ok, 1 verification failed, 2 usage, 3 I/O, configuration or passphrase.""";
+
+    private ExitCodes() {}
+}

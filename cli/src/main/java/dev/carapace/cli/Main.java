@@ -1,0 +1,77 @@
+package dev.carapace.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** Entry point of the {@code carapace} command. */
+@Command(name = "carapace",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
+        description = "Identities, signed statements and the hub for networks of AI agents.",
+        footer = {"", ExitCodes.HELP},
+        subcommands = {
+            IdCommand.class,
+            SignCommand.class,
+            VerifyCommand.class,
+            HubCommand.class,
+            CommandLine.HelpCommand.class,
+        })
+public final class Main implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /** Runs one command; used by main and by tests, which pass their own writers. */
+    public static int run(String[] args, PrintWriter out, PrintWriter err) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setOut(out);
+        cl.setErr(err);
+        cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> report(ex, commandLine.getErr()));
+        return cl.execute(args);
+    }
+
+    /** One line on stderr, never a stack trace unless CARAPACE_DEBUG is set. */
+    static int report(Exception ex, PrintWriter err) {
+        if (System.getenv("CARAPACE_DEBUG") != null) {
+            ex.printStackTrace(err);
+        }
+        if (ex instanceof CliException ce) {
+            err.println("carapace: " + ce.getMessage());
+            return ce.exitCode();
+        }
+        if (ex instanceof IOException io) {
+            err.println("carapace: " + describe(io));
+            return ExitCodes.IO_CONFIG_PASSPHRASE;
+        }
+        err.println("carapace: unexpected error: " + ex);
+        return ExitCodes.IO_CONFIG_PASSPHRASE;
+    }
+
+    private static String describe(IOException io) {
+        if (io instanceof java.nio.file.NoSuchFileException nf) {
+            return "no such file: " + nf.getFile();
+        }
+        if (io instanceof java.nio.file.AccessDeniedException ad) {
+            return "permission denied: " + ad.getFile();
+        }
+        return io.getMessage() == null ? io.getClass().getSimpleName() : io.getMessage();
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"carapace " + (v == null ? "0.1.0-SNAPSHOT" : v)};
+        }
+    }
+}
