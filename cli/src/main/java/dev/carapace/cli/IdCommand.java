@@ -18,7 +18,8 @@ import tools.jackson.databind.node.ObjectNode;
 @Command(name = "id", mixinStandardHelpOptions = true,
         description = "Create, show, export and rotate this home's identity.",
         footer = {"", ExitCodes.HELP},
-        subcommands = {IdCommand.New.class, IdCommand.Show.class, IdCommand.Export.class, IdCommand.Rotate.class})
+        subcommands = {IdCommand.New.class, IdCommand.Show.class, IdCommand.Export.class, IdCommand.Rotate.class,
+            IdCommand.RecoveryKit.class, IdCommand.Recover.class})
 public final class IdCommand implements Runnable {
     @Spec
     CommandSpec spec;
@@ -173,6 +174,100 @@ public final class IdCommand implements Runnable {
             } catch (Keystore.KeystoreException e) {
                 throw CliException.config(e.getMessage());
             }
+        }
+    }
+
+    @Command(name = "recovery-kit", mixinStandardHelpOptions = true, footer = {"", ExitCodes.HELP},
+            description = {"Write a recovery kit: the committed next key alone, encrypted under the passphrase.",
+                "Keep it apart from this machine. With it, 'carapace id recover' restores the identity after the "
+                        + "keystore is lost. A rotation spends it: make a new kit after each 'id rotate'."})
+    static final class RecoveryKit implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        HomeOptions homeOptions;
+
+        @Option(names = "--out", required = true, paramLabel = "FILE")
+        java.nio.file.Path out;
+
+        @Override
+        public Integer call() throws Exception {
+            Home home = homeOptions.open();
+            Home.Identity identity = home.identity();
+            char[] pass = home.passphrase(false);
+            try (Keystore.Keys keys = Keystore.read(home.keystoreFile(), identity.log().id().toString(), pass);
+                 Keystore.Keys kit = Keystore.Keys.recovery(keys.next().seed())) {
+                Keystore.write(out, identity.log().id().toString(), kit, pass, Keystore.KdfParams.DEFAULT);
+            } catch (Keystore.KeystoreException e) {
+                throw CliException.config(e.getMessage());
+            } finally {
+                Arrays.fill(pass, '\0');
+            }
+            spec.commandLine().getOut().println("recovery kit for " + identity.log().id() + " written to " + out);
+            spec.commandLine().getOut().flush();
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "recover", mixinStandardHelpOptions = true, footer = {"", ExitCodes.HELP},
+            description = {"Recover an identity whose keystore is lost: rotate to the key in the recovery kit and "
+                    + "write a new keystore. The id stays the same; the lost key stops counting."})
+    static final class Recover implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        HomeOptions homeOptions;
+
+        @Option(names = "--kit", required = true, paramLabel = "FILE", description = "The recovery kit.")
+        java.nio.file.Path kit;
+
+        @Option(names = "--identity", paramLabel = "DOC",
+                description = "The identity document, when this home has lost it too.")
+        java.nio.file.Path document;
+
+        @Option(names = "--json", description = "Print JSON.")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            Home home = homeOptions.open();
+            String name;
+            KeyEventLog log;
+            if (document != null) {
+                log = home.resolveIdentity(document.toString());
+                name = home.hasIdentity() ? home.identity().name() : "recovered";
+            } else {
+                Home.Identity identity = home.identity();
+                name = identity.name();
+                log = identity.log();
+            }
+            char[] pass = home.passphrase(false);
+            try (Keystore.Keys kitKeys = Keystore.read(kit, log.id().toString(), Keystore.Purpose.RECOVERY, pass);
+                 Ed25519KeyPair recovered = kitKeys.next();
+                 Ed25519KeyPair newNext = Ed25519KeyPair.generate()) {
+                KeyEventLog rotated;
+                try {
+                    rotated = log.rotate(recovered, newNext.publicKey(), System.currentTimeMillis());
+                } catch (KelException e) {
+                    throw CliException.verification("the kit does not hold the key this identity committed to"
+                            + " (spent by a later rotation?): " + e.getMessage());
+                }
+                try (Keystore.Keys keys = new Keystore.Keys(recovered.seed(), newNext.seed())) {
+                    home.save(name, rotated, keys, pass);
+                }
+                Show.print(spec, name, rotated, json);
+                if (!json) {
+                    spec.commandLine().getOut().println("The kit is now spent: write a new one with "
+                            + "'carapace id recovery-kit'.");
+                }
+            } catch (Keystore.KeystoreException e) {
+                throw CliException.config(e.getMessage());
+            } finally {
+                Arrays.fill(pass, '\0');
+            }
+            return ExitCodes.OK;
         }
     }
 }

@@ -47,6 +47,6 @@ final class CliTestSupport {
     }
 
     private static boolean isCommandWord(String s) {
-        return List.of("id", "new", "show", "export", "rotate", "sign", "verify").contains(s);
+        return List.of("id", "new", "show", "export", "rotate", "recovery-kit", "recover", "sign", "verify").contains(s);
     }
 }

@@ -118,4 +118,28 @@ class IdentityCliTest {
         assertThat(r.code()).isEqualTo(ExitCodes.IO_CONFIG_PASSPHRASE);
         assertThat(r.err()).contains("carapace id new");
     }
+
+    @Test
+    void aLostKeystoreIsRecoveredWithTheKit() throws Exception {
+        String id = newIdentity();
+        Path kit = dir.resolve("kit.json");
+        assertThat(cli.run("id", "recovery-kit", "--out", kit.toString()).code()).isZero();
+        assertThat(Files.readString(kit)).contains("\"purpose\" : \"recovery\"");
+        // A kit is not a keystore and cannot sign.
+        Files.copy(kit, cli.home().resolve("keystore.json"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Path file = dir.resolve("a.txt");
+        Files.writeString(file, "x");
+        assertThat(cli.run("sign", file.toString()).code()).isEqualTo(ExitCodes.IO_CONFIG_PASSPHRASE);
+
+        Files.delete(cli.home().resolve("keystore.json"));
+        var recovered = cli.run("id", "recover", "--kit", kit.toString(), "--json");
+        assertThat(recovered.code()).as(recovered.err()).isZero();
+        assertThat(Json.parse(recovered.out()).get("id").asString()).isEqualTo(id);
+        assertThat(Json.parse(recovered.out()).get("keyId").asString()).isEqualTo(id + "#1");
+        assertThat(cli.run("sign", file.toString()).code()).isZero();
+
+        // The kit is spent: the identity has moved past the key it holds.
+        var again = cli.run("id", "recover", "--kit", kit.toString());
+        assertThat(again.code()).isEqualTo(ExitCodes.VERIFICATION_FAILED);
+    }
 }

@@ -43,6 +43,21 @@ public final class Keystore {
         }
     }
 
+    /**
+     * What a file is for. A signing keystore holds the current and the next key; a recovery kit holds only the next
+     * key, kept apart (offline) so that losing the signing keystore does not lose the identity.
+     */
+    public enum Purpose {
+        SIGNING("signing"),
+        RECOVERY("recovery");
+
+        final String wire;
+
+        Purpose(String wire) {
+            this.wire = wire;
+        }
+    }
+
     /** The unlocked secret seeds. Wipe with {@link #close()}. */
     public static final class Keys implements AutoCloseable {
         private final byte[] current;
@@ -53,7 +68,19 @@ public final class Keystore {
             this.next = next.clone();
         }
 
+        /** A recovery kit's content: the next key alone. */
+        public static Keys recovery(byte[] next) {
+            return new Keys(new byte[0], next);
+        }
+
+        public Purpose purpose() {
+            return current.length == 0 ? Purpose.RECOVERY : Purpose.SIGNING;
+        }
+
         public Ed25519KeyPair current() throws CryptoException {
+            if (current.length == 0) {
+                throw new KeystoreException("a recovery kit holds no current key");
+            }
             return Ed25519KeyPair.fromSeed(current);
         }
 
@@ -85,6 +112,7 @@ public final class Keystore {
         ObjectNode header = Json.object();
         header.put("v", VERSION);
         header.put("id", identityId);
+        header.put("purpose", keys.purpose().wire);
         ObjectNode kdf = header.putObject("kdf");
         kdf.put("alg", "argon2id");
         kdf.put("memoryKiB", params.memoryKiB());
@@ -95,7 +123,9 @@ public final class Keystore {
         header.put("nonce", Bytes.b64url(nonce));
 
         ObjectNode secret = Json.object();
-        secret.put("current", Bytes.b64url(keys.current));
+        if (keys.purpose() == Purpose.SIGNING) {
+            secret.put("current", Bytes.b64url(keys.current));
+        }
         secret.put("next", Bytes.b64url(keys.next));
         byte[] plaintext = Json.compact(secret).getBytes(StandardCharsets.UTF_8);
         byte[] key = deriveKey(passphrase, salt, params);
@@ -117,6 +147,12 @@ public final class Keystore {
      * @throws KeystoreException with one user-facing line on a wrong passphrase, a damaged, truncated or foreign file
      */
     public static Keys read(Path file, String expectedId, char[] passphrase) throws IOException, KeystoreException {
+        return read(file, expectedId, Purpose.SIGNING, passphrase);
+    }
+
+    /** Opens a keystore or recovery kit, which must be for {@code purpose}. */
+    public static Keys read(Path file, String expectedId, Purpose purpose, char[] passphrase)
+            throws IOException, KeystoreException {
         byte[] raw;
         try {
             if (Files.size(file) > MAX_FILE_BYTES) {
@@ -132,17 +168,19 @@ public final class Keystore {
         byte[] nonce;
         byte[] ct;
         String id;
+        String filePurpose;
         try {
             JsonNode node = Json.parse(raw);
             if (!node.isObject()) {
                 throw new CryptoException("not an object");
             }
             header = (ObjectNode) node;
-            Json.onlyFields(header, "keystore", "v", "id", "kdf", "cipher", "nonce", "ciphertext");
+            Json.onlyFields(header, "keystore", "v", "id", "purpose", "kdf", "cipher", "nonce", "ciphertext");
             if (!VERSION.equals(Json.text(header, "v"))) {
                 throw new CryptoException("unknown version");
             }
             id = Json.text(header, "id");
+            filePurpose = Json.text(header, "purpose");
             JsonNode kdf = header.get("kdf");
             if (kdf == null || !"argon2id".equals(Json.text(kdf, "alg"))
                     || !"aes-256-gcm".equals(Json.text(header, "cipher"))) {
@@ -162,6 +200,9 @@ public final class Keystore {
         if (expectedId != null && !expectedId.equals(id)) {
             throw new KeystoreException("keystore " + file + " belongs to identity " + id + ", not " + expectedId);
         }
+        if (!purpose.wire.equals(filePurpose)) {
+            throw new KeystoreException(file + " is a " + filePurpose + " file, not a " + purpose.wire + " file");
+        }
         params.check();
         header.remove("ciphertext");
         byte[] key = deriveKey(passphrase, salt, params);
@@ -169,12 +210,12 @@ public final class Keystore {
         try {
             plaintext = aesGcm(Cipher.DECRYPT_MODE, key, nonce, aad(header), ct);
             JsonNode secret = Json.parse(plaintext);
-            byte[] current = Bytes.fromB64url(Json.text(secret, "current"));
+            byte[] current = purpose == Purpose.SIGNING ? Bytes.fromB64url(Json.text(secret, "current")) : new byte[32];
             byte[] next = Bytes.fromB64url(Json.text(secret, "next"));
             if (current.length != 32 || next.length != 32) {
                 throw new KeystoreException("keystore " + file + " is damaged (bad key length)");
             }
-            Keys keys = new Keys(current, next);
+            Keys keys = purpose == Purpose.SIGNING ? new Keys(current, next) : Keys.recovery(next);
             Arrays.fill(current, (byte) 0);
             Arrays.fill(next, (byte) 0);
             return keys;
