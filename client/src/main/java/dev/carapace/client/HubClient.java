@@ -1,0 +1,197 @@
+package dev.carapace.client;
+
+import dev.carapace.crypto.Bytes;
+import dev.carapace.crypto.CanonicalJson;
+import dev.carapace.crypto.CryptoException;
+import dev.carapace.crypto.Dsse;
+import dev.carapace.crypto.Ed25519KeyPair;
+import dev.carapace.crypto.Json;
+import dev.carapace.crypto.KelException;
+import dev.carapace.crypto.KeyEventLog;
+import dev.carapace.crypto.httpsig.ContentDigest;
+import dev.carapace.crypto.httpsig.HttpSignature;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/** A client for one hub. Every request that needs it is signed automatically. Thread-safe. */
+public final class HubClient {
+    public static final String LINK_CONSENT_TYPE = "application/vnd.carapace.owner-link+json";
+
+    private final URI base;
+    private final HttpClient http;
+
+    public HubClient(URI base) {
+        String s = base.toString();
+        this.base = URI.create(s.endsWith("/") ? s.substring(0, s.length() - 1) : s);
+        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
+                .followRedirects(HttpClient.Redirect.NEVER).build();
+    }
+
+    public URI base() {
+        return base;
+    }
+
+    // --- raw requests --------------------------------------------------------------------------------------------
+
+    /** Sends a request, signed when {@code signer} is given, and returns the parsed JSON answer. */
+    public JsonNode send(String method, String path, JsonNode body, Signer signer)
+            throws IOException, HubException {
+        byte[] bytes = body == null ? new byte[0] : Json.compact(body).getBytes(StandardCharsets.UTF_8);
+        HttpResponse<byte[]> r = sendRaw(method, path, bytes, signer, Map.of());
+        return parse(r);
+    }
+
+    /** Sends exactly these bytes; for tests and tools that need to send what a well-behaved client never would. */
+    public HttpResponse<byte[]> sendRaw(String method, String path, byte[] body, Signer signer,
+                                        Map<String, String> extraHeaders) throws IOException {
+        URI uri = URI.create(base + path);
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30))
+                .method(method, body.length == 0 ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofByteArray(body));
+        if (body.length > 0) {
+            b.header("Content-Type", "application/json");
+        }
+        extraHeaders.forEach(b::header);
+        if (signer != null) {
+            String digest = ContentDigest.header(body);
+            b.header("Content-Digest", digest);
+            HttpSignature.Message msg = new HttpSignature.Message() {
+                @Override
+                public String method() {
+                    return method;
+                }
+
+                @Override
+                public String targetUri() {
+                    return uri.toString();
+                }
+
+                @Override
+                public String header(String name) {
+                    return name.equals("content-digest") ? digest : null;
+                }
+            };
+            try {
+                HttpSignature.Headers h = HttpSignature.sign(msg, signer.keyId(), signer.key(),
+                        System.currentTimeMillis() / 1000, Bytes.b64url(Bytes.random(16)));
+                b.header("Signature-Input", h.signatureInput());
+                b.header("Signature", h.signature());
+            } catch (CryptoException e) {
+                throw new IllegalStateException("cannot sign request", e);
+            }
+        }
+        try {
+            return http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
+    }
+
+    private static JsonNode parse(HttpResponse<byte[]> r) throws HubException {
+        JsonNode node;
+        try {
+            node = r.body().length == 0 ? Json.object() : Json.parse(r.body());
+        } catch (CryptoException e) {
+            throw new HubException(r.statusCode(), "bad_response", "the hub answered something that is not JSON");
+        }
+        if (r.statusCode() >= 400) {
+            throw new HubException(r.statusCode(), node.path("reason").asString("unknown"),
+                    node.path("error").asString("request failed"));
+        }
+        return node;
+    }
+
+    // --- identities ----------------------------------------------------------------------------------------------
+
+    public JsonNode register(KeyEventLog log, Ed25519KeyPair currentKey) throws IOException, HubException {
+        ObjectNode body = Json.object();
+        body.set("identity", log.toJson());
+        return send("POST", "/v1/identities", body, Signer.current(log, currentKey));
+    }
+
+    /** Fetches and verifies an identity document; the id must match the one asked for. */
+    public KeyEventLog identity(String id) throws IOException, HubException {
+        JsonNode doc = send("GET", "/v1/identities/" + id, null, null);
+        try {
+            KeyEventLog log = KeyEventLog.fromJson(doc);
+            if (!log.id().toString().equals(id)) {
+                throw new HubException(200, "wrong_identity", "the hub returned another identity");
+            }
+            return log;
+        } catch (KelException e) {
+            throw new HubException(200, "invalid_identity", "the hub returned an invalid history: " + e.getMessage());
+        }
+    }
+
+    /** Publishes a rotation: the newer log, signed by its (new) current key. */
+    public JsonNode publishKeyEvents(KeyEventLog newer, Ed25519KeyPair newCurrentKey)
+            throws IOException, HubException {
+        ObjectNode body = Json.object();
+        body.set("identity", newer.toJson());
+        return send("POST", "/v1/identities/" + newer.id() + "/events", body, Signer.current(newer, newCurrentKey));
+    }
+
+    public JsonNode agentOwner(Signer agent, String agentId) throws IOException, HubException {
+        return send("GET", "/v1/agents/" + agentId + "/owner", null, agent);
+    }
+
+    // --- owners --------------------------------------------------------------------------------------------------
+
+    public JsonNode registerOwner(KeyEventLog owner, Ed25519KeyPair key, String email, String displayName)
+            throws IOException, HubException {
+        ObjectNode body = Json.object();
+        body.set("identity", owner.toJson());
+        body.put("email", email);
+        body.put("displayName", displayName);
+        return send("POST", "/v1/owners", body, Signer.current(owner, key));
+    }
+
+    /** The agent's side of a link: a signed statement that it consents to be claimed by {@code ownerId}. */
+    public static Dsse.Envelope linkConsent(KeyEventLog agent, Ed25519KeyPair agentKey, String ownerId) {
+        ObjectNode st = Json.object();
+        st.put("type", "carapace.owner-link.v1");
+        st.put("owner", ownerId);
+        st.put("agent", agent.id().toString());
+        st.put("ts", System.currentTimeMillis());
+        try {
+            return Dsse.sign(LINK_CONSENT_TYPE, CanonicalJson.encode(st), agent.currentKeyId(), agentKey);
+        } catch (CryptoException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public JsonNode link(Signer owner, String ownerId, Dsse.Envelope consent) throws IOException, HubException {
+        ObjectNode body = Json.object();
+        body.set("consent", consent.toJson());
+        return send("POST", "/v1/owners/" + ownerId + "/agents", body, owner);
+    }
+
+    public JsonNode ownerProfile(Signer owner, String ownerId) throws IOException, HubException {
+        return send("GET", "/v1/owners/" + ownerId, null, owner);
+    }
+
+    public JsonNode export(Signer owner, String ownerId) throws IOException, HubException {
+        return send("GET", "/v1/owners/" + ownerId + "/export", null, owner);
+    }
+
+    public JsonNode accessLog(Signer owner, String ownerId) throws IOException, HubException {
+        return send("GET", "/v1/owners/" + ownerId + "/access-log", null, owner);
+    }
+
+    public JsonNode deleteOwner(Signer owner, String ownerId) throws IOException, HubException {
+        return send("DELETE", "/v1/owners/" + ownerId, null, owner);
+    }
+
+    public JsonNode wellKnown() throws IOException, HubException {
+        return send("GET", "/.well-known/carapace", null, null);
+    }
+}

@@ -1,0 +1,231 @@
+package dev.carapace.hub;
+
+import dev.carapace.crypto.Bytes;
+import dev.carapace.crypto.CryptoException;
+import dev.carapace.crypto.Ed25519KeyPair;
+import dev.carapace.crypto.Json;
+import dev.carapace.crypto.SecureFiles;
+import dev.carapace.hub.auth.RequestAuthenticator;
+import dev.carapace.hub.http.ApiHandler;
+import dev.carapace.hub.http.JsonErrorHandler;
+import dev.carapace.hub.http.OpenApi;
+import dev.carapace.hub.http.Reply;
+import dev.carapace.hub.http.Route;
+import dev.carapace.hub.limits.RateLimiter;
+import dev.carapace.hub.owners.MasterKeyring;
+import dev.carapace.hub.owners.OwnerService;
+import dev.carapace.hub.store.Database;
+import dev.carapace.hub.store.IdentityStore;
+import dev.carapace.hub.store.NonceStore;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.thread.VirtualThreadPool;
+import tools.jackson.databind.node.ObjectNode;
+
+/** Starts a hub: storage, keys, the routing table and Jetty on virtual threads. */
+public final class Hub implements AutoCloseable {
+    public static final String VERSION = "0.1.0";
+
+    private final Server server;
+    private final Database db;
+    private final ScheduledExecutorService housekeeping;
+    private final URI url;
+    private final Ed25519KeyPair hubKey;
+    private final ApiHandler handler;
+    private final OwnerService owners;
+
+    private Hub(Server server, Database db, ScheduledExecutorService housekeeping, URI url, Ed25519KeyPair hubKey,
+                ApiHandler handler, OwnerService owners) {
+        this.server = server;
+        this.db = db;
+        this.housekeeping = housekeeping;
+        this.url = url;
+        this.hubKey = hubKey;
+        this.handler = handler;
+        this.owners = owners;
+    }
+
+    /** A configuration problem the user can fix; one line, no stack trace. */
+    public static final class StartException extends Exception {
+        public StartException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    public static Hub start(HubConfig cfg) throws StartException {
+        InetAddress bind;
+        try {
+            bind = InetAddress.getByName(cfg.bind());
+        } catch (IOException e) {
+            throw new StartException("cannot resolve bind address " + cfg.bind(), e);
+        }
+        boolean tls = cfg.tlsCert() != null || cfg.tlsKey() != null;
+        if (!bind.isLoopbackAddress() && !tls && !cfg.insecureBind()) {
+            throw new StartException("binding " + cfg.bind() + " without TLS exposes the hub in clear text; pass"
+                    + " --tls-cert and --tls-key, or --insecure-bind if a proxy terminates TLS", null);
+        }
+        Database db;
+        try {
+            db = Database.open(cfg.dbUrl(), cfg.dataDir());
+        } catch (java.sql.SQLException e) {
+            throw new StartException("cannot open the database: " + e.getMessage(), e);
+        }
+        try {
+            Ed25519KeyPair hubKey = loadOrCreateHubKey(cfg.dataDir());
+            MasterKeyring keyring = MasterKeyring.load(cfg.dataDir(), cfg.masterKey());
+            String hubKeyId = "carapace-hub:" + hubKey.publicKey().b64url();
+            IdentityStore identities = new IdentityStore(db);
+            NonceStore nonces = new NonceStore(db);
+            OwnerService owners = new OwnerService(db, keyring, hubKey, hubKeyId);
+            RequestAuthenticator auth = new RequestAuthenticator(nonces, cfg.clock());
+            HubApi api = new HubApi(db, identities, owners, auth, cfg.clock());
+            PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+
+            Server server = new Server(new VirtualThreadPool());
+            HttpConfiguration http = new HttpConfiguration();
+            http.setRequestHeaderSize(16 * 1024);
+            http.setSendServerVersion(false);
+            http.setSendXPoweredBy(false);
+            ServerConnector connector = tls
+                    ? Tls.connector(server, http, cfg.tlsCert(), cfg.tlsKey())
+                    : new ServerConnector(server, new HttpConnectionFactory(http));
+            connector.setHost(cfg.bind());
+            connector.setPort(cfg.port());
+            server.addConnector(connector);
+
+            List<Route> routes = new ArrayList<>();
+            routes.add(new Route("GET", "/healthz", Route.Auth.PUBLIC, "operations", "Liveness and storage check.",
+                    call -> {
+                        db.read(c -> c.isValid(2));
+                        ObjectNode o = Json.object();
+                        o.put("status", "ok");
+                        return Reply.ok(o);
+                    }));
+            routes.add(new Route("GET", "/metrics", Route.Auth.PUBLIC, "operations",
+                    "Metrics in the Prometheus text format.",
+                    call -> Reply.text("text/plain; version=0.0.4; charset=utf-8", metrics.scrape())));
+            routes.addAll(api.routes());
+            // The description is generated from the final table, this route included.
+            AtomicReference<List<Route>> table = new AtomicReference<>();
+            routes.add(new Route("GET", "/v1/openapi.json", Route.Auth.PUBLIC, "operations",
+                    "This OpenAPI 3.1 description.", call -> Reply.ok(OpenApi.describe(table.get(), VERSION))));
+            String scheme = tls ? "https" : "http";
+            routes.add(new Route("GET", "/.well-known/carapace", Route.Auth.PUBLIC, "operations",
+                    "The hub's name, keys and endpoints.", call -> Reply.ok(wellKnown(cfg, hubKey, hubKeyId))));
+            table.set(List.copyOf(routes));
+            ApiHandler handler = new ApiHandler(routes, auth, api::storedKey, api::bodyKey,
+                    new RateLimiter(cfg.limits()), api::tierOf, metrics);
+            server.setHandler(handler);
+            server.setErrorHandler(new JsonErrorHandler());
+            server.setStopAtShutdown(false);
+            server.start();
+
+            int port = connector.getLocalPort();
+            String host = bind.getHostAddress().contains(":") ? "[" + bind.getHostAddress() + "]" : bind.getHostAddress();
+            URI url = URI.create(scheme + "://" + host + ":" + port);
+            ScheduledExecutorService hk = Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().factory());
+            hk.scheduleWithFixedDelay(() -> {
+                try {
+                    nonces.purgeExpired(cfg.clock().millis());
+                } catch (java.sql.SQLException e) {
+                    // Retried on the next round; expired nonces are harmless, only space.
+                }
+            }, 1, 1, TimeUnit.MINUTES);
+            return new Hub(server, db, hk, url, hubKey, handler, owners);
+        } catch (StartException e) {
+            db.close();
+            throw e;
+        } catch (Exception e) {
+            db.close();
+            throw new StartException("cannot start the hub: " + e.getMessage(), e);
+        }
+    }
+
+    private static ObjectNode wellKnown(HubConfig cfg, Ed25519KeyPair hubKey, String hubKeyId) {
+        ObjectNode o = Json.object();
+        o.put("name", cfg.name());
+        o.put("version", VERSION);
+        ObjectNode keys = o.putObject("keys");
+        keys.put("signing", hubKey.publicKey().b64url());
+        keys.put("signingKeyId", hubKeyId);
+        ObjectNode endpoints = o.putObject("endpoints");
+        endpoints.put("api", "/v1");
+        endpoints.put("openapi", "/v1/openapi.json");
+        endpoints.put("health", "/healthz");
+        endpoints.put("metrics", "/metrics");
+        ObjectNode auth = o.putObject("authentication");
+        auth.put("scheme", "RFC 9421 HTTP Message Signatures");
+        auth.put("alg", "ed25519");
+        auth.put("covered", "@method @target-uri content-digest");
+        auth.put("windowSeconds", RequestAuthenticator.WINDOW_SECONDS);
+        return o;
+    }
+
+    private static Ed25519KeyPair loadOrCreateHubKey(Path dataDir) throws IOException, CryptoException {
+        Path file = dataDir.resolve("hub.key");
+        if (!Files.exists(file)) {
+            try (Ed25519KeyPair kp = Ed25519KeyPair.generate()) {
+                SecureFiles.writeAtomic(file, (Bytes.b64url(kp.seed()) + "\n").getBytes(StandardCharsets.UTF_8));
+            }
+        }
+        if (!SecureFiles.isOwnerOnly(file)) {
+            throw new CryptoException(file + " is readable by others; it must be mode 0600");
+        }
+        return Ed25519KeyPair.fromSeed(Bytes.fromB64url(Files.readString(file).trim()));
+    }
+
+    public URI url() {
+        return url;
+    }
+
+    public int port() {
+        return url.getPort();
+    }
+
+    public String publicKey() {
+        return hubKey.publicKey().b64url();
+    }
+
+    public List<Route> routes() {
+        return handler.routes();
+    }
+
+    public Database database() {
+        return db;
+    }
+
+    public OwnerService owners() {
+        return owners;
+    }
+
+    public void join() throws InterruptedException {
+        server.join();
+    }
+
+    @Override
+    public void close() {
+        housekeeping.shutdownNow();
+        try {
+            server.stop();
+        } catch (Exception e) {
+            // Stopping is best effort; the database is closed regardless.
+        }
+        db.close();
+    }
+}

@@ -1,0 +1,357 @@
+package dev.carapace.hub;
+
+import dev.carapace.crypto.AgentId;
+import dev.carapace.crypto.CanonicalJson;
+import dev.carapace.crypto.CryptoException;
+import dev.carapace.crypto.Dsse;
+import dev.carapace.crypto.Json;
+import dev.carapace.crypto.KelException;
+import dev.carapace.crypto.KeyEventLog;
+import dev.carapace.hub.auth.RequestAuthenticator;
+import dev.carapace.hub.http.ApiException;
+import dev.carapace.hub.http.Call;
+import dev.carapace.hub.http.Reply;
+import dev.carapace.hub.http.Route;
+import dev.carapace.hub.limits.RateLimiter;
+import dev.carapace.hub.owners.OwnerService;
+import dev.carapace.hub.store.Database;
+import dev.carapace.hub.store.IdentityStore;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.util.List;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/** The identity and owner routes of {@code /v1}: what each does and who may call it. */
+final class HubApi {
+    /** Payload type of the agent's consent to be linked to an owner. */
+    static final String LINK_CONSENT_TYPE = "application/vnd.carapace.owner-link+json";
+    static final long CONSENT_MAX_AGE_MS = 10 * 60 * 1000;
+    static final long NEW_IDENTITY_MS = 24 * 60 * 60 * 1000;
+
+    private final Database db;
+    private final IdentityStore identities;
+    private final OwnerService owners;
+    private final RequestAuthenticator authenticator;
+    private final Clock clock;
+
+    HubApi(Database db, IdentityStore identities, OwnerService owners, RequestAuthenticator authenticator, Clock clock) {
+        this.db = db;
+        this.identities = identities;
+        this.owners = owners;
+        this.authenticator = authenticator;
+        this.clock = clock;
+    }
+
+    List<Route> routes() {
+        return List.of(
+                new Route("POST", "/v1/identities", Route.Auth.SIGNED_BY_BODY, "identities",
+                        "Register an identity: its key event log, signed by its current key.", this::register),
+                new Route("GET", "/v1/identities/{id}", Route.Auth.PUBLIC, "identities",
+                        "The identity document (verified key event log) of an agent or owner.", this::identity),
+                new Route("POST", "/v1/identities/{id}/events", Route.Auth.SIGNED_BY_BODY, "identities",
+                        "Accept key events: a longer log that extends the stored one, signed by the new key.",
+                        call -> forkGuard(this::keyEvents, call)),
+                new Route("GET", "/v1/agents/{id}/owner", Route.Auth.SIGNED, "agents",
+                        "The owner an agent is linked to; the agent itself only.", this::agentOwner),
+                new Route("POST", "/v1/owners", Route.Auth.SIGNED_BY_BODY, "owners",
+                        "Register an owner: identity document, email and display name (sealed at rest).",
+                        this::registerOwner),
+                new Route("GET", "/v1/owners/{id}", Route.Auth.SIGNED, "owners",
+                        "The owner's profile; the owner only; logged.", this::ownerProfile),
+                new Route("POST", "/v1/owners/{id}/agents", Route.Auth.SIGNED, "owners",
+                        "Link an agent: the owner signs the request, the agent's signed consent is in the body.",
+                        this::link),
+                new Route("GET", "/v1/owners/{id}/agents", Route.Auth.SIGNED, "owners",
+                        "The agents linked to the owner; the owner only.", this::linkedAgents),
+                new Route("GET", "/v1/owners/{id}/export", Route.Auth.SIGNED, "owners",
+                        "Everything held about the owner, as JSON; logged.", this::export),
+                new Route("GET", "/v1/owners/{id}/access-log", Route.Auth.SIGNED, "owners",
+                        "Every access to the owner's data, by anyone.", this::accessLog),
+                new Route("DELETE", "/v1/owners/{id}", Route.Auth.SIGNED, "owners",
+                        "Delete the owner's data by crypto-shredding; returns a receipt signed by the hub.",
+                        this::deleteOwner));
+    }
+
+    // --- authentication support --------------------------------------------------------------------------------
+
+    /** The current key of a stored identity, read without re-verifying its whole history. */
+    RequestAuthenticator.CurrentKey storedKey(String id) throws SQLException {
+        return db.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT seq, kind, current_key FROM identities WHERE id = ?")) {
+                ps.setString(1, id);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        return null;
+                    }
+                    try {
+                        return new RequestAuthenticator.CurrentKey(id, rs.getLong(1), rs.getString(2),
+                                authenticator.cachedKey(rs.getString(3)));
+                    } catch (CryptoException e) {
+                        throw new SQLException("stored key of " + id + " is invalid");
+                    }
+                }
+            }
+        });
+    }
+
+    /** For registration and key events: the signer's key comes from the (verified) document in the body. */
+    RequestAuthenticator.KeyLookup bodyKey(Call call) throws ApiException {
+        KeyEventLog log = documentFrom(call.json());
+        return id -> id.equals(log.id().toString())
+                ? new RequestAuthenticator.CurrentKey(id, log.currentSeq(), log.kind(), log.currentKey()) : null;
+    }
+
+    RateLimiter.Tier tierOf(Call.Caller caller) throws SQLException {
+        long created = db.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT created_ms FROM identities WHERE id = ?")) {
+                ps.setString(1, caller.id());
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? rs.getLong(1) : clock.millis();
+                }
+            }
+        });
+        if (clock.millis() - created < NEW_IDENTITY_MS) {
+            return RateLimiter.Tier.NEW;
+        }
+        if ("owner".equals(caller.kind()) || owners.ownerOf(caller.id()).isPresent()) {
+            return RateLimiter.Tier.VERIFIED;
+        }
+        return RateLimiter.Tier.ANONYMOUS;
+    }
+
+    private static KeyEventLog documentFrom(JsonNode body) throws ApiException {
+        JsonNode doc = body.get("identity");
+        if (doc == null) {
+            throw ApiException.badRequest("invalid_field", "field 'identity' (an identity document) is required");
+        }
+        try {
+            return KeyEventLog.fromJson(doc);
+        } catch (KelException e) {
+            throw ApiException.badRequest("invalid_identity", e.reason().name().toLowerCase() + ": " + e.getMessage());
+        }
+    }
+
+    // --- identities ---------------------------------------------------------------------------------------------
+
+    private Reply register(Call call) throws Exception {
+        JsonNode body = call.json();
+        Call.onlyFields(body, "identity");
+        KeyEventLog log = documentFrom(body);
+        boolean inserted = db.inTransaction(c -> identities.insert(c, log, clock.millis()));
+        if (!inserted) {
+            throw ApiException.conflict("already_registered", "identity " + log.id() + " is already registered");
+        }
+        ObjectNode o = Json.object();
+        o.put("id", log.id().toString());
+        o.put("seq", log.currentSeq());
+        return Reply.json(201, o);
+    }
+
+    private Reply identity(Call call) throws Exception {
+        String id = requireId(call.param("id"));
+        IdentityStore.Stored s = identities.find(id)
+                .orElseThrow(() -> ApiException.notFound("no identity " + id));
+        return Reply.ok(s.log().toJson());
+    }
+
+    private Reply keyEvents(Call call) throws Exception {
+        String id = requireId(call.param("id"));
+        JsonNode body = call.json();
+        Call.onlyFields(body, "identity");
+        KeyEventLog newer = documentFrom(body);
+        if (!newer.id().toString().equals(id)) {
+            throw ApiException.badRequest("wrong_identity", "the document is for another identity");
+        }
+        boolean advanced = db.inTransaction(c -> {
+            IdentityStore.Stored known = identities.find(c, id)
+                    .orElseThrow(() -> new SQLException("gone"));
+            try {
+                known.log().requireExtendedBy(newer);
+            } catch (KelException e) {
+                throw new ForkSignal(e.getMessage());
+            }
+            if (newer.currentSeq() <= known.log().currentSeq()) {
+                return false;
+            }
+            return identities.advance(c, known.log(), newer, clock.millis());
+        });
+        if (!advanced) {
+            throw ApiException.conflict("not_newer", "the stored history is already at or past this one");
+        }
+        ObjectNode o = Json.object();
+        o.put("id", id);
+        o.put("seq", newer.currentSeq());
+        return Reply.json(201, o);
+    }
+
+    /** Thrown inside a transaction to roll it back and answer 409 fork. */
+    private static final class ForkSignal extends RuntimeException {
+        ForkSignal(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    private Reply forkGuard(Route.Handler h, Call call) throws Exception {
+        try {
+            return h.handle(call);
+        } catch (ForkSignal f) {
+            throw ApiException.conflict("fork", "the history does not extend the stored one: " + f.getMessage());
+        }
+    }
+
+    private Reply agentOwner(Call call) throws Exception {
+        String id = requireSelf(call);
+        String owner = owners.ownerOf(id).orElseThrow(() -> ApiException.notFound("this agent has no owner"));
+        ObjectNode o = Json.object();
+        o.put("agent", id);
+        o.put("owner", owner);
+        return Reply.ok(o);
+    }
+
+    // --- owners -------------------------------------------------------------------------------------------------
+
+    private Reply registerOwner(Call call) throws Exception {
+        JsonNode body = call.json();
+        Call.onlyFields(body, "identity", "email", "displayName");
+        KeyEventLog log = documentFrom(body);
+        if (!"owner".equals(log.kind())) {
+            throw ApiException.badRequest("wrong_kind", "an owner identity has kind 'owner'");
+        }
+        String email = Call.text(body, "email", 320);
+        if (!email.matches("[^@\\s]+@[^@\\s]+")) {
+            throw ApiException.badRequest("invalid_field", "field 'email' is not an email address");
+        }
+        String name = Call.text(body, "displayName", 200);
+        long now = clock.millis();
+        boolean created = db.inTransaction(c -> {
+            identities.insert(c, log, now);
+            return owners.insert(c, log.id().toString(), email, name, now);
+        });
+        if (!created) {
+            throw ApiException.conflict("already_registered", "owner " + log.id() + " is already registered");
+        }
+        ObjectNode o = Json.object();
+        o.put("id", log.id().toString());
+        return Reply.json(201, o);
+    }
+
+    private Reply ownerProfile(Call call) throws Exception {
+        String id = requireSelf(call);
+        OwnerService.Profile p = owners.read(id, call.caller().id(), "read", clock.millis())
+                .orElseThrow(() -> ApiException.notFound("no owner " + id));
+        ObjectNode o = Json.object();
+        o.put("id", p.ownerId());
+        o.put("email", p.email());
+        o.put("displayName", p.displayName());
+        o.put("createdMs", p.createdMs());
+        return Reply.ok(o);
+    }
+
+    private Reply link(Call call) throws Exception {
+        String ownerId = requireSelf(call);
+        JsonNode body = call.json();
+        Call.onlyFields(body, "consent");
+        Dsse.Envelope consent;
+        JsonNode statement;
+        try {
+            consent = Dsse.fromJson(body.get("consent"));
+            if (!LINK_CONSENT_TYPE.equals(consent.payloadType())) {
+                throw ApiException.badRequest("invalid_consent", "consent payloadType must be " + LINK_CONSENT_TYPE);
+            }
+            statement = Json.parse(consent.payload());
+            Json.onlyFields(statement, "consent", "type", "owner", "agent", "ts");
+            if (!CanonicalJson.encodeToString(statement).equals(new String(consent.payload(),
+                    java.nio.charset.StandardCharsets.UTF_8))) {
+                throw ApiException.badRequest("invalid_consent", "consent payload must be RFC 8785 canonical");
+            }
+        } catch (CryptoException e) {
+            throw ApiException.badRequest("invalid_consent", e.getMessage());
+        }
+        String agentId;
+        long ts;
+        try {
+            if (!"carapace.owner-link.v1".equals(Json.text(statement, "type"))
+                    || !ownerId.equals(Json.text(statement, "owner"))) {
+                throw ApiException.badRequest("invalid_consent", "the consent is not for this owner");
+            }
+            agentId = requireId(Json.text(statement, "agent"));
+            ts = Json.integer(statement, "ts");
+        } catch (CryptoException e) {
+            throw ApiException.badRequest("invalid_consent", e.getMessage());
+        }
+        if (Math.abs(clock.millis() - ts) > CONSENT_MAX_AGE_MS) {
+            throw ApiException.badRequest("invalid_consent", "the consent is older than 10 minutes");
+        }
+        RequestAuthenticator.CurrentKey agent = storedKey(agentId);
+        if (agent == null || !"agent".equals(agent.kind())) {
+            throw ApiException.notFound("no agent " + agentId);
+        }
+        String expectedKeyId = agentId + "#" + agent.seq();
+        try {
+            Dsse.verify(consent, keyid -> expectedKeyId.equals(keyid) ? agent.key() : null, 1);
+        } catch (CryptoException e) {
+            throw ApiException.forbidden("the consent is not signed by the agent's current key");
+        }
+        if (!owners.link(ownerId, agentId, consent, clock.millis())) {
+            throw ApiException.conflict("already_linked", "agent " + agentId + " already has an owner");
+        }
+        ObjectNode o = Json.object();
+        o.put("owner", ownerId);
+        o.put("agent", agentId);
+        return Reply.json(201, o);
+    }
+
+    private Reply linkedAgents(Call call) throws Exception {
+        String ownerId = requireSelf(call);
+        ObjectNode o = Json.object();
+        var arr = o.putArray("agents");
+        db.read(c -> owners.agentsOf(c, ownerId)).forEach(arr::add);
+        return Reply.ok(o);
+    }
+
+    private Reply export(Call call) throws Exception {
+        String ownerId = requireSelf(call);
+        return Reply.ok(owners.export(ownerId, call.caller().id(), clock.millis())
+                .orElseThrow(() -> ApiException.notFound("no owner " + ownerId)));
+    }
+
+    private Reply accessLog(Call call) throws Exception {
+        String ownerId = requireSelf(call);
+        ObjectNode o = Json.object();
+        o.put("owner", ownerId);
+        o.set("entries", owners.accessLog(ownerId));
+        return Reply.ok(o);
+    }
+
+    private Reply deleteOwner(Call call) throws Exception {
+        String ownerId = requireSelf(call);
+        Dsse.Envelope receipt = owners.delete(ownerId, clock.millis())
+                .orElseThrow(() -> ApiException.notFound("no owner " + ownerId));
+        ObjectNode o = Json.object();
+        o.set("receipt", receipt.toJson());
+        return Reply.ok(o);
+    }
+
+    // --- helpers ------------------------------------------------------------------------------------------------
+
+    private static String requireId(String id) throws ApiException {
+        try {
+            return AgentId.parse(id).toString();
+        } catch (CryptoException e) {
+            throw ApiException.badRequest("invalid_id", "not a valid identity id: " + e.getMessage());
+        }
+    }
+
+    /** Owner and agent data is readable by its own identity only; anyone else gets the same 403. */
+    private static String requireSelf(Call call) throws ApiException {
+        String id = requireId(call.param("id"));
+        if (!id.equals(call.caller().id())) {
+            throw ApiException.forbidden("only the identity itself may do this");
+        }
+        return id;
+    }
+}

@@ -1,0 +1,85 @@
+package dev.carapace.hub.http;
+
+import dev.carapace.crypto.CryptoException;
+import dev.carapace.crypto.Json;
+import java.util.Map;
+import tools.jackson.databind.JsonNode;
+
+/** One request as a route sees it: path parameters, the body, the caller's address and, if signed, identity. */
+public final class Call {
+    private final Map<String, String> pathParams;
+    private final byte[] body;
+    private final String clientIp;
+    private final String targetUri;
+    private Caller caller;
+
+    Call(Map<String, String> pathParams, byte[] body, String clientIp, String targetUri) {
+        this.pathParams = pathParams;
+        this.body = body;
+        this.clientIp = clientIp;
+        this.targetUri = targetUri;
+    }
+
+    /** The authenticated signer: identity id, key seq and whether it is an owner. */
+    public record Caller(String id, long seq, String kind) {}
+
+    public String param(String name) {
+        return pathParams.get(name);
+    }
+
+    public byte[] body() {
+        return body;
+    }
+
+    public String clientIp() {
+        return clientIp;
+    }
+
+    public String targetUri() {
+        return targetUri;
+    }
+
+    public Caller caller() {
+        return caller;
+    }
+
+    void caller(Caller c) {
+        this.caller = c;
+    }
+
+    /** The body as a JSON object, or a 400 that names the problem. */
+    public JsonNode json() throws ApiException {
+        if (body.length == 0) {
+            throw ApiException.badRequest("malformed_json", "a JSON body is required");
+        }
+        try {
+            JsonNode n = Json.parse(body);
+            if (!n.isObject()) {
+                throw ApiException.badRequest("malformed_json", "the body must be a JSON object");
+            }
+            return n;
+        } catch (CryptoException e) {
+            throw ApiException.badRequest("malformed_json", e.getMessage());
+        }
+    }
+
+    /** Fails with 400 unless the object has only the given fields. */
+    public static void onlyFields(JsonNode obj, String... allowed) throws ApiException {
+        try {
+            Json.onlyFields(obj, "request", allowed);
+        } catch (CryptoException e) {
+            throw ApiException.badRequest("unknown_field", e.getMessage());
+        }
+    }
+
+    public static String text(JsonNode obj, String field, int maxLength) throws ApiException {
+        JsonNode v = obj.get(field);
+        if (v == null || !v.isString() || v.stringValue().isEmpty()) {
+            throw ApiException.badRequest("invalid_field", "field '" + field + "' must be a non-empty string");
+        }
+        if (v.stringValue().length() > maxLength) {
+            throw ApiException.badRequest("invalid_field", "field '" + field + "' is longer than " + maxLength);
+        }
+        return v.stringValue();
+    }
+}

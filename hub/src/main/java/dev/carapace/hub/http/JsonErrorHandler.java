@@ -1,0 +1,33 @@
+package dev.carapace.hub.http;
+
+import java.nio.ByteBuffer;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.handler.ErrorHandler;
+import org.eclipse.jetty.util.Callback;
+
+/** Errors Jetty raises itself (bad request lines, oversized headers) as the same JSON errors, with no stack trace. */
+public final class JsonErrorHandler extends ErrorHandler {
+    public JsonErrorHandler() {
+        setShowStacks(false);
+        setShowCauses(false);
+        setShowMessageInTitle(false);
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) {
+        int status = response.getStatus() >= 400 ? response.getStatus() : 500;
+        String reason = switch (status) {
+            case 400 -> "bad_request";
+            case 413 -> "body_too_large";
+            case 414 -> "uri_too_long";
+            case 431 -> "headers_too_large";
+            default -> "http_" + status;
+        };
+        String body = "{\"error\":\"the request was rejected by the HTTP layer\",\"reason\":\"" + reason + "\"}";
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+        response.write(true, ByteBuffer.wrap(body.getBytes(java.nio.charset.StandardCharsets.UTF_8)), callback);
+        return true;
+    }
+}

@@ -1,0 +1,133 @@
+package dev.carapace.hub.store;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.Map;
+import javax.sql.DataSource;
+import org.flywaydb.core.Flyway;
+
+/**
+ * The hub's database: an embedded SQLite file by default, PostgreSQL for several hub processes sharing one network.
+ * Both run the same migrations and the same SQL; only the binary column type differs.
+ */
+public final class Database implements AutoCloseable {
+    public enum Dialect { SQLITE, POSTGRESQL }
+
+    private final HikariDataSource pool;
+    private final Dialect dialect;
+
+    private Database(HikariDataSource pool, Dialect dialect) {
+        this.pool = pool;
+        this.dialect = dialect;
+    }
+
+    /** Opens {@code url} ({@code postgresql://user:pass@host:port/db}, a JDBC URL) or a SQLite file under dataDir. */
+    public static Database open(String url, Path dataDir) throws SQLException {
+        HikariConfig cfg = new HikariConfig();
+        Dialect dialect;
+        if (url == null || url.isBlank()) {
+            try {
+                Files.createDirectories(dataDir);
+            } catch (java.io.IOException e) {
+                throw new SQLException("cannot create data folder " + dataDir + ": " + e.getMessage());
+            }
+            url = "jdbc:sqlite:" + dataDir.resolve("hub.db").toAbsolutePath();
+        }
+        if (url.startsWith("postgresql://") || url.startsWith("postgres://")) {
+            URI u = URI.create(url);
+            cfg.setJdbcUrl("jdbc:postgresql://" + u.getHost() + (u.getPort() > 0 ? ":" + u.getPort() : "")
+                    + u.getRawPath() + (u.getRawQuery() == null ? "" : "?" + u.getRawQuery()));
+            if (u.getRawUserInfo() != null) {
+                String[] parts = u.getRawUserInfo().split(":", 2);
+                cfg.setUsername(URLDecoder.decode(parts[0], StandardCharsets.UTF_8));
+                if (parts.length == 2) {
+                    cfg.setPassword(URLDecoder.decode(parts[1], StandardCharsets.UTF_8));
+                }
+            }
+            dialect = Dialect.POSTGRESQL;
+        } else if (url.startsWith("jdbc:postgresql:")) {
+            cfg.setJdbcUrl(url);
+            dialect = Dialect.POSTGRESQL;
+        } else if (url.startsWith("jdbc:sqlite:")) {
+            cfg.setJdbcUrl(url);
+            dialect = Dialect.SQLITE;
+        } else {
+            throw new SQLException("unsupported database URL (use postgresql://… or a SQLite jdbc URL)");
+        }
+        if (dialect == Dialect.SQLITE) {
+            // One writer at a time is SQLite's model; WAL lets readers go on meanwhile. secure_delete overwrites
+            // freed pages, so deleted rows do not linger in the file.
+            cfg.setMaximumPoolSize(8);
+            cfg.addDataSourceProperty("journal_mode", "WAL");
+            cfg.addDataSourceProperty("synchronous", "NORMAL");
+            cfg.addDataSourceProperty("busy_timeout", "10000");
+            cfg.addDataSourceProperty("secure_delete", "true");
+            cfg.addDataSourceProperty("foreign_keys", "true");
+            cfg.addDataSourceProperty("transaction_mode", "IMMEDIATE");
+        } else {
+            cfg.setMaximumPoolSize(16);
+        }
+        cfg.setPoolName("carapace-" + dialect.name().toLowerCase());
+        HikariDataSource pool = new HikariDataSource(cfg);
+        try {
+            Flyway.configure()
+                    .dataSource(pool)
+                    .locations("classpath:db/migration")
+                    .placeholders(Map.of("blob", dialect == Dialect.SQLITE ? "BLOB" : "BYTEA"))
+                    .load()
+                    .migrate();
+        } catch (RuntimeException e) {
+            pool.close();
+            throw new SQLException("database migration failed: " + e.getMessage(), e);
+        }
+        return new Database(pool, dialect);
+    }
+
+    public Dialect dialect() {
+        return dialect;
+    }
+
+    public DataSource dataSource() {
+        return pool;
+    }
+
+    /** Work done inside one transaction. */
+    @FunctionalInterface
+    public interface Work<T> {
+        T run(Connection c) throws SQLException;
+    }
+
+    /** Runs {@code work} in one transaction: all of it is committed, or none of it. */
+    public <T> T inTransaction(Work<T> work) throws SQLException {
+        try (Connection c = pool.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                T result = work.run(c);
+                c.commit();
+                return result;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        }
+    }
+
+    /** Runs a read (or a single-statement write) with auto-commit. */
+    public <T> T read(Work<T> work) throws SQLException {
+        try (Connection c = pool.getConnection()) {
+            return work.run(c);
+        }
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+    }
+}

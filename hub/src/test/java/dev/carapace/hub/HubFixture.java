@@ -1,0 +1,74 @@
+package dev.carapace.hub;
+
+import dev.carapace.client.HubClient;
+import dev.carapace.client.Signer;
+import dev.carapace.crypto.Ed25519KeyPair;
+import dev.carapace.crypto.KeyEventLog;
+import dev.carapace.hub.limits.RateLimiter;
+import java.nio.file.Path;
+import java.util.Map;
+
+/** A running hub on a fresh database, and helpers to make identities on it. */
+final class HubFixture implements AutoCloseable {
+    final Backend backend;
+    final Path dataDir;
+    final String dbUrl;
+    final Hub hub;
+    final HubClient client;
+
+    /** An identity with its keys, registered or not. */
+    record Party(KeyEventLog log, Ed25519KeyPair key, Ed25519KeyPair next) {
+        Signer signer() {
+            return Signer.current(log, key);
+        }
+
+        String id() {
+            return log.id().toString();
+        }
+    }
+
+    HubFixture(Backend backend, Path dataDir) throws Exception {
+        this(backend, dataDir, backend.freshDatabase(dataDir), generousLimits());
+    }
+
+    HubFixture(Backend backend, Path dataDir, String dbUrl, RateLimiter.Limits limits) throws Exception {
+        this.backend = backend;
+        this.dataDir = dataDir;
+        this.dbUrl = dbUrl;
+        this.hub = Hub.start(HubConfig.defaults(dataDir).withPort(0).withDb(dbUrl).withLimits(limits));
+        this.client = new HubClient(hub.url());
+    }
+
+    static RateLimiter.Limits generousLimits() {
+        return new RateLimiter.Limits(1_000_000, Map.of(RateLimiter.Tier.NEW, 1_000_000,
+                RateLimiter.Tier.ANONYMOUS, 1_000_000, RateLimiter.Tier.VERIFIED, 1_000_000,
+                RateLimiter.Tier.TRUSTED, 1_000_000));
+    }
+
+    static Party party(String kind) {
+        Ed25519KeyPair key = Ed25519KeyPair.generate();
+        Ed25519KeyPair next = Ed25519KeyPair.generate();
+        return new Party(KeyEventLog.incept(kind, key, next.publicKey(), System.currentTimeMillis()), key, next);
+    }
+
+    Party agent() throws Exception {
+        Party p = party("agent");
+        client.register(p.log(), p.key());
+        return p;
+    }
+
+    Party owner(String email, String name) throws Exception {
+        Party p = party("owner");
+        client.registerOwner(p.log(), p.key(), email, name);
+        return p;
+    }
+
+    void link(Party owner, Party agent) throws Exception {
+        client.link(owner.signer(), owner.id(), HubClient.linkConsent(agent.log(), agent.key(), owner.id()));
+    }
+
+    @Override
+    public void close() {
+        hub.close();
+    }
+}
