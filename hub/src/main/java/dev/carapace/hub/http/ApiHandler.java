@@ -101,6 +101,8 @@ public final class ApiHandler extends Handler.Abstract {
 
     private Dispatch dispatch(Request request) throws Exception {
         String method = request.getMethod();
+        // The body is read (bounded) before anything can fail, so every answer leaves the connection reusable.
+        byte[] body = readBody(request);
         List<String> path = new ArrayList<>();
         String rawPath = request.getHttpURI().getPath();
         if (rawPath == null || rawPath.length() > 2048) {
@@ -134,7 +136,6 @@ public final class ApiHandler extends Handler.Abstract {
         if (wait > 0) {
             throw new ApiException(429, "rate_limited", "too many requests from this address", wait);
         }
-        byte[] body = readBody(request);
         if (body.length > 0) {
             String ct = request.getHeaders().get(HttpHeader.CONTENT_TYPE);
             if (ct == null || !ct.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
@@ -208,6 +209,10 @@ public final class ApiHandler extends Handler.Abstract {
         o.put("error", e.getMessage());
         o.put("reason", e.reason());
         Reply r = Reply.json(e.status(), o);
+        if (e.status() == 413) {
+            // The rest of the body is not read: say the connection ends, so no client reuses it.
+            return new Reply(r.status(), r.body(), r.contentType(), Map.of("Connection", "close"));
+        }
         if (e.retryAfterSeconds() > 0) {
             return new Reply(r.status(), r.body(), r.contentType(),
                     Map.of("Retry-After", Long.toString(e.retryAfterSeconds())));

@@ -27,6 +27,8 @@ public final class JsonErrorHandler extends ErrorHandler {
         };
         String body = "{\"error\":\"the request was rejected by the HTTP layer\",\"reason\":\"" + reason + "\"}";
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+        // Jetty closes the connection after errors it raises itself; tell the client so it does not reuse it.
+        response.getHeaders().put(HttpHeader.CONNECTION, "close");
         response.write(true, ByteBuffer.wrap(body.getBytes(java.nio.charset.StandardCharsets.UTF_8)), callback);
         return true;
     }
