@@ -1,23 +1,71 @@
 package dev.carapace.cli;
 
+import dev.carapace.hub.Hub;
+import dev.carapace.hub.HubConfig;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Unmatched;
 
 @Command(name = "hub", mixinStandardHelpOptions = true, footer = {"", ExitCodes.HELP},
-        description = "Run the hub.")
+        description = {"Run the hub. By default: an embedded SQLite file under ./carapace-data, on 127.0.0.1:7420.",
+            "Several hubs on one PostgreSQL (--db postgresql://…) serve one network; give them the same master key"
+                    + " ($CARAPACE_MASTER_KEY)."})
 public final class HubCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Unmatched
-    java.util.List<String> ignored;
+    @Option(names = "--port", defaultValue = "7420", description = "Port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+    int port;
+
+    @Option(names = "--data", defaultValue = "carapace-data", paramLabel = "DIR",
+            description = "Data folder: the SQLite file and the hub's key files (default: ${DEFAULT-VALUE}).")
+    Path data;
+
+    @Option(names = "--db", paramLabel = "URL", description = "postgresql://user:pass@host:port/db (default: SQLite).")
+    String db;
+
+    @Option(names = "--bind", defaultValue = "127.0.0.1", paramLabel = "ADDR",
+            description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+    String bind;
+
+    @Option(names = "--insecure-bind", description = "Allow a non-loopback address without TLS.")
+    boolean insecureBind;
+
+    @Option(names = "--tls-cert", paramLabel = "PEM", description = "Certificate chain (PEM).")
+    Path tlsCert;
+
+    @Option(names = "--tls-key", paramLabel = "PEM", description = "Private key (PEM, PKCS#8).")
+    Path tlsKey;
+
+    @Option(names = "--name", defaultValue = "carapace-hub", description = "The hub's name.")
+    String name;
 
     @Override
-    public Integer call() {
-        spec.commandLine().getErr().println("carapace: the hub is not part of this build yet.");
-        return ExitCodes.IO_CONFIG_PASSPHRASE;
+    public Integer call() throws Exception {
+        if (port < 0 || port > 65535) {
+            throw CliException.usage("--port must be between 0 and 65535");
+        }
+        HubConfig defaults = HubConfig.defaults(data);
+        HubConfig cfg = new HubConfig(name, bind, port, data, db, tlsCert, tlsKey, insecureBind,
+                defaults.masterKey(), defaults.limits(), defaults.clock());
+        Hub hub;
+        try {
+            hub = Hub.start(cfg);
+        } catch (Hub.StartException e) {
+            throw CliException.config(e.getMessage());
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(hub::close, "carapace-hub-shutdown"));
+        var out = spec.commandLine().getOut();
+        out.println("carapace hub listening on " + hub.url());
+        out.println("  storage:     " + (db == null ? "SQLite " + data.resolve("hub.db").toAbsolutePath()
+                : "PostgreSQL"));
+        out.println("  signing key: ed25519:" + hub.publicKey());
+        out.println("  discovery:   " + hub.url() + "/.well-known/carapace");
+        out.flush();
+        hub.join();
+        return ExitCodes.OK;
     }
 }

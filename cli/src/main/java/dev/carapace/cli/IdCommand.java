@@ -162,10 +162,24 @@ public final class IdCommand implements Runnable {
                     home.save(identity.name(), rotated, updated, pass);
                 }
                 Show.print(spec, identity.name(), rotated, json);
+                publish(home, rotated, newCurrent, json);
             } finally {
                 Arrays.fill(pass, '\0');
             }
             return ExitCodes.OK;
+        }
+
+        /** Tells the hub this identity registered with, so the old key stops counting there at once. */
+        private void publish(Home home, KeyEventLog rotated, Ed25519KeyPair key, boolean json) throws IOException {
+            String remembered = HubOptions.remembered(home);
+            if (remembered == null) {
+                return;
+            }
+            java.net.URI hub = java.net.URI.create(remembered);
+            Hubs.call(hub, () -> new dev.carapace.client.HubClient(hub).publishKeyEvents(rotated, key));
+            if (!json) {
+                spec.commandLine().getOut().println("published the rotation to " + hub);
+            }
         }
 
         private static Keystore.Keys readKeys(Home home, Home.Identity identity, char[] pass) throws IOException {

@@ -16,6 +16,8 @@ import picocli.CommandLine.Command;
             SignCommand.class,
             VerifyCommand.class,
             HubCommand.class,
+            AgentCommand.class,
+            OwnerCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class Main implements Runnable {

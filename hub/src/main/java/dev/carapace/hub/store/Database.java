@@ -5,7 +5,6 @@ import com.zaxxer.hikari.HikariDataSource;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -34,7 +33,8 @@ public final class Database implements AutoCloseable {
         Dialect dialect;
         if (url == null || url.isBlank()) {
             try {
-                Files.createDirectories(dataDir);
+                // The folder holds the hub's keys: owner-only from the start.
+                dev.carapace.crypto.SecureFiles.createPrivateDirectories(dataDir);
             } catch (java.io.IOException e) {
                 throw new SQLException("cannot create data folder " + dataDir + ": " + e.getMessage());
             }

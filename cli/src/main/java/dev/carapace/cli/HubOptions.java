@@ -1,0 +1,62 @@
+package dev.carapace.cli;
+
+import dev.carapace.crypto.CryptoException;
+import dev.carapace.crypto.Json;
+import dev.carapace.crypto.SecureFiles;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/** {@code --hub URL}; else $CARAPACE_HUB; else the hub this home registered with. */
+public final class HubOptions {
+    @Option(names = "--hub", paramLabel = "URL", description = "The hub (default: $CARAPACE_HUB, else the hub this"
+            + " identity registered with).")
+    String hub;
+
+    URI resolve(Home home) throws IOException {
+        String url = hub;
+        if (url == null) {
+            url = System.getenv("CARAPACE_HUB");
+        }
+        if (url == null) {
+            url = remembered(home);
+        }
+        if (url == null) {
+            throw CliException.usage("which hub? pass --hub URL");
+        }
+        try {
+            URI u = URI.create(url);
+            if (!"http".equals(u.getScheme()) && !"https".equals(u.getScheme())) {
+                throw new IllegalArgumentException("scheme");
+            }
+            return u;
+        } catch (IllegalArgumentException e) {
+            throw CliException.usage("--hub must be an http(s) URL, not '" + url + "'");
+        }
+    }
+
+    static String remembered(Home home) throws IOException {
+        Path f = home.dir().resolve("config.json");
+        if (!Files.exists(f)) {
+            return null;
+        }
+        try {
+            JsonNode n = Json.parse(Files.readAllBytes(f));
+            return n.has("hub") ? n.get("hub").asString() : null;
+        } catch (CryptoException e) {
+            throw CliException.config(f + " is damaged: " + e.getMessage());
+        }
+    }
+
+    static void remember(Home home, URI hub) throws IOException {
+        ObjectNode o = Json.object();
+        o.put("hub", hub.toString());
+        SecureFiles.writeAtomic(home.dir().resolve("config.json"),
+                (Json.pretty(o) + "\n").getBytes(StandardCharsets.UTF_8));
+    }
+}

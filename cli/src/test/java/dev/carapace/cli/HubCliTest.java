@@ -1,0 +1,86 @@
+package dev.carapace.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.carapace.crypto.Json;
+import dev.carapace.hub.Hub;
+import dev.carapace.hub.HubConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
+/** The owner and agent commands against a real hub. */
+class HubCliTest {
+    @TempDir
+    Path dir;
+
+    Hub hub;
+    CliTestSupport agent;
+    CliTestSupport owner;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        hub = Hub.start(HubConfig.defaults(dir.resolve("hub")).withPort(0));
+        Files.createDirectories(dir.resolve("a"));
+        Files.createDirectories(dir.resolve("o"));
+        agent = new CliTestSupport(dir.resolve("a"));
+        owner = new CliTestSupport(dir.resolve("o"));
+    }
+
+    @AfterEach
+    void tearDown() {
+        hub.close();
+    }
+
+    private String id(CliTestSupport cli) throws Exception {
+        return Json.parse(cli.run("id", "show", "--json").out()).get("id").asString();
+    }
+
+    private CliTestSupport.Result ok(CliTestSupport.Result r) {
+        assertThat(r.code()).as(r.err()).isZero();
+        return r;
+    }
+
+    @Test
+    void ownerLifecycleThroughTheCli() throws Exception {
+        String url = hub.url().toString();
+        ok(agent.run("id", "new", "--name", "bot"));
+        ok(owner.run("id", "new", "--name", "me", "--kind", "owner"));
+        String agentId = id(agent);
+        String ownerId = id(owner);
+
+        ok(agent.run("agent", "register", "--hub", url));
+        ok(owner.run("owner", "register", "--hub", url, "--email", "me@example.org", "--display-name", "Me"));
+        Path consent = dir.resolve("consent.json");
+        ok(agent.run("agent", "consent", ownerId, "--out", consent.toString()));
+        ok(owner.run("owner", "link", agentId, "--consent", consent.toString()));
+
+        JsonNode export = Json.parse(ok(owner.run("owner", "export")).out());
+        assertThat(export.get("email").asString()).isEqualTo("me@example.org");
+        assertThat(export.get("agents").get(0).asString()).isEqualTo(agentId);
+        assertThat(ok(owner.run("owner", "access-log")).out()).contains("export").contains("by " + ownerId);
+
+        // Rotation is published to the hub the identity registered with.
+        assertThat(ok(agent.run("id", "rotate")).out()).contains("published the rotation");
+
+        var refused = owner.run("owner", "delete");
+        assertThat(refused.code()).isEqualTo(ExitCodes.USAGE);
+        JsonNode receipt = Json.parse(ok(owner.run("owner", "delete", "--yes")).out());
+        assertThat(receipt.get("receipt").get("payloadType").asString()).contains("deletion-receipt");
+        var gone = owner.run("owner", "export");
+        assertThat(gone.code()).isEqualTo(ExitCodes.IO_CONFIG_PASSPHRASE);
+        assertThat(gone.err()).contains("404");
+    }
+
+    @Test
+    void unreachableHubIsOneLine() throws Exception {
+        ok(agent.run("id", "new", "--name", "bot"));
+        var r = agent.run("agent", "register", "--hub", "http://127.0.0.1:1");
+        assertThat(r.code()).isEqualTo(ExitCodes.IO_CONFIG_PASSPHRASE);
+        assertThat(r.err().strip()).startsWith("carapace: cannot reach the hub").doesNotContain("\n");
+    }
+}
