@@ -21,6 +21,8 @@ public final class Database implements AutoCloseable {
 
     private final HikariDataSource pool;
     private final Dialect dialect;
+    // SQLite admits one writer; its busy handler sleeps in whole milliseconds, so writers queue here instead.
+    private final java.util.concurrent.locks.ReentrantLock sqliteWriter = new java.util.concurrent.locks.ReentrantLock();
 
     private Database(HikariDataSource pool, Dialect dialect) {
         this.pool = pool;
@@ -106,6 +108,9 @@ public final class Database implements AutoCloseable {
 
     /** Runs {@code work} in one transaction: all of it is committed, or none of it. */
     public <T> T inTransaction(Work<T> work) throws SQLException {
+        if (dialect == Dialect.SQLITE) {
+            sqliteWriter.lock();
+        }
         try (Connection c = pool.getConnection()) {
             c.setAutoCommit(false);
             try {
@@ -115,6 +120,24 @@ public final class Database implements AutoCloseable {
             } catch (SQLException | RuntimeException e) {
                 c.rollback();
                 throw e;
+            }
+        } finally {
+            if (dialect == Dialect.SQLITE) {
+                sqliteWriter.unlock();
+            }
+        }
+    }
+
+    /** A single-statement write with auto-commit. */
+    public <T> T write(Work<T> work) throws SQLException {
+        if (dialect == Dialect.SQLITE) {
+            sqliteWriter.lock();
+        }
+        try (Connection c = pool.getConnection()) {
+            return work.run(c);
+        } finally {
+            if (dialect == Dialect.SQLITE) {
+                sqliteWriter.unlock();
             }
         }
     }

@@ -16,7 +16,7 @@ public final class NonceStore {
 
     /** Records the nonce; false if this key already used it (a replay). Atomic across hub processes. */
     public boolean claim(String keyid, String nonce, long expiresMs) throws SQLException {
-        return db.read(c -> {
+        return db.write(c -> {
             try (PreparedStatement ps = c.prepareStatement(
                     "INSERT INTO nonces (keyid, nonce, expires_ms) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")) {
                 ps.setString(1, keyid);
@@ -28,7 +28,7 @@ public final class NonceStore {
     }
 
     public int purgeExpired(long nowMs) throws SQLException {
-        return db.read(c -> {
+        return db.write(c -> {
             try (PreparedStatement ps = c.prepareStatement("DELETE FROM nonces WHERE expires_ms < ?")) {
                 ps.setLong(1, nowMs);
                 return ps.executeUpdate();
