@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
             HubCommand.class,
             AgentCommand.class,
             OwnerCommand.class,
+            LogCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class Main implements Runnable {
