@@ -15,36 +15,10 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.Parameter;
-import org.junit.jupiter.params.ParameterizedClass;
-import org.junit.jupiter.params.provider.EnumSource;
 import tools.jackson.databind.JsonNode;
 
-@ParameterizedClass
-@EnumSource(Backend.class)
-class AuthenticationTest {
-    @Parameter
-    Backend backend;
-
-    @TempDir
-    Path dir;
-
-    HubFixture f;
-
-    @BeforeEach
-    void start() throws Exception {
-        f = new HubFixture(backend, dir);
-    }
-
-    @AfterEach
-    void stop() {
-        f.close();
-    }
+class AuthenticationTest extends BackendTest {
 
     /** Sends GET /v1/agents/{id}/owner signed with the given parameters, returning status and reason. */
     private record Answer(int status, String reason) {}

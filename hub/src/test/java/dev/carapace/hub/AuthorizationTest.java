@@ -7,43 +7,17 @@ import dev.carapace.crypto.Json;
 import dev.carapace.crypto.KeyEventLog;
 import dev.carapace.hub.http.Route;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.Parameter;
-import org.junit.jupiter.params.ParameterizedClass;
-import org.junit.jupiter.params.provider.EnumSource;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Walks every route of the routing table and proves that one party cannot read or change another's data: for each
  * non-public route, an attacker (agent or owner) aims the request at the victim's resources, signed with its own key.
  */
-@ParameterizedClass
-@EnumSource(Backend.class)
-class AuthorizationTest {
-    @Parameter
-    Backend backend;
-
-    @TempDir
-    Path dir;
-
-    HubFixture f;
-
-    @BeforeEach
-    void start() throws Exception {
-        f = new HubFixture(backend, dir);
-    }
-
-    @AfterEach
-    void stop() {
-        f.close();
-    }
+class AuthorizationTest extends BackendTest {
 
     @Test
     void noRouteLetsOnePartyReadOrChangeAnothersData() throws Exception {

@@ -13,36 +13,11 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.Parameter;
-import org.junit.jupiter.params.ParameterizedClass;
-import org.junit.jupiter.params.provider.EnumSource;
 import tools.jackson.databind.JsonNode;
 
 /** Bad input gets a 4xx with a JSON error body: never a 500, never a stack trace, never a half-write. */
-@ParameterizedClass
-@EnumSource(Backend.class)
-class BadInputTest {
-    @Parameter
-    Backend backend;
-
-    @TempDir
-    Path dir;
-
-    HubFixture f;
-
-    @BeforeEach
-    void start() throws Exception {
-        f = new HubFixture(backend, dir);
-    }
-
-    @AfterEach
-    void stop() {
-        f.close();
-    }
+class BadInputTest extends BackendTest {
 
     private void assertJsonError(int status, byte[] body, int expected) throws Exception {
         String text = new String(body, StandardCharsets.UTF_8);

@@ -12,35 +12,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.Parameter;
-import org.junit.jupiter.params.ParameterizedClass;
-import org.junit.jupiter.params.provider.EnumSource;
 import tools.jackson.databind.JsonNode;
 
-@ParameterizedClass
-@EnumSource(Backend.class)
-class OwnerDataTest {
-    @Parameter
-    Backend backend;
-
-    @TempDir
-    Path dir;
-
-    HubFixture f;
-
-    @BeforeEach
-    void start() throws Exception {
-        f = new HubFixture(backend, dir);
-    }
-
-    @AfterEach
-    void stop() {
-        f.close();
-    }
+class OwnerDataTest extends BackendTest {
 
     @Test
     void registerLinkExportAccessLogAndDelete() throws Exception {
