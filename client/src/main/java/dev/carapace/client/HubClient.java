@@ -191,6 +191,24 @@ public final class HubClient {
         return send("DELETE", "/v1/owners/" + ownerId, null, owner);
     }
 
+    /** Appends a DSSE envelope (signed by the caller's current key) to the hub's transparency log. */
+    public JsonNode appendToLog(Signer signer, Dsse.Envelope envelope) throws IOException, HubException {
+        return send("POST", "/v1/log/entries", envelope.toJson(), signer);
+    }
+
+    /** The latest signed checkpoint note, as served. */
+    public String checkpoint() throws IOException, HubException {
+        HttpResponse<byte[]> r = sendRaw("GET", "/checkpoint", new byte[0], null, Map.of());
+        if (r.statusCode() != 200) {
+            parse(r);
+        }
+        return new String(r.body(), StandardCharsets.UTF_8);
+    }
+
+    public JsonNode consistencyProof(long from, long to) throws IOException, HubException {
+        return send("GET", "/v1/log/proof/consistency/" + from + "/" + to, null, null);
+    }
+
     public JsonNode wellKnown() throws IOException, HubException {
         return send("GET", "/.well-known/carapace", null, null);
     }

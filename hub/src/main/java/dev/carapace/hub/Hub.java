@@ -12,6 +12,7 @@ import dev.carapace.hub.http.OpenApi;
 import dev.carapace.hub.http.Reply;
 import dev.carapace.hub.http.Route;
 import dev.carapace.hub.limits.RateLimiter;
+import dev.carapace.hub.log.TransparencyLog;
 import dev.carapace.hub.owners.MasterKeyring;
 import dev.carapace.hub.owners.OwnerService;
 import dev.carapace.hub.store.Database;
@@ -49,9 +50,10 @@ public final class Hub implements AutoCloseable {
     private final Ed25519KeyPair hubKey;
     private final ApiHandler handler;
     private final OwnerService owners;
+    private final TransparencyLog log;
 
     private Hub(Server server, Database db, ScheduledExecutorService housekeeping, URI url, Ed25519KeyPair hubKey,
-                ApiHandler handler, OwnerService owners) {
+                ApiHandler handler, OwnerService owners, TransparencyLog log) {
         this.server = server;
         this.db = db;
         this.housekeeping = housekeeping;
@@ -59,6 +61,13 @@ public final class Hub implements AutoCloseable {
         this.hubKey = hubKey;
         this.handler = handler;
         this.owners = owners;
+        this.log = log;
+    }
+
+    private static void closeQuietly(TransparencyLog log) {
+        if (log != null) {
+            log.close();
+        }
     }
 
     /** A configuration problem the user can fix; one line, no stack trace. */
@@ -86,6 +95,7 @@ public final class Hub implements AutoCloseable {
         } catch (java.sql.SQLException e) {
             throw new StartException("cannot open the database: " + e.getMessage(), e);
         }
+        TransparencyLog[] logRef = new TransparencyLog[1];
         try {
             Ed25519KeyPair hubKey = loadOrCreateHubKey(cfg.dataDir());
             MasterKeyring keyring = MasterKeyring.load(cfg.dataDir(), cfg.masterKey());
@@ -95,6 +105,10 @@ public final class Hub implements AutoCloseable {
             OwnerService owners = new OwnerService(db, keyring, hubKey, hubKeyId);
             RequestAuthenticator auth = new RequestAuthenticator(nonces, cfg.clock());
             HubApi api = new HubApi(db, identities, owners, auth, cfg.clock());
+            // The log is signed with the hub key; its origin names the hub and that key, so it is unique.
+            TransparencyLog log = new TransparencyLog(db, cfg.name() + "/" + hubKey.publicKey().b64url().substring(0, 8),
+                    hubKey, cfg.clock());
+            logRef[0] = log;
             PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
 
             Server server = new Server(new VirtualThreadPool());
@@ -121,13 +135,18 @@ public final class Hub implements AutoCloseable {
                     "Metrics in the Prometheus text format.",
                     call -> Reply.text("text/plain; version=0.0.4; charset=utf-8", metrics.scrape())));
             routes.addAll(api.routes());
+            routes.addAll(new LogApi(log, api).routes());
             // The description is generated from the final table, this route included.
             AtomicReference<List<Route>> table = new AtomicReference<>();
             routes.add(new Route("GET", "/v1/openapi.json", Route.Auth.PUBLIC, "operations",
                     "This OpenAPI 3.1 description.", call -> Reply.ok(OpenApi.describe(table.get(), VERSION))));
             String scheme = tls ? "https" : "http";
             routes.add(new Route("GET", "/.well-known/carapace", Route.Auth.PUBLIC, "operations",
-                    "The hub's name, keys and endpoints.", call -> Reply.ok(wellKnown(cfg, hubKey, hubKeyId))));
+                    "The hub's name, keys and endpoints.", call -> {
+                        ObjectNode doc = wellKnown(cfg, hubKey, hubKeyId);
+                        LogApi.describe(doc, log);
+                        return Reply.ok(doc);
+                    }));
             table.set(List.copyOf(routes));
             ApiHandler handler = new ApiHandler(routes, auth, api::storedKey, api::bodyKey,
                     new RateLimiter(cfg.limits()), api::tierOf, metrics);
@@ -147,11 +166,13 @@ public final class Hub implements AutoCloseable {
                     // Retried on the next round; expired nonces are harmless, only space.
                 }
             }, 1, 1, TimeUnit.MINUTES);
-            return new Hub(server, db, hk, url, hubKey, handler, owners);
+            return new Hub(server, db, hk, url, hubKey, handler, owners, log);
         } catch (StartException e) {
+            closeQuietly(logRef[0]);
             db.close();
             throw e;
         } catch (Exception e) {
+            closeQuietly(logRef[0]);
             db.close();
             throw new StartException("cannot start the hub: " + e.getMessage(), e);
         }
@@ -210,6 +231,10 @@ public final class Hub implements AutoCloseable {
         return db;
     }
 
+    public TransparencyLog log() {
+        return log;
+    }
+
     public OwnerService owners() {
         return owners;
     }
@@ -224,8 +249,9 @@ public final class Hub implements AutoCloseable {
         try {
             server.stop();
         } catch (Exception e) {
-            // Stopping is best effort; the database is closed regardless.
+            // Stopping is best effort; the log and the database are closed regardless.
         }
+        log.close();
         db.close();
     }
 }

@@ -31,6 +31,7 @@ import tools.jackson.databind.node.ObjectNode;
  */
 public final class ApiHandler extends Handler.Abstract {
     public static final int MAX_BODY_BYTES = 1 << 20;
+    private static final long DRAIN_LIMIT_BYTES = 16L << 20;
     private static final Logger LOG = LoggerFactory.getLogger(ApiHandler.class);
 
     /** Resolves the key for routes whose body carries the signer's identity document. */
@@ -161,13 +162,18 @@ public final class ApiHandler extends Handler.Abstract {
     }
 
     private static byte[] readBody(Request request) throws Exception {
-        long declared = request.getLength();
-        if (declared > MAX_BODY_BYTES) {
-            throw new ApiException(413, "body_too_large", "bodies are limited to " + MAX_BODY_BYTES + " bytes");
-        }
         try (InputStream in = Request.asInputStream(request)) {
             byte[] body = in.readNBytes(MAX_BODY_BYTES + 1);
             if (body.length > MAX_BODY_BYTES) {
+                // Drain a moderately oversized body so the client, still sending, reads the 413 instead of a reset.
+                long drained = 0;
+                while (drained < DRAIN_LIMIT_BYTES) {
+                    long n = in.skip(64 * 1024);
+                    if (n <= 0 && in.read() < 0) {
+                        break;
+                    }
+                    drained += Math.max(n, 1);
+                }
                 throw new ApiException(413, "body_too_large", "bodies are limited to " + MAX_BODY_BYTES + " bytes");
             }
             return body;

@@ -1,0 +1,144 @@
+package dev.carapace.hub;
+
+import dev.carapace.crypto.Bytes;
+import dev.carapace.crypto.CryptoException;
+import dev.carapace.crypto.Dsse;
+import dev.carapace.crypto.Json;
+import dev.carapace.hub.auth.RequestAuthenticator;
+import dev.carapace.hub.http.ApiException;
+import dev.carapace.hub.http.Call;
+import dev.carapace.hub.http.Reply;
+import dev.carapace.hub.http.Route;
+import dev.carapace.hub.log.TransparencyLog;
+import dev.carapace.tlog.Merkle;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/** The transparency log's routes: signed appends of DSSE statements, checkpoints, entries and proofs. */
+final class LogApi {
+    private final TransparencyLog log;
+    private final HubApi identities;
+
+    LogApi(TransparencyLog log, HubApi identities) {
+        this.log = log;
+        this.identities = identities;
+    }
+
+    List<Route> routes() {
+        return List.of(
+                new Route("POST", "/v1/log/entries", Route.Auth.SIGNED, "log",
+                        "Append a DSSE envelope signed by the caller's current key; answers once it is durable and"
+                                + " covered by a signed checkpoint.", this::append),
+                new Route("GET", "/checkpoint", Route.Auth.PUBLIC, "log",
+                        "The latest checkpoint, a C2SP signed note.", call -> new Reply(200,
+                        log.latestCheckpoint().getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                        "text/plain; charset=utf-8", java.util.Map.of())),
+                new Route("GET", "/v1/log/entries/{index}", Route.Auth.PUBLIC, "log",
+                        "The entry at an index, base64.", this::entry),
+                new Route("GET", "/v1/log/proof/inclusion/{index}/{size}", Route.Auth.PUBLIC, "log",
+                        "RFC 9162 inclusion proof of an entry in the tree of a size.", this::inclusion),
+                new Route("GET", "/v1/log/proof/consistency/{from}/{to}", Route.Auth.PUBLIC, "log",
+                        "RFC 9162 consistency proof between two tree sizes.", this::consistency));
+    }
+
+    private Reply append(Call call) throws Exception {
+        Dsse.Envelope env;
+        try {
+            env = Dsse.fromJson(call.json());
+        } catch (CryptoException e) {
+            throw ApiException.badRequest("invalid_envelope", e.getMessage());
+        }
+        RequestAuthenticator.CurrentKey signer = identities.storedKey(call.caller().id());
+        String keyId = signer.id() + "#" + signer.seq();
+        try {
+            Dsse.verify(env, k -> keyId.equals(k) ? signer.key() : null, 1);
+        } catch (CryptoException e) {
+            throw ApiException.badRequest("invalid_envelope", "the envelope is not signed by your current key");
+        }
+        byte[] entry = env.toBytes();
+        TransparencyLog.Appended a;
+        try {
+            a = log.append(entry, call.caller().id()).get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IllegalArgumentException iae) {
+                throw ApiException.badRequest("invalid_entry", iae.getMessage());
+            }
+            throw new ApiException(503, "log_unavailable", "the log could not store the entry; retry", 1);
+        } catch (TimeoutException e) {
+            throw new ApiException(503, "log_unavailable", "the log is busy; retry", 1);
+        }
+        ObjectNode o = Json.object();
+        o.put("index", a.index());
+        o.put("size", a.size());
+        o.put("leafHash", Bytes.b64(Merkle.leafHash(entry)));
+        o.put("checkpoint", a.checkpoint());
+        o.set("proof", hashes(log.inclusionProof(a.index(), a.size())));
+        return Reply.json(201, o);
+    }
+
+    private Reply entry(Call call) throws Exception {
+        long index = number(call, "index");
+        byte[] e = log.entry(index);
+        if (e == null) {
+            throw ApiException.notFound("no entry " + index);
+        }
+        ObjectNode o = Json.object();
+        o.put("index", index);
+        o.put("entry", Bytes.b64(e));
+        return Reply.ok(o);
+    }
+
+    private Reply inclusion(Call call) throws Exception {
+        long index = number(call, "index");
+        long size = number(call, "size");
+        try {
+            ObjectNode o = Json.object();
+            o.put("leafIdx", index);
+            o.put("treeSize", size);
+            o.set("proof", hashes(log.inclusionProof(index, size)));
+            return Reply.ok(o);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.notFound(e.getMessage());
+        }
+    }
+
+    private Reply consistency(Call call) throws Exception {
+        long from = number(call, "from");
+        long to = number(call, "to");
+        try {
+            ObjectNode o = Json.object();
+            o.put("size1", from);
+            o.put("size2", to);
+            o.set("proof", hashes(log.consistencyProof(from, to)));
+            return Reply.ok(o);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.notFound(e.getMessage());
+        }
+    }
+
+    private static long number(Call call, String name) throws ApiException {
+        String v = call.param(name);
+        if (v == null || !v.matches("[0-9]{1,15}")) {
+            throw ApiException.badRequest("invalid_" + name, name + " must be a non-negative integer");
+        }
+        return Long.parseLong(v);
+    }
+
+    private static ArrayNode hashes(List<byte[]> proof) {
+        ArrayNode arr = Json.MAPPER.createArrayNode();
+        proof.forEach(h -> arr.add(Bytes.b64(h)));
+        return arr;
+    }
+
+    static void describe(ObjectNode wellKnown, TransparencyLog log) {
+        ObjectNode l = wellKnown.putObject("log");
+        l.put("origin", log.origin());
+        l.put("vkey", log.verifier().encode());
+        l.put("checkpoint", "/checkpoint");
+        l.put("append", "/v1/log/entries");
+    }
+}

@@ -1,0 +1,247 @@
+package dev.carapace.hub.log;
+
+import dev.carapace.crypto.Ed25519KeyPair;
+import dev.carapace.hub.store.Database;
+import dev.carapace.tlog.Checkpoint;
+import dev.carapace.tlog.Frontier;
+import dev.carapace.tlog.Merkle;
+import dev.carapace.tlog.NoteVerifier;
+import dev.carapace.tlog.SignedNote;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * An append-only log. One sequencer thread per process drains pending appends in batches of up to
+ * {@value #MAX_BATCH}; a batch, and the checkpoint that covers it, are committed in one transaction, and only then are
+ * its appends acknowledged. Several processes on one PostgreSQL may sequence: a batch that loses the race for the next
+ * index rolls back and is retried on top of the winner's.
+ */
+public final class TransparencyLog implements AutoCloseable {
+    public static final int MAX_BATCH = 1000;
+    public static final int MAX_ENTRY_BYTES = 64 * 1024;
+
+    /** An acknowledged append: its index and the signed checkpoint that covers it. */
+    public record Appended(long index, long size, String checkpoint) {}
+
+    private record Pending(byte[] entry, String submittedBy, CompletableFuture<Appended> done) {}
+
+    private final Database db;
+    private final String origin;
+    private final Ed25519KeyPair key;
+    private final NoteVerifier verifier;
+    private final Clock clock;
+    private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>(100_000);
+    private final Thread sequencer;
+    private volatile boolean running = true;
+    private Frontier frontier; // sequencer thread only
+
+    public TransparencyLog(Database db, String origin, Ed25519KeyPair key, Clock clock) throws SQLException {
+        this.db = db;
+        this.origin = origin;
+        this.key = key;
+        this.verifier = NoteVerifier.of(origin, key.publicKey());
+        this.clock = clock;
+        db.inTransaction(c -> {
+            Frontier empty = new Frontier();
+            insertCheckpoint(c, 0, empty.root());
+            return null;
+        });
+        this.sequencer = Thread.ofPlatform().name("carapace-log-sequencer").daemon().start(this::sequence);
+    }
+
+    public String origin() {
+        return origin;
+    }
+
+    public NoteVerifier verifier() {
+        return verifier;
+    }
+
+    /** Queues an entry; the future completes once it is durable and covered by a signed checkpoint. */
+    public CompletableFuture<Appended> append(byte[] entry, String submittedBy) {
+        CompletableFuture<Appended> f = new CompletableFuture<>();
+        if (entry.length == 0 || entry.length > MAX_ENTRY_BYTES) {
+            f.completeExceptionally(new IllegalArgumentException("an entry is 1 to " + MAX_ENTRY_BYTES + " bytes"));
+        } else if (!running || !queue.offer(new Pending(entry.clone(), submittedBy, f))) {
+            f.completeExceptionally(new IllegalStateException("the log is not accepting appends"));
+        }
+        return f;
+    }
+
+    private void sequence() {
+        List<Pending> batch = new ArrayList<>();
+        while (running) {
+            try {
+                Pending first = queue.poll(200, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    continue;
+                }
+                batch.add(first);
+                queue.drainTo(batch, MAX_BATCH - 1);
+                commit(batch);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            } finally {
+                batch.clear();
+            }
+        }
+        Pending p;
+        while ((p = queue.poll()) != null) {
+            p.done().completeExceptionally(new IllegalStateException("the log stopped"));
+        }
+    }
+
+    private void commit(List<Pending> batch) {
+        SQLException last = null;
+        for (int attempt = 0; attempt < 5; attempt++) {
+            try {
+                List<Appended> results = db.inTransaction(c -> write(c, batch));
+                for (int i = 0; i < batch.size(); i++) {
+                    batch.get(i).done().complete(results.get(i));
+                }
+                return;
+            } catch (SQLException e) {
+                last = e;
+                frontier = null; // another process may have advanced the log: rebuild from storage
+            }
+        }
+        for (Pending p : batch) {
+            p.done().completeExceptionally(last);
+        }
+    }
+
+    private List<Appended> write(Connection c, List<Pending> batch) throws SQLException {
+        long size = currentSize(c);
+        Frontier f = frontier != null && frontier.size() == size ? frontier.copy() : rebuild(c, size);
+        long now = clock.millis();
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO log_entries (idx, leaf_hash, entry, submitted_by,"
+                + " created_ms) VALUES (?, ?, ?, ?, ?)")) {
+            for (int i = 0; i < batch.size(); i++) {
+                byte[] leaf = Merkle.leafHash(batch.get(i).entry());
+                ps.setLong(1, size + i);
+                ps.setBytes(2, leaf);
+                ps.setBytes(3, batch.get(i).entry());
+                ps.setString(4, batch.get(i).submittedBy());
+                ps.setLong(5, now);
+                ps.addBatch();
+                f.append(leaf);
+            }
+            ps.executeBatch();
+        }
+        String note = insertCheckpoint(c, f.size(), f.root());
+        frontier = f;
+        List<Appended> out = new ArrayList<>();
+        for (int i = 0; i < batch.size(); i++) {
+            out.add(new Appended(size + i, f.size(), note));
+        }
+        return out;
+    }
+
+    private String insertCheckpoint(Connection c, long size, byte[] root) throws SQLException {
+        String note = SignedNote.sign(new Checkpoint(origin, size, root, List.of()).text(), origin, key);
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO log_checkpoints (size, root, note, created_ms)"
+                + " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING")) {
+            ps.setLong(1, size);
+            ps.setBytes(2, root);
+            ps.setString(3, note);
+            ps.setLong(4, clock.millis());
+            ps.executeUpdate();
+        }
+        return note;
+    }
+
+    private static long currentSize(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT COALESCE(MAX(idx) + 1, 0) FROM log_entries");
+             ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private static Frontier rebuild(Connection c, long size) throws SQLException {
+        Frontier f = new Frontier();
+        for (byte[] leaf : leafHashes(c, size)) {
+            f.append(leaf);
+        }
+        return f;
+    }
+
+    private static List<byte[]> leafHashes(Connection c, long size) throws SQLException {
+        List<byte[]> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT leaf_hash FROM log_entries WHERE idx < ? ORDER BY idx")) {
+            ps.setLong(1, size);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(rs.getBytes(1));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The signed note of the largest checkpoint. */
+    public String latestCheckpoint() throws SQLException {
+        return db.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT note FROM log_checkpoints ORDER BY size DESC LIMIT 1");
+                 ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getString(1);
+            }
+        });
+    }
+
+    /** The stored entry at {@code index}, or null. */
+    public byte[] entry(long index) throws SQLException {
+        return db.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT entry FROM log_entries WHERE idx = ?")) {
+                ps.setLong(1, index);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? rs.getBytes(1) : null;
+                }
+            }
+        });
+    }
+
+    /**
+     * The inclusion proof of {@code index} in the tree of {@code size}, which must be a checkpointed size. Computed
+     * from the stored leaf hashes: linear in the log's size until tiles land.
+     */
+    public List<byte[]> inclusionProof(long index, long size) throws SQLException {
+        List<byte[]> leaves = db.read(c -> leafHashes(c, size));
+        if (index < 0 || index >= size || leaves.size() != size) {
+            throw new IllegalArgumentException("index " + index + " is not in a tree of size " + size);
+        }
+        return Merkle.inclusionProof(leaves, (int) index);
+    }
+
+    public List<byte[]> consistencyProof(long from, long to) throws SQLException {
+        List<byte[]> leaves = db.read(c -> leafHashes(c, to));
+        if (from < 1 || from > to || leaves.size() != to) {
+            throw new IllegalArgumentException("no consistency proof from " + from + " to " + to);
+        }
+        return Merkle.consistencyProof(leaves, (int) from);
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        sequencer.interrupt();
+        try {
+            sequencer.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

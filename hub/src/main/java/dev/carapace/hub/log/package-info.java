@@ -1,0 +1,6 @@
+/**
+ * The hub's transparency log: appends are sequenced in batches, each batch is stored and covered by a signed C2SP
+ * checkpoint in one transaction before any of its entries is acknowledged. Proof logic comes from {@code tlog}; this
+ * package owns ordering and storage. Must never import the HTTP layer.
+ */
+package dev.carapace.hub.log;

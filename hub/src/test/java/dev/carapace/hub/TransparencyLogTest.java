@@ -1,0 +1,97 @@
+package dev.carapace.hub;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.carapace.client.HubException;
+import dev.carapace.crypto.Bytes;
+import dev.carapace.crypto.Dsse;
+import dev.carapace.crypto.Ed25519KeyPair;
+import dev.carapace.crypto.InTotoStatement;
+import dev.carapace.crypto.Json;
+import dev.carapace.tlog.Checkpoint;
+import dev.carapace.tlog.Merkle;
+import dev.carapace.tlog.NoteVerifier;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+
+class TransparencyLogTest extends BackendTest {
+
+    private static Dsse.Envelope statement(HubFixture.Party p, int i) throws Exception {
+        return new InTotoStatement(List.of(new InTotoStatement.Subject("thing-" + i, Bytes.hex(Bytes.random(32)))),
+                "https://carapace.dev/attestations/test/v1", Json.object()).sign(p.log().currentKeyId(), p.key());
+    }
+
+    private static List<byte[]> hashes(JsonNode arr) throws Exception {
+        List<byte[]> out = new ArrayList<>();
+        for (JsonNode h : arr) {
+            out.add(Bytes.fromB64(h.asString()));
+        }
+        return out;
+    }
+
+    @Test
+    void appendsAreAcknowledgedWithAVerifiableInclusionProof() throws Exception {
+        HubFixture.Party agent = f.agent();
+        JsonNode wk = f.client.wellKnown();
+        NoteVerifier vkey = NoteVerifier.parse(wk.get("log").get("vkey").asString());
+        assertThat(vkey.name()).isEqualTo(wk.get("log").get("origin").asString());
+
+        Checkpoint first = null;
+        for (int i = 0; i < 5; i++) {
+            Dsse.Envelope env = statement(agent, i);
+            JsonNode r = f.client.appendToLog(agent.signer(), env);
+            Checkpoint cp = Checkpoint.open(r.get("checkpoint").asString(), vkey);
+            assertThat(r.get("index").asLong()).isEqualTo(i);
+            assertThat(cp.size()).isGreaterThan(i);
+            Merkle.verifyInclusion(i, cp.size(), Merkle.leafHash(env.toBytes()), hashes(r.get("proof")), cp.root());
+            if (first == null) {
+                first = cp;
+            }
+        }
+        Checkpoint latest = Checkpoint.open(f.client.checkpoint(), vkey);
+        assertThat(latest.size()).isEqualTo(5);
+        JsonNode cons = f.client.consistencyProof(first.size(), latest.size());
+        Merkle.verifyConsistency(first.size(), latest.size(), first.root(), latest.root(), hashes(cons.get("proof")));
+    }
+
+    @Test
+    void concurrentAppendsAreBatchedWithoutGapsOrDuplicates() throws Exception {
+        HubFixture.Party agent = f.agent();
+        List<CompletableFuture<Long>> futures = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            int n = i;
+            futures.add(CompletableFuture.supplyAsync(() -> {
+                try {
+                    return f.client.appendToLog(agent.signer(), statement(agent, n)).get("index").asLong();
+                } catch (Exception e) {
+                    throw new RuntimeException(e);
+                }
+            }, java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()));
+        }
+        List<Long> indexes = new ArrayList<>();
+        for (var fu : futures) {
+            indexes.add(fu.get());
+        }
+        assertThat(indexes).containsExactlyInAnyOrderElementsOf(java.util.stream.LongStream.range(0, 40).boxed()
+                .toList());
+    }
+
+    @Test
+    void onlyEnvelopesSignedByTheCallersCurrentKeyAreAccepted() throws Exception {
+        HubFixture.Party agent = f.agent();
+        HubFixture.Party other = f.agent();
+        Dsse.Envelope foreign = statement(other, 1);
+        assertThatThrownBy(() -> f.client.appendToLog(agent.signer(), foreign))
+                .isInstanceOfSatisfying(HubException.class, e -> assertThat(e.reason()).isEqualTo("invalid_envelope"));
+        Dsse.Envelope selfSignedWrongKey = Dsse.sign("text/plain", new byte[] {1}, agent.log().currentKeyId(),
+                Ed25519KeyPair.generate());
+        assertThatThrownBy(() -> f.client.appendToLog(agent.signer(), selfSignedWrongKey))
+                .isInstanceOf(HubException.class);
+        assertThatThrownBy(() -> f.client.appendToLog(null, statement(agent, 2)))
+                .isInstanceOfSatisfying(HubException.class, e -> assertThat(e.status()).isEqualTo(401));
+    }
+}
