@@ -83,4 +83,20 @@ class HubCliTest {
         assertThat(r.code()).isEqualTo(ExitCodes.IO_CONFIG_PASSPHRASE);
         assertThat(r.err().strip()).startsWith("carapace: cannot reach the hub").doesNotContain("\n");
     }
+
+    @Test
+    void signedFilesGoIntoTheLog() throws Exception {
+        String url = hub.url().toString();
+        ok(agent.run("id", "new", "--name", "bot"));
+        ok(agent.run("agent", "register", "--hub", url));
+        Path a = dir.resolve("a.txt");
+        Path b = dir.resolve("b.txt");
+        Files.writeString(a, "first");
+        Files.writeString(b, "second");
+        ok(agent.run("sign", a.toString(), b.toString()));
+        var appended = ok(agent.run("log", "append", a + ".dsse.json", b + ".dsse.json"));
+        assertThat(appended.out()).contains("index 0").contains("index 1");
+        var cp = Json.parse(ok(agent.run("log", "checkpoint", "--json")).out());
+        assertThat(cp.get("size").asLong()).isEqualTo(2);
+    }
 }
