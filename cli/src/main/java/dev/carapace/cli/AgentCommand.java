@@ -20,14 +20,7 @@ import tools.jackson.databind.JsonNode;
 @Command(name = "agent", mixinStandardHelpOptions = true, footer = {"", ExitCodes.HELP},
         description = "Register this agent with a hub, and consent to an owner.",
         subcommands = {AgentCommand.Register.class, AgentCommand.Consent.class})
-public final class AgentCommand implements Runnable {
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
-    }
+public final class AgentCommand extends CommandGroup {
 
     @Command(name = "register", mixinStandardHelpOptions = true, footer = {"", ExitCodes.HELP},
             description = "Register this home's agent identity (its key event log) with the hub; the request is"

@@ -20,14 +20,7 @@ import tools.jackson.databind.node.ObjectNode;
         footer = {"", ExitCodes.HELP},
         subcommands = {IdCommand.New.class, IdCommand.Show.class, IdCommand.Export.class, IdCommand.Rotate.class,
             IdCommand.RecoveryKit.class, IdCommand.Recover.class})
-public final class IdCommand implements Runnable {
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
-    }
+public final class IdCommand extends CommandGroup {
 
     @Command(name = "new", mixinStandardHelpOptions = true, footer = {"", ExitCodes.HELP},
             description = "Create an identity: a signing key, a committed next key, and the inception event.")

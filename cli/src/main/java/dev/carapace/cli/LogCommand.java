@@ -29,14 +29,7 @@ import tools.jackson.databind.node.ObjectNode;
 @Command(name = "log", mixinStandardHelpOptions = true, footer = {"", ExitCodes.HELP},
         description = "The transparency log: append signed statements, read checkpoints, verify proofs offline.",
         subcommands = {LogCommand.Append.class, LogCommand.ShowCheckpoint.class, LogCommand.VerifyProof.class})
-public final class LogCommand implements Runnable {
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
-    }
+public final class LogCommand extends CommandGroup {
 
     @Command(name = "verify-proof", mixinStandardHelpOptions = true, footer = {"", ExitCodes.HELP},
             description = {"Verify an RFC 9162 inclusion or consistency proof file (the JSON of the Merkle test"

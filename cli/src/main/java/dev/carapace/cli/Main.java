@@ -21,14 +21,7 @@ import picocli.CommandLine.Command;
             LogCommand.class,
             CommandLine.HelpCommand.class,
         })
-public final class Main implements Runnable {
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
-    }
+public final class Main extends CommandGroup {
 
     public static void main(String[] args) {
         System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));

@@ -23,14 +23,7 @@ import tools.jackson.databind.JsonNode;
         description = "The human behind agents: register, link agents, export, delete, read the access log.",
         subcommands = {OwnerCommand.Register.class, OwnerCommand.Link.class, OwnerCommand.Export.class,
             OwnerCommand.Delete.class, OwnerCommand.AccessLog.class})
-public final class OwnerCommand implements Runnable {
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
-    }
+public final class OwnerCommand extends CommandGroup {
 
     /** Shared plumbing: the owner identity of this home, its signer and the hub. */
     abstract static class OwnerAction implements Callable<Integer> {
