@@ -22,7 +22,8 @@ public record NoteVerifier(String name, byte[] keyId, Ed25519PublicKey key) {
 
     /** Parses a vkey string, checking that the stated key ID is the one the name and key give. */
     public static NoteVerifier parse(String vkey) throws CryptoException {
-        String[] parts = vkey.trim().split("\\+", -1);
+        // The key material is standard base64, which may itself contain "+": split at the first two only.
+        String[] parts = vkey.trim().split("\\+", 3);
         if (parts.length != 3) {
             throw new CryptoException("a verifier key is name+keyid+key");
         }

@@ -54,4 +54,18 @@ class SignedNoteTest {
         assertThatThrownBy(() -> NoteVerifier.parse("example.com/foo+530d903b+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k"))
                 .hasMessageContaining("key ID");
     }
+
+    @Test
+    void verifierKeysWhoseBase64HoldsPlusSignsParse() throws Exception {
+        int withPlus = 0;
+        for (int i = 0; i < 200; i++) {
+            NoteVerifier v = NoteVerifier.of("log.example/x", Ed25519KeyPair.generate().publicKey());
+            String encoded = v.encode();
+            if (encoded.chars().filter(c -> c == '+').count() > 2) {
+                withPlus++;
+            }
+            assertThat(NoteVerifier.parse(encoded).key()).isEqualTo(v.key());
+        }
+        assertThat(withPlus).isPositive();
+    }
 }
