@@ -95,8 +95,9 @@ class HubCliTest {
         Files.writeString(b, "second");
         ok(agent.run("sign", a.toString(), b.toString()));
         var appended = ok(agent.run("log", "append", a + ".dsse.json", b + ".dsse.json"));
-        assertThat(appended.out()).contains("index 0").contains("index 1");
+        // Index 0 is the agent's own inception event, logged at registration.
+        assertThat(appended.out()).contains("index 1").contains("index 2");
         var cp = Json.parse(ok(agent.run("log", "checkpoint", "--json")).out());
-        assertThat(cp.get("size").asLong()).isEqualTo(2);
+        assertThat(cp.get("size").asLong()).isEqualTo(3);
     }
 }

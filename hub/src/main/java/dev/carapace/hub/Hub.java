@@ -104,11 +104,12 @@ public final class Hub implements AutoCloseable {
             NonceStore nonces = new NonceStore(db);
             OwnerService owners = new OwnerService(db, keyring, hubKey, hubKeyId);
             RequestAuthenticator auth = new RequestAuthenticator(nonces, cfg.clock());
-            HubApi api = new HubApi(db, identities, owners, auth, cfg.clock());
             // The log is signed with the hub key; its origin names the hub and that key, so it is unique.
             TransparencyLog log = new TransparencyLog(db, cfg.name() + "/" + hubKey.publicKey().b64url().substring(0, 8),
                     hubKey, cfg.clock());
             logRef[0] = log;
+            HubApi api = new HubApi(db, identities, owners, auth, cfg.clock(),
+                    (entry, by) -> log.append(entry, by).get(30, TimeUnit.SECONDS).index());
             PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
 
             Server server = new Server(new VirtualThreadPool());

@@ -36,8 +36,17 @@ final class HubApi {
     private final OwnerService owners;
     private final RequestAuthenticator authenticator;
     private final Clock clock;
+    private final EventLog eventLog;
 
-    HubApi(Database db, IdentityStore identities, OwnerService owners, RequestAuthenticator authenticator, Clock clock) {
+    /** Where accepted key events are recorded: the transparency log. Returns the entry's index. */
+    @FunctionalInterface
+    interface EventLog {
+        long record(byte[] entry, String submittedBy) throws Exception;
+    }
+
+    HubApi(Database db, IdentityStore identities, OwnerService owners, RequestAuthenticator authenticator, Clock clock,
+           EventLog eventLog) {
+        this.eventLog = eventLog;
         this.db = db;
         this.identities = identities;
         this.owners = owners;
@@ -148,7 +157,20 @@ final class HubApi {
         ObjectNode o = Json.object();
         o.put("id", log.id().toString());
         o.put("seq", log.currentSeq());
+        o.put("logIndex", recordEvents(log, 0));
         return Reply.json(201, o);
+    }
+
+    /**
+     * Writes the events of {@code log} from position {@code from} on to the transparency log, each as the canonical
+     * JSON of the signed event, and returns the index of the last one.
+     */
+    private long recordEvents(KeyEventLog log, int from) throws Exception {
+        long last = -1;
+        for (int i = from; i < log.events().size(); i++) {
+            last = eventLog.record(CanonicalJson.encode(log.events().get(i).toJson()), log.id().toString());
+        }
+        return last;
     }
 
     private Reply identity(Call call) throws Exception {
@@ -166,9 +188,11 @@ final class HubApi {
         if (!newer.id().toString().equals(id)) {
             throw ApiException.badRequest("wrong_identity", "the document is for another identity");
         }
+        long[] knownSeq = new long[1];
         boolean advanced = db.inTransaction(c -> {
             IdentityStore.Stored known = identities.find(c, id)
                     .orElseThrow(() -> new SQLException("gone"));
+            knownSeq[0] = known.log().currentSeq();
             try {
                 known.log().requireExtendedBy(newer);
             } catch (KelException e) {
@@ -185,6 +209,7 @@ final class HubApi {
         ObjectNode o = Json.object();
         o.put("id", id);
         o.put("seq", newer.currentSeq());
+        o.put("logIndex", recordEvents(newer, (int) knownSeq[0] + 1));
         return Reply.json(201, o);
     }
 
@@ -227,12 +252,16 @@ final class HubApi {
         }
         String name = Call.text(body, "displayName", 200);
         long now = clock.millis();
+        boolean[] newIdentity = new boolean[1];
         boolean created = db.inTransaction(c -> {
-            identities.insert(c, log, now);
+            newIdentity[0] = identities.insert(c, log, now);
             return owners.insert(c, log.id().toString(), email, name, now);
         });
         if (!created) {
             throw ApiException.conflict("already_registered", "owner " + log.id() + " is already registered");
+        }
+        if (newIdentity[0]) {
+            recordEvents(log, 0);
         }
         ObjectNode o = Json.object();
         o.put("id", log.id().toString());

@@ -40,20 +40,24 @@ class TransparencyLogTest extends BackendTest {
         NoteVerifier vkey = NoteVerifier.parse(wk.get("log").get("vkey").asString());
         assertThat(vkey.name()).isEqualTo(wk.get("log").get("origin").asString());
 
+        long base = Checkpoint.open(f.client.checkpoint(), vkey).size(); // the agent's inception is logged
+        assertThat(base).isEqualTo(1);
         Checkpoint first = null;
         for (int i = 0; i < 5; i++) {
             Dsse.Envelope env = statement(agent, i);
             JsonNode r = f.client.appendToLog(agent.signer(), env);
             Checkpoint cp = Checkpoint.open(r.get("checkpoint").asString(), vkey);
-            assertThat(r.get("index").asLong()).isEqualTo(i);
-            assertThat(cp.size()).isGreaterThan(i);
-            Merkle.verifyInclusion(i, cp.size(), Merkle.leafHash(env.toBytes()), hashes(r.get("proof")), cp.root());
+            long index = r.get("index").asLong();
+            assertThat(index).isEqualTo(base + i);
+            assertThat(cp.size()).isGreaterThan(index);
+            Merkle.verifyInclusion(index, cp.size(), Merkle.leafHash(env.toBytes()), hashes(r.get("proof")),
+                    cp.root());
             if (first == null) {
                 first = cp;
             }
         }
         Checkpoint latest = Checkpoint.open(f.client.checkpoint(), vkey);
-        assertThat(latest.size()).isEqualTo(5);
+        assertThat(latest.size()).isEqualTo(base + 5);
         JsonNode cons = f.client.consistencyProof(first.size(), latest.size());
         Merkle.verifyConsistency(first.size(), latest.size(), first.root(), latest.root(), hashes(cons.get("proof")));
     }
@@ -76,8 +80,20 @@ class TransparencyLogTest extends BackendTest {
         for (var fu : futures) {
             indexes.add(fu.get());
         }
-        assertThat(indexes).containsExactlyInAnyOrderElementsOf(java.util.stream.LongStream.range(0, 40).boxed()
+        assertThat(indexes).containsExactlyInAnyOrderElementsOf(java.util.stream.LongStream.range(1, 41).boxed()
                 .toList());
+    }
+
+    @Test
+    void keyEventsAreLogged() throws Exception {
+        HubFixture.Party agent = f.agent();
+        var rotated = agent.log().rotate(agent.next(), Ed25519KeyPair.generate().publicKey(), System.currentTimeMillis());
+        JsonNode r = f.client.publishKeyEvents(rotated, agent.next());
+        long index = r.get("logIndex").asLong();
+        JsonNode stored = f.client.send("GET", "/v1/log/entries/" + index, null, null);
+        JsonNode event = Json.parse(Bytes.fromB64(stored.get("entry").asString()));
+        assertThat(event.get("event").get("type").asString()).isEqualTo("rotation");
+        assertThat(event.get("event").get("id").asString()).isEqualTo(agent.id());
     }
 
     @Test
