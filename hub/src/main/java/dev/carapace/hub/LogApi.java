@@ -11,6 +11,7 @@ import dev.carapace.hub.http.Reply;
 import dev.carapace.hub.http.Route;
 import dev.carapace.hub.log.TransparencyLog;
 import dev.carapace.tlog.Merkle;
+import dev.carapace.tlog.TilePath;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -37,6 +38,9 @@ final class LogApi {
                         "The latest checkpoint, a C2SP signed note.", call -> new Reply(200,
                         log.latestCheckpoint().getBytes(java.nio.charset.StandardCharsets.UTF_8),
                         "text/plain; charset=utf-8", java.util.Map.of())),
+                new Route("GET", "/tile/{path*}", Route.Auth.PUBLIC, "log",
+                        "C2SP tlog-tiles: hash tiles tile/<L>/<N>[.p/<W>] and entry bundles tile/entries/<N>[.p/<W>];"
+                                + " immutable, cacheable.", this::tile),
                 new Route("GET", "/v1/log/entries/{index}", Route.Auth.PUBLIC, "log",
                         "The entry at an index, base64.", this::entry),
                 new Route("GET", "/v1/log/proof/inclusion/{index}/{size}", Route.Auth.PUBLIC, "log",
@@ -78,6 +82,43 @@ final class LogApi {
         o.put("checkpoint", a.checkpoint());
         o.set("proof", hashes(log.inclusionProof(a.index(), a.size())));
         return Reply.json(201, o);
+    }
+
+    /** Hash tiles and entry bundles are computed from stored leaves; at most this many leaves feed one tile. */
+    static final long MAX_TILE_LEAVES = 1L << 20;
+
+    private Reply tile(Call call) throws Exception {
+        TilePath t;
+        try {
+            t = TilePath.parse("tile/" + call.param("path"));
+        } catch (IllegalArgumentException e) {
+            throw ApiException.notFound("no such tile: " + e.getMessage());
+        }
+        long per = TilePath.leavesPerHash(t.level());
+        long start = t.index() * TilePath.FULL_WIDTH * per;
+        long end = start + t.width() * per;
+        if (end > log.checkpointedSize() || end < start) {
+            throw ApiException.notFound("the log does not cover " + t.encode() + " yet");
+        }
+        if (end - start > MAX_TILE_LEAVES) {
+            throw new ApiException(503, "tile_unavailable", "this tile is too large to compute on demand", 60);
+        }
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        if (t.entries()) {
+            for (byte[] e : log.entries(start, end)) {
+                out.write(e.length >>> 8);
+                out.write(e.length & 0xff);
+                out.write(e);
+            }
+        } else {
+            List<byte[]> leaves = log.leafHashes(start, end);
+            for (int i = 0; i < t.width(); i++) {
+                out.write(Merkle.root(leaves.subList((int) (i * per), (int) ((i + 1) * per))));
+            }
+        }
+        // A tile's content never changes (a partial tile of width W is final for W), so caches may keep it.
+        return new Reply(200, out.toByteArray(), "application/octet-stream",
+                java.util.Map.of("Cache-Control", "public, max-age=31536000, immutable"));
     }
 
     private Reply entry(Call call) throws Exception {

@@ -38,7 +38,7 @@ public final class OpenApi {
             for (String seg : r.segments()) {
                 if (seg.startsWith("{")) {
                     ObjectNode p = params.addObject();
-                    p.put("name", seg.substring(1, seg.length() - 1));
+                    p.put("name", seg.substring(1, seg.length() - 1).replace("*", ""));
                     p.put("in", "path");
                     p.put("required", true);
                     p.putObject("schema").put("type", "string");

@@ -35,9 +35,26 @@ public record Route(String method, String pattern, Auth auth, String tag, String
         return out;
     }
 
-    /** Path parameters if {@code path} matches this route, else null. */
+    /**
+     * Path parameters if {@code path} matches this route, else null. A last pattern segment {@code {name*}} takes the
+     * rest of the path (one or more segments, joined with '/').
+     */
     Map<String, String> match(List<String> path) {
         List<String> segs = segments();
+        String last = segs.isEmpty() ? "" : segs.get(segs.size() - 1);
+        if (last.startsWith("{") && last.endsWith("*}")) {
+            if (path.size() < segs.size()) {
+                return null;
+            }
+            Map<String, String> head = new Route(method, "/" + String.join("/", segs.subList(0, segs.size() - 1)),
+                    auth, tag, summary, handler).match(path.subList(0, segs.size() - 1));
+            if (head == null) {
+                return null;
+            }
+            head.put(last.substring(1, last.length() - 2), String.join("/", path.subList(segs.size() - 1,
+                    path.size())));
+            return head;
+        }
         if (segs.size() != path.size()) {
             return null;
         }

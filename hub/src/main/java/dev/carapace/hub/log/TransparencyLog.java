@@ -27,7 +27,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class TransparencyLog implements AutoCloseable {
     public static final int MAX_BATCH = 1000;
-    public static final int MAX_ENTRY_BYTES = 64 * 1024;
+    /** Entry bundles prefix each entry with a uint16 length. */
+    public static final int MAX_ENTRY_BYTES = 65_535;
 
     /** An acknowledged append: its index and the signed checkpoint that covers it. */
     public record Appended(long index, long size, String checkpoint) {}
@@ -199,6 +200,44 @@ public final class TransparencyLog implements AutoCloseable {
                 rs.next();
                 return rs.getString(1);
             }
+        });
+    }
+
+    /** The size of the largest checkpoint: what may be served. */
+    public long checkpointedSize() throws SQLException {
+        return db.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT MAX(size) FROM log_checkpoints");
+                 ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        });
+    }
+
+    /** Leaf hashes of entries [from, to). */
+    public List<byte[]> leafHashes(long from, long to) throws SQLException {
+        return range("leaf_hash", from, to);
+    }
+
+    /** Entries [from, to). */
+    public List<byte[]> entries(long from, long to) throws SQLException {
+        return range("entry", from, to);
+    }
+
+    private List<byte[]> range(String column, long from, long to) throws SQLException {
+        return db.read(c -> {
+            List<byte[]> out = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + column
+                    + " FROM log_entries WHERE idx >= ? AND idx < ? ORDER BY idx")) {
+                ps.setLong(1, from);
+                ps.setLong(2, to);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(rs.getBytes(1));
+                    }
+                }
+            }
+            return out;
         });
     }
 
