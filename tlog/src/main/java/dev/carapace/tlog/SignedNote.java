@@ -43,8 +43,14 @@ public final class SignedNote {
         return sign(text, List.of(name), List.of(key));
     }
 
-    /** Verifies a note against the trusted verifiers. */
-    public static Opened open(String note, List<NoteVerifier> trusted) throws CryptoException {
+    /** One signature line: the key name and the decoded {@code keyID || signature} bytes. */
+    public record SignatureLine(String name, byte[] keyId, byte[] signature) {}
+
+    /** A note split into its text and signature lines, nothing verified yet. */
+    public record Parsed(String text, List<SignatureLine> lines) {}
+
+    /** Splits a note strictly into text and signature lines; verifies nothing. */
+    public static Parsed parse(String note) throws CryptoException {
         if (note.getBytes(StandardCharsets.UTF_8).length > MAX_NOTE_BYTES) {
             throw new CryptoException("note is too large");
         }
@@ -56,45 +62,65 @@ public final class SignedNote {
             throw new CryptoException("note has no signature block");
         }
         String text = note.substring(0, split + 1);
-        String[] lines = note.substring(split + 2).split("\n", -1);
-        List<String> signers = new ArrayList<>();
-        int count = 0;
-        for (int i = 0; i < lines.length - 1; i++) {
-            String line = lines[i];
-            if (!line.startsWith(DASH)) {
-                throw new CryptoException("malformed signature line");
-            }
-            if (++count > MAX_SIGNATURES) {
-                throw new CryptoException("too many signatures");
-            }
+        String[] raw = note.substring(split + 2).split("\n", -1);
+        if (!raw[raw.length - 1].isEmpty()) {
+            throw new CryptoException("note does not end with a newline");
+        }
+        if (raw.length - 1 > MAX_SIGNATURES) {
+            throw new CryptoException("too many signatures");
+        }
+        List<SignatureLine> lines = new ArrayList<>();
+        for (int i = 0; i < raw.length - 1; i++) {
+            String line = raw[i];
             int space = line.indexOf(' ', DASH.length());
-            if (space < 0) {
+            if (!line.startsWith(DASH) || space < 0) {
                 throw new CryptoException("malformed signature line");
             }
-            String name = line.substring(DASH.length(), space);
-            byte[] raw = Bytes.fromB64(line.substring(space + 1));
-            if (raw.length < 5) {
+            byte[] all = Bytes.fromB64(line.substring(space + 1));
+            if (all.length < 5) {
                 throw new CryptoException("signature too short");
             }
-            byte[] id = Arrays.copyOf(raw, 4);
+            lines.add(new SignatureLine(line.substring(DASH.length(), space), Arrays.copyOf(all, 4),
+                    Arrays.copyOfRange(all, 4, all.length)));
+        }
+        return new Parsed(text, lines);
+    }
+
+    /** Verifies a note against the trusted verifiers. */
+    public static Opened open(String note, List<NoteVerifier> trusted) throws CryptoException {
+        Parsed parsed = parse(note);
+        byte[] text = parsed.text().getBytes(StandardCharsets.UTF_8);
+        List<String> signers = new ArrayList<>();
+        for (SignatureLine line : parsed.lines()) {
             for (NoteVerifier v : trusted) {
-                if (v.name().equals(name) && Arrays.equals(v.keyId(), id)) {
-                    if (!v.key().verify(text.getBytes(StandardCharsets.UTF_8), Arrays.copyOfRange(raw, 4, raw.length))) {
-                        throw new CryptoException("invalid signature by " + name);
+                if (v.name().equals(line.name()) && Arrays.equals(v.keyId(), line.keyId())) {
+                    if (!v.key().verify(text, line.signature())) {
+                        throw new CryptoException("invalid signature by " + line.name());
                     }
-                    if (!signers.contains(name)) {
-                        signers.add(name);
+                    if (!signers.contains(line.name())) {
+                        signers.add(line.name());
                     }
                 }
             }
         }
-        if (!lines[lines.length - 1].isEmpty()) {
-            throw new CryptoException("note does not end with a newline");
-        }
         if (signers.isEmpty()) {
             throw new CryptoException("no signature by a known key");
         }
-        return new Opened(text, signers);
+        return new Opened(parsed.text(), signers);
+    }
+
+    /** Appends signature lines (e.g. cosignatures) to a signed note. */
+    public static String withLines(String note, List<String> lines) {
+        StringBuilder sb = new StringBuilder(note);
+        lines.forEach(l -> sb.append(l).append('\n'));
+        return sb.toString();
+    }
+
+    static String line(String name, byte[] keyId, byte[] signature) {
+        byte[] all = new byte[4 + signature.length];
+        System.arraycopy(keyId, 0, all, 0, 4);
+        System.arraycopy(signature, 0, all, 4, signature.length);
+        return DASH + name + " " + Bytes.b64(all);
     }
 
     private static void checkText(String text) {
