@@ -114,22 +114,41 @@ final class HubApi {
                 ? new RequestAuthenticator.CurrentKey(id, log.currentSeq(), log.kind(), log.currentKey()) : null;
     }
 
+    /** Tiers change rarely (a link, an identity's first day); a few seconds of staleness saves two queries a call. */
+    private static final long TIER_CACHE_MS = 5_000;
+
+    private record CachedTier(RateLimiter.Tier tier, long until) {}
+
+    private final java.util.concurrent.ConcurrentHashMap<String, CachedTier> tierCache =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
     RateLimiter.Tier tierOf(Call.Caller caller) throws SQLException {
+        long now = clock.millis();
+        CachedTier cached = tierCache.get(caller.id());
+        if (cached != null && cached.until() > now) {
+            return cached.tier();
+        }
         long created = db.read(c -> {
             try (PreparedStatement ps = c.prepareStatement("SELECT created_ms FROM identities WHERE id = ?")) {
                 ps.setString(1, caller.id());
                 try (ResultSet rs = ps.executeQuery()) {
-                    return rs.next() ? rs.getLong(1) : clock.millis();
+                    return rs.next() ? rs.getLong(1) : now;
                 }
             }
         });
-        if (clock.millis() - created < NEW_IDENTITY_MS) {
-            return RateLimiter.Tier.NEW;
+        RateLimiter.Tier tier;
+        if (now - created < NEW_IDENTITY_MS) {
+            tier = RateLimiter.Tier.NEW;
+        } else if ("owner".equals(caller.kind()) || owners.ownerOf(caller.id()).isPresent()) {
+            tier = RateLimiter.Tier.VERIFIED;
+        } else {
+            tier = RateLimiter.Tier.ANONYMOUS;
         }
-        if ("owner".equals(caller.kind()) || owners.ownerOf(caller.id()).isPresent()) {
-            return RateLimiter.Tier.VERIFIED;
+        if (tierCache.size() > 100_000) {
+            tierCache.clear();
         }
-        return RateLimiter.Tier.ANONYMOUS;
+        tierCache.put(caller.id(), new CachedTier(tier, now + TIER_CACHE_MS));
+        return tier;
     }
 
     private static KeyEventLog documentFrom(JsonNode body) throws ApiException {
