@@ -1,0 +1,80 @@
+package dev.carapace.mls.codec;
+
+import java.io.ByteArrayOutputStream;
+
+/** Growable writer for the TLS presentation language. Not thread-safe (one writer per encode). */
+public final class TlsWriter {
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+
+    public TlsWriter writeUint8(int v) {
+        checkRange(v, 0xff);
+        out.write(v);
+        return this;
+    }
+
+    public TlsWriter writeUint16(int v) {
+        checkRange(v, 0xffff);
+        out.write(v >>> 8);
+        out.write(v);
+        return this;
+    }
+
+    public TlsWriter writeUint32(long v) {
+        checkRange(v, 0xffffffffL);
+        for (int s = 24; s >= 0; s -= 8) {
+            out.write((int) (v >>> s));
+        }
+        return this;
+    }
+
+    public TlsWriter writeUint64(long v) {
+        for (int s = 56; s >= 0; s -= 8) {
+            out.write((int) (v >>> s));
+        }
+        return this;
+    }
+
+    /** Writes the minimal RFC 9420 §2.1.2 varint encoding. */
+    public TlsWriter writeVarint(long v) {
+        switch (Varint.encodedLength(v)) {
+            case 1 -> out.write((int) v);
+            case 2 -> {
+                out.write((int) (0x40 | (v >>> 8)));
+                out.write((int) v);
+            }
+            default -> {
+                out.write((int) (0x80 | (v >>> 24)));
+                out.write((int) (v >>> 16));
+                out.write((int) (v >>> 8));
+                out.write((int) v);
+            }
+        }
+        return this;
+    }
+
+    public TlsWriter writeBytes(byte[] b) {
+        out.writeBytes(b);
+        return this;
+    }
+
+    /** Writes {@code opaque x<V>}: varint length then the bytes. */
+    public TlsWriter writeVarBytes(byte[] b) {
+        writeVarint(b.length);
+        out.writeBytes(b);
+        return this;
+    }
+
+    public TlsWriter writePresence(boolean present) {
+        return writeUint8(present ? 1 : 0);
+    }
+
+    public byte[] toByteArray() {
+        return out.toByteArray();
+    }
+
+    private static void checkRange(long v, long max) {
+        if (v < 0 || v > max) {
+            throw new IllegalArgumentException("value " + v + " out of range 0.." + max);
+        }
+    }
+}
