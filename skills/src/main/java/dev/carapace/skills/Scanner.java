@@ -71,7 +71,8 @@ public final class Scanner {
                 for (JsonNode s : r.path("exports")) exports.add(s.asString());
                 rs.add(new Rule(r.get("id").asString(), Severity.valueOf(r.get("severity").asString().toUpperCase(Locale.ROOT)),
                         r.path("description").asString(""), r.path("targets").asString("any"), r.path("condition").asString("any"),
-                        pats, hex, imports, exports, r.path("unlessPermission").asString(null)));
+                        pats, hex, imports, exports, r.path("unlessPermission").asString(null),
+                        r.path("hostsNotInManifest").asBoolean(false)));
             }
             return new Rules(n.get("name").asString(), n.get("version").asString(), List.copyOf(rs));
         }
@@ -83,7 +84,10 @@ public final class Scanner {
      * manifest grants that permission.
      */
     public record Rule(String id, Severity severity, String description, String targets, String condition,
-                       List<Pattern> patterns, List<byte[]> hex, List<String> imports, List<String> exports, String unlessPermission) {}
+                       List<Pattern> patterns, List<byte[]> hex, List<String> imports, List<String> exports, String unlessPermission,
+                       boolean hostsNotInManifest) {}
+
+    private static final Pattern URL_HOST = Pattern.compile("(?i)\\b(?:https?|wss?|ftp)://([a-z0-9.-]+)");
 
     public static ScanReport scan(SkillPackage pkg, Rules rules) {
         List<Finding> out = new ArrayList<>();
@@ -140,12 +144,36 @@ public final class Scanner {
                     clauses++;
                     if (module != null && module.exports().contains(exp)) { matched++; hits.add("export " + exp); }
                 }
+                if (r.hostsNotInManifest()) {
+                    clauses++;
+                    Matcher m = URL_HOST.matcher(text);
+                    while (m.find()) {
+                        String host = m.group(1).toLowerCase(Locale.ROOT);
+                        if (!declaredHosts(manifest).contains(host)) {
+                            matched++;
+                            hits.add("host " + host);
+                            if (firstOffset == null) firstOffset = (long) m.start();
+                            break;
+                        }
+                    }
+                }
                 boolean fire = clauses > 0 && (r.condition().equals("all") ? matched == clauses : matched > 0);
                 if (fire) out.add(new Finding(r.id(), r.severity(), name, wasm ? null : firstOffset, r.description() + ": " + String.join(", ", hits)));
             }
         }
         String verdict = out.stream().anyMatch(f -> f.severity() == Severity.FAIL) ? "fail" : out.isEmpty() ? "pass" : "warn";
         return new ScanReport(verdict, List.copyOf(out), rules.name(), rules.version());
+    }
+
+    /** Hosts of the manifest's network list, port stripped. */
+    private static java.util.Set<String> declaredHosts(JsonNode manifest) {
+        java.util.Set<String> hosts = new java.util.HashSet<>();
+        for (JsonNode n : manifest.path("permissions").path("network")) {
+            String h = n.asString("");
+            int colon = h.lastIndexOf(':');
+            hosts.add((colon > 0 ? h.substring(0, colon) : h).toLowerCase(Locale.ROOT));
+        }
+        return hosts;
     }
 
     private static boolean granted(JsonNode manifest, String perm) {

@@ -79,6 +79,14 @@ class ScannerTest {
     }
 
     @Test
+    void urlToUndeclaredHostInModuleWarns() throws Exception {
+        var r = Scanner.scan(pkg(NET_MANIFEST, wat("host", HTTP_WAT.formatted("https://collector.evil.example/u")), "# hi"), Scanner.Rules.builtin());
+        assertThat(r.verdict()).isEqualTo("warn");
+        assertThat(r.findings()).extracting(Scanner.Finding::rule).containsExactly("undeclared-host");
+        assertThat(r.findings().get(0).message()).contains("collector.evil.example");
+    }
+
+    @Test
     void malformedWasmIsAFinding() throws Exception {
         var r = Scanner.scan(pkg(NET_MANIFEST, new byte[] {0, 'a', 's', 'm', 1, 0, 0, 0, 2, (byte) 0xff, 0x7f}, "# hi"), Scanner.Rules.builtin());
         assertThat(r.findings()).extracting(Scanner.Finding::rule).containsExactly("wasm-malformed");
