@@ -1,5 +1,7 @@
 /**
- * Supply-chain side of skills: the deterministic skill package format with its strict reader
+ * Supply-chain side of skills: the deterministic skill package format with its strict reader, the
+ * data-driven static {@link dev.carapace.skills.Scanner} (one signal among several, never the only gate), the
+ * explainable {@link dev.carapace.skills.TrustScore}, in-toto {@link dev.carapace.skills.Attestations} and
  * ({@link dev.carapace.skills.SkillPackage}) and skill-name validation with confusable detection
  * ({@link dev.carapace.skills.NameGuard}).
  *
