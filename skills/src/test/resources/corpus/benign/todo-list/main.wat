@@ -1,0 +1,5 @@
+(module
+  (import "wasi_snapshot_preview1" "path_open" (func $f0 (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 0) "/data/todo/todo.txt")
+  (func (export "_start") (drop (call $f0 (i32.const 3) (i32.const 0) (i32.const 0) (i32.const 4) (i32.const 0) (i64.const 0) (i64.const 0) (i32.const 0) (i32.const 64)))))
