@@ -23,7 +23,7 @@ import tools.jackson.databind.node.ObjectNode;
 
 /** A client for one hub. Every request that needs it is signed automatically. Thread-safe. */
 public final class HubClient {
-    public static final String LINK_CONSENT_TYPE = "application/vnd.carapace.owner-link+json";
+    public static final String LINK_CONSENT_TYPE = dev.carapace.crypto.PayloadTypes.OWNER_LINK_CONSENT;
 
     private final URI base;
     private final HttpClient http;

@@ -27,7 +27,7 @@ import tools.jackson.databind.node.ObjectNode;
 /** The identity and owner routes of {@code /v1}: what each does and who may call it. */
 final class HubApi {
     /** Payload type of the agent's consent to be linked to an owner. */
-    static final String LINK_CONSENT_TYPE = "application/vnd.carapace.owner-link+json";
+    static final String LINK_CONSENT_TYPE = dev.carapace.crypto.PayloadTypes.OWNER_LINK_CONSENT;
     static final long CONSENT_MAX_AGE_MS = 10 * 60 * 1000;
     static final long NEW_IDENTITY_MS = 24 * 60 * 60 * 1000;
 
