@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
 
@@ -19,6 +20,40 @@ import java.util.Set;
  */
 public record Cosigner(String name, Ed25519PublicKey key) {
     public static final byte TYPE = 0x04;
+
+    public Cosigner {
+        NoteVerifier.checkName(name);
+    }
+
+    /** The witness's verifier key, {@code <name>+<hex key ID>+base64(0x04 || public key)}. */
+    public String encode() {
+        byte[] material = new byte[33];
+        material[0] = TYPE;
+        System.arraycopy(key.bytes(), 0, material, 1, 32);
+        return name + "+" + HexFormat.of().formatHex(keyId()) + "+" + Bytes.b64(material);
+    }
+
+    /** Parses a witness verifier key, checking that the stated key ID is the one the name and key give. */
+    public static Cosigner parse(String vkey) throws CryptoException {
+        String[] parts = vkey.trim().split("\\+", 3);
+        if (parts.length != 3 || !parts[1].matches("[0-9a-f]{8}")) {
+            throw new CryptoException("a witness key is name+keyid+key");
+        }
+        byte[] material = Bytes.fromB64(parts[2]);
+        if (material.length != 33 || material[0] != TYPE) {
+            throw new CryptoException("only Ed25519 cosignature (type 0x04) witness keys are supported");
+        }
+        Cosigner c;
+        try {
+            c = new Cosigner(parts[0], Ed25519PublicKey.fromBytes(Arrays.copyOfRange(material, 1, 33)));
+        } catch (IllegalArgumentException e) {
+            throw new CryptoException("bad witness name: " + e.getMessage());
+        }
+        if (!HexFormat.of().formatHex(c.keyId()).equals(parts[1])) {
+            throw new CryptoException("the key ID does not match the name and key");
+        }
+        return c;
+    }
 
     public byte[] keyId() {
         MessageDigest md = Bytes.sha256();
@@ -56,6 +91,15 @@ public record Cosigner(String name, Ed25519PublicKey key) {
     public static Checkpoint requireQuorum(String note, NoteVerifier log, List<Cosigner> witnesses, int k)
             throws CryptoException {
         Checkpoint cp = Checkpoint.open(note, log);
+        Set<String> good = cosignedBy(note, witnesses);
+        if (good.size() < k) {
+            throw new CryptoException("only " + good.size() + " of the required " + k + " witnesses cosigned");
+        }
+        return cp;
+    }
+
+    /** The names of the given witnesses whose valid cosignatures the note carries; verifies nothing else. */
+    public static Set<String> cosignedBy(String note, List<Cosigner> witnesses) throws CryptoException {
         SignedNote.Parsed parsed = SignedNote.parse(note);
         Set<String> good = new HashSet<>();
         for (SignedNote.SignatureLine line : parsed.lines()) {
@@ -65,9 +109,6 @@ public record Cosigner(String name, Ed25519PublicKey key) {
                 }
             }
         }
-        if (good.size() < k) {
-            throw new CryptoException("only " + good.size() + " of the required " + k + " witnesses cosigned");
-        }
-        return cp;
+        return good;
     }
 }

@@ -41,6 +41,33 @@ public final class Frontier {
         return r;
     }
 
+    /** The subtree roots, largest first: with {@link #size()}, all a monitor must keep to go on verifying. */
+    public List<byte[]> hashes() {
+        return List.copyOf(roots);
+    }
+
+    /** Restores a frontier saved as its size and {@link #hashes()}. */
+    public static Frontier of(long size, List<byte[]> hashes) {
+        if (size < 0 || Long.bitCount(size) != hashes.size()) {
+            throw new IllegalArgumentException("a tree of size " + size + " has " + Long.bitCount(size)
+                    + " subtree roots, not " + hashes.size());
+        }
+        Frontier f = new Frontier();
+        int i = 0;
+        for (int bit = 62; bit >= 0; bit--) {
+            if ((size & (1L << bit)) != 0) {
+                byte[] h = hashes.get(i++);
+                if (h.length != Merkle.HASH_LENGTH) {
+                    throw new IllegalArgumentException("a subtree root is " + Merkle.HASH_LENGTH + " bytes");
+                }
+                f.roots.add(h.clone());
+                f.sizes.add(1L << bit);
+            }
+        }
+        f.size = size;
+        return f;
+    }
+
     public Frontier copy() {
         Frontier f = new Frontier();
         f.roots.addAll(roots);
