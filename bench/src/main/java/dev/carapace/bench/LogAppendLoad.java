@@ -25,7 +25,8 @@ public final class LogAppendLoad {
         int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 15;
         String url = args.length > 2 ? args[2] : null;
         try (Database db = Database.open(url, Files.createTempDirectory("carapace-logload"));
-             TransparencyLog log = new TransparencyLog(db, "bench/log", Ed25519KeyPair.generate(), Clock.systemUTC())) {
+             TransparencyLog log = new TransparencyLog(db, "bench/log", Ed25519KeyPair.generate(), List.of(),
+                     Clock.systemUTC())) {
             long end = System.nanoTime() + seconds * 1_000_000_000L;
             List<CompletableFuture<long[]>> workers = new ArrayList<>();
             for (int c = 0; c < clients; c++) {

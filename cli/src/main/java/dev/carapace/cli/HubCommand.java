@@ -1,8 +1,12 @@
 package dev.carapace.cli;
 
+import dev.carapace.crypto.CryptoException;
 import dev.carapace.hub.Hub;
 import dev.carapace.hub.HubConfig;
+import dev.carapace.tlog.Cosigner;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -43,6 +47,22 @@ public final class HubCommand implements Callable<Integer> {
     @Option(names = "--name", defaultValue = "carapace-hub", description = "The hub's name.")
     String name;
 
+    @Option(names = "--witness", paramLabel = "VKEY", description = {"A witness whose cosignatures the log"
+            + " accepts and serves (its key from 'carapace witness init'); repeatable."})
+    List<String> witnessKeys = new ArrayList<>();
+
+    private List<Cosigner> witnesses() {
+        List<Cosigner> out = new ArrayList<>();
+        for (String vkey : witnessKeys) {
+            try {
+                out.add(Cosigner.parse(vkey));
+            } catch (CryptoException e) {
+                throw CliException.usage("--witness " + vkey + ": " + e.getMessage());
+            }
+        }
+        return out;
+    }
+
     @Override
     public Integer call() throws Exception {
         if (port < 0 || port > 65535) {
@@ -50,7 +70,7 @@ public final class HubCommand implements Callable<Integer> {
         }
         HubConfig defaults = HubConfig.defaults(data);
         HubConfig cfg = new HubConfig(name, bind, port, data, db, tlsCert, tlsKey, insecureBind,
-                defaults.masterKey(), defaults.limits(), defaults.clock());
+                defaults.masterKey(), defaults.limits(), witnesses(), defaults.clock());
         Hub hub;
         try {
             hub = Hub.start(cfg);

@@ -17,6 +17,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -196,17 +198,67 @@ public final class HubClient {
         return send("POST", "/v1/log/entries", envelope.toJson(), signer);
     }
 
-    /** The latest signed checkpoint note, as served. */
+    /** The latest signed checkpoint note, as served, with the cosignatures the hub has collected. */
     public String checkpoint() throws IOException, HubException {
-        HttpResponse<byte[]> r = sendRaw("GET", "/checkpoint", new byte[0], null, Map.of());
+        return text("/checkpoint");
+    }
+
+    /** The largest checkpoint cosigned by at least {@code k} of the log's witnesses. */
+    public String witnessedCheckpoint(int k) throws IOException, HubException {
+        return text("/v1/log/checkpoint/witnessed/" + k);
+    }
+
+    /** Hands the hub a checkpoint note carrying a witness's cosignature; answers the witnesses it accepted. */
+    public JsonNode submitCosignature(String cosignedNote) throws IOException, HubException {
+        return parse(sendRaw("POST", "/v1/log/cosignatures", cosignedNote.getBytes(StandardCharsets.UTF_8), null,
+                Map.of("Content-Type", "text/plain; charset=utf-8")));
+    }
+
+    public List<byte[]> consistencyProof(long from, long to) throws IOException, HubException {
+        return hashes(send("GET", "/v1/log/proof/consistency/" + from + "/" + to, null, null));
+    }
+
+    public List<byte[]> inclusionProof(long index, long size) throws IOException, HubException {
+        return hashes(send("GET", "/v1/log/proof/inclusion/" + index + "/" + size, null, null));
+    }
+
+    /** The log entry at {@code index}; unverified until checked against a checkpoint. */
+    public byte[] logEntry(long index) throws IOException, HubException {
+        JsonNode r = send("GET", "/v1/log/entries/" + index, null, null);
+        try {
+            return Bytes.fromB64(r.path("entry").asString(""));
+        } catch (CryptoException e) {
+            throw new HubException(200, "bad_response", "the entry is not base64");
+        }
+    }
+
+    /** A C2SP tile (path below {@code /tile/}, e.g. {@code entries/000.p/12}), as raw bytes. */
+    public byte[] tile(String path) throws IOException, HubException {
+        HttpResponse<byte[]> r = sendRaw("GET", "/tile/" + path, new byte[0], null, Map.of());
+        if (r.statusCode() != 200) {
+            parse(r);
+        }
+        return r.body();
+    }
+
+    private String text(String path) throws IOException, HubException {
+        HttpResponse<byte[]> r = sendRaw("GET", path, new byte[0], null, Map.of());
         if (r.statusCode() != 200) {
             parse(r);
         }
         return new String(r.body(), StandardCharsets.UTF_8);
     }
 
-    public JsonNode consistencyProof(long from, long to) throws IOException, HubException {
-        return send("GET", "/v1/log/proof/consistency/" + from + "/" + to, null, null);
+    private static List<byte[]> hashes(JsonNode r) throws HubException {
+        List<byte[]> out = new ArrayList<>();
+        for (JsonNode h : r.path("proof")) {
+            try {
+                out.add(Bytes.fromB64(h.asString()));
+            } catch (CryptoException e) {
+                throw new HubException(200, "bad_response", "a proof hash is not base64");
+            }
+        }
+        return out;
     }
 
     public JsonNode wellKnown() throws IOException, HubException {

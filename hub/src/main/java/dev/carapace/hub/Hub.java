@@ -106,7 +106,7 @@ public final class Hub implements AutoCloseable {
             RequestAuthenticator auth = new RequestAuthenticator(nonces, cfg.clock());
             // The log is signed with the hub key; its origin names the hub and that key, so it is unique.
             TransparencyLog log = new TransparencyLog(db, cfg.name() + "/" + hubKey.publicKey().b64url().substring(0, 8),
-                    hubKey, cfg.clock());
+                    hubKey, cfg.witnesses(), cfg.clock());
             logRef[0] = log;
             HubApi api = new HubApi(db, identities, owners, auth, cfg.clock(),
                     (entry, by) -> log.append(entry, by).get(30, TimeUnit.SECONDS).index());

@@ -12,7 +12,9 @@ import dev.carapace.hub.http.Route;
 import dev.carapace.hub.log.TransparencyLog;
 import dev.carapace.tlog.Merkle;
 import dev.carapace.tlog.TilePath;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -35,9 +37,14 @@ final class LogApi {
                         "Append a DSSE envelope signed by the caller's current key; answers once it is durable and"
                                 + " covered by a signed checkpoint.", this::append),
                 new Route("GET", "/checkpoint", Route.Auth.PUBLIC, "log",
-                        "The latest checkpoint, a C2SP signed note.", call -> new Reply(200,
-                        log.latestCheckpoint().getBytes(java.nio.charset.StandardCharsets.UTF_8),
-                        "text/plain; charset=utf-8", java.util.Map.of())),
+                        "The latest checkpoint, a C2SP signed note, with the witness cosignatures collected so far.",
+                        call -> note(log.latestCheckpoint())),
+                new Route("GET", "/v1/log/checkpoint/witnessed/{k}", Route.Auth.PUBLIC, "log",
+                        "The largest checkpoint cosigned by at least k of the log's witnesses, with their"
+                                + " cosignatures.", this::witnessed),
+                new Route("POST", "/v1/log/cosignatures", Route.Auth.PUBLIC, "log",
+                        "A witness hands back a checkpoint carrying its C2SP cosignature (text/plain signed note);"
+                                + " only configured witnesses are accepted.", this::cosignatures),
                 new Route("GET", "/tile/{path*}", Route.Auth.PUBLIC, "log",
                         "C2SP tlog-tiles: hash tiles tile/<L>/<N>[.p/<W>] and entry bundles tile/entries/<N>[.p/<W>];"
                                 + " immutable, cacheable.", this::tile),
@@ -118,7 +125,40 @@ final class LogApi {
         }
         // A tile's content never changes (a partial tile of width W is final for W), so caches may keep it.
         return new Reply(200, out.toByteArray(), "application/octet-stream",
-                java.util.Map.of("Cache-Control", "public, max-age=31536000, immutable"));
+                Map.of("Cache-Control", "public, max-age=31536000, immutable"));
+    }
+
+    private Reply witnessed(Call call) throws Exception {
+        long k = number(call, "k");
+        if (k < 1 || k > log.witnesses().size()) {
+            throw ApiException.notFound("this log has " + log.witnesses().size() + " witnesses");
+        }
+        String note = log.witnessedCheckpoint((int) k);
+        if (note == null) {
+            throw ApiException.notFound("no checkpoint has " + k + " cosignatures yet");
+        }
+        return note(note);
+    }
+
+    private Reply cosignatures(Call call) throws Exception {
+        try {
+            List<String> accepted = log.addCosignatures(new String(call.body(), StandardCharsets.UTF_8));
+            ObjectNode o = Json.object();
+            ArrayNode names = o.putArray("accepted");
+            accepted.forEach(names::add);
+            return Reply.ok(o);
+        } catch (TransparencyLog.CosignatureException e) {
+            int status = switch (e.reason()) {
+                case "unknown_checkpoint" -> 404;
+                case "unknown_witness" -> 403;
+                default -> 400;
+            };
+            throw new ApiException(status, e.reason(), e.getMessage());
+        }
+    }
+
+    private static Reply note(String note) {
+        return new Reply(200, note.getBytes(StandardCharsets.UTF_8), "text/plain; charset=utf-8", Map.of());
     }
 
     private Reply entry(Call call) throws Exception {
@@ -181,5 +221,7 @@ final class LogApi {
         l.put("vkey", log.verifier().encode());
         l.put("checkpoint", "/checkpoint");
         l.put("append", "/v1/log/entries");
+        ArrayNode w = l.putArray("witnesses");
+        log.witnesses().forEach(c -> w.add(c.encode()));
     }
 }

@@ -7,6 +7,7 @@ import dev.carapace.crypto.KeyEventLog;
 import dev.carapace.hub.limits.RateLimiter;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /** A running hub on a fresh database, and helpers to make identities on it. */
 final class HubFixture implements AutoCloseable {
@@ -32,10 +33,16 @@ final class HubFixture implements AutoCloseable {
     }
 
     HubFixture(Backend backend, Path dataDir, String dbUrl, RateLimiter.Limits limits) throws Exception {
+        this(backend, dataDir, dbUrl, cfg -> cfg.withLimits(limits));
+    }
+
+    /** A hub on an existing database, configured by {@code configure} from the test defaults. */
+    HubFixture(Backend backend, Path dataDir, String dbUrl, UnaryOperator<HubConfig> configure) throws Exception {
         this.backend = backend;
         this.dataDir = dataDir;
         this.dbUrl = dbUrl;
-        this.hub = Hub.start(HubConfig.defaults(dataDir).withPort(0).withDb(dbUrl).withLimits(limits));
+        this.hub = Hub.start(configure.apply(HubConfig.defaults(dataDir).withPort(0).withDb(dbUrl)
+                .withLimits(generousLimits())));
         this.client = new HubClient(hub.url());
     }
 

@@ -8,10 +8,11 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * C2SP tlog-cosignature v1 with Ed25519 (signature type 0x04): a witness's timestamped statement that a checkpoint is
@@ -100,12 +101,17 @@ public record Cosigner(String name, Ed25519PublicKey key) {
 
     /** The names of the given witnesses whose valid cosignatures the note carries; verifies nothing else. */
     public static Set<String> cosignedBy(String note, List<Cosigner> witnesses) throws CryptoException {
+        return validLines(note, witnesses).keySet();
+    }
+
+    /** The valid cosignature lines the note carries from the given witnesses, by witness name. */
+    public static Map<String, String> validLines(String note, List<Cosigner> witnesses) throws CryptoException {
         SignedNote.Parsed parsed = SignedNote.parse(note);
-        Set<String> good = new HashSet<>();
+        Map<String, String> good = new TreeMap<>();
         for (SignedNote.SignatureLine line : parsed.lines()) {
             for (Cosigner w : witnesses) {
                 if (w.verifies(line, parsed.text())) {
-                    good.add(w.name());
+                    good.put(w.name(), SignedNote.line(line.name(), line.keyId(), line.signature()));
                 }
             }
         }

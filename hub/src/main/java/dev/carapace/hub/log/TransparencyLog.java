@@ -1,8 +1,11 @@
 package dev.carapace.hub.log;
 
+import dev.carapace.crypto.Bytes;
+import dev.carapace.crypto.CryptoException;
 import dev.carapace.crypto.Ed25519KeyPair;
 import dev.carapace.hub.store.Database;
 import dev.carapace.tlog.Checkpoint;
+import dev.carapace.tlog.Cosigner;
 import dev.carapace.tlog.Frontier;
 import dev.carapace.tlog.Merkle;
 import dev.carapace.tlog.NoteVerifier;
@@ -14,6 +17,7 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -39,17 +43,20 @@ public final class TransparencyLog implements AutoCloseable {
     private final String origin;
     private final Ed25519KeyPair key;
     private final NoteVerifier verifier;
+    private final List<Cosigner> witnesses;
     private final Clock clock;
     private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>(100_000);
     private final Thread sequencer;
     private volatile boolean running = true;
     private Frontier frontier; // sequencer thread only
 
-    public TransparencyLog(Database db, String origin, Ed25519KeyPair key, Clock clock) throws SQLException {
+    public TransparencyLog(Database db, String origin, Ed25519KeyPair key, List<Cosigner> witnesses, Clock clock)
+            throws SQLException {
         this.db = db;
         this.origin = origin;
         this.key = key;
         this.verifier = NoteVerifier.of(origin, key.publicKey());
+        this.witnesses = List.copyOf(witnesses);
         this.clock = clock;
         db.inTransaction(c -> {
             Frontier empty = new Frontier();
@@ -65,6 +72,11 @@ public final class TransparencyLog implements AutoCloseable {
 
     public NoteVerifier verifier() {
         return verifier;
+    }
+
+    /** The witnesses whose cosignatures this log accepts. */
+    public List<Cosigner> witnesses() {
+        return witnesses;
     }
 
     /** Queues an entry; the future completes once it is durable and covered by a signed checkpoint. */
@@ -191,15 +203,103 @@ public final class TransparencyLog implements AutoCloseable {
         return out;
     }
 
-    /** The signed note of the largest checkpoint. */
+    /** The signed note of the largest checkpoint, with the cosignatures collected for it so far. */
     public String latestCheckpoint() throws SQLException {
         return db.read(c -> {
             try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT note FROM log_checkpoints ORDER BY size DESC LIMIT 1");
+                    "SELECT size, note FROM log_checkpoints ORDER BY size DESC LIMIT 1");
                  ResultSet rs = ps.executeQuery()) {
                 rs.next();
-                return rs.getString(1);
+                return withCosignatures(c, rs.getLong(1), rs.getString(2));
             }
+        });
+    }
+
+    /** The largest checkpoint that at least {@code k} witnesses cosigned, with its cosignatures; null if none. */
+    public String witnessedCheckpoint(int k) throws SQLException {
+        return db.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT k.size, k.note FROM log_checkpoints k"
+                    + " JOIN log_cosignatures w ON w.size = k.size GROUP BY k.size, k.note HAVING COUNT(*) >= ?"
+                    + " ORDER BY k.size DESC LIMIT 1")) {
+                ps.setInt(1, k);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? withCosignatures(c, rs.getLong(1), rs.getString(2)) : null;
+                }
+            }
+        });
+    }
+
+    private static String withCosignatures(Connection c, long size, String note) throws SQLException {
+        List<String> lines = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT line FROM log_cosignatures WHERE size = ? ORDER BY witness")) {
+            ps.setLong(1, size);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    lines.add(rs.getString(1));
+                }
+            }
+        }
+        return SignedNote.withLines(note, lines);
+    }
+
+    /** Why cosignatures were refused; the reason is an API error code. */
+    public static final class CosignatureException extends Exception {
+        private final String reason;
+
+        CosignatureException(String reason, String message) {
+            super(message);
+            this.reason = reason;
+        }
+
+        public String reason() {
+            return reason;
+        }
+    }
+
+    /**
+     * Stores the valid cosignatures, by configured witnesses, that {@code note} carries for one of this log's
+     * checkpoints; returns the names of the witnesses whose cosignature was new or already held.
+     */
+    public List<String> addCosignatures(String note) throws SQLException, CosignatureException {
+        Checkpoint cp;
+        Map<String, String> lines;
+        try {
+            cp = Checkpoint.open(note, verifier);
+            lines = Cosigner.validLines(note, witnesses);
+        } catch (CryptoException e) {
+            throw new CosignatureException("invalid_checkpoint", "not a checkpoint of this log: " + e.getMessage());
+        }
+        if (lines.isEmpty()) {
+            throw new CosignatureException("unknown_witness", "the note carries no valid cosignature by a witness"
+                    + " this log is configured to accept");
+        }
+        // Checkpoints are never deleted, so checking before the insert leaves no race.
+        byte[] root = db.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT root FROM log_checkpoints WHERE size = ?")) {
+                ps.setLong(1, cp.size());
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? rs.getBytes(1) : null;
+                }
+            }
+        });
+        if (root == null || !Bytes.constantTimeEquals(root, cp.root())) {
+            throw new CosignatureException("unknown_checkpoint", "this log never issued a checkpoint of size "
+                    + cp.size() + " with that root");
+        }
+        return db.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO log_cosignatures (size, witness, line,"
+                    + " created_ms) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING")) {
+                for (Map.Entry<String, String> e : lines.entrySet()) {
+                    ps.setLong(1, cp.size());
+                    ps.setString(2, e.getKey());
+                    ps.setString(3, e.getValue());
+                    ps.setLong(4, clock.millis());
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+            return List.copyOf(lines.keySet());
         });
     }
 
