@@ -1,9 +1,7 @@
 package dev.carapace.cli;
 
-import dev.carapace.crypto.CryptoException;
 import dev.carapace.hub.Hub;
 import dev.carapace.hub.HubConfig;
-import dev.carapace.tlog.Cosigner;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,18 +49,6 @@ public final class HubCommand implements Callable<Integer> {
             + " accepts and serves (its key from 'carapace witness init'); repeatable."})
     List<String> witnessKeys = new ArrayList<>();
 
-    private List<Cosigner> witnesses() {
-        List<Cosigner> out = new ArrayList<>();
-        for (String vkey : witnessKeys) {
-            try {
-                out.add(Cosigner.parse(vkey));
-            } catch (CryptoException e) {
-                throw CliException.usage("--witness " + vkey + ": " + e.getMessage());
-            }
-        }
-        return out;
-    }
-
     @Override
     public Integer call() throws Exception {
         if (port < 0 || port > 65535) {
@@ -70,7 +56,7 @@ public final class HubCommand implements Callable<Integer> {
         }
         HubConfig defaults = HubConfig.defaults(data);
         HubConfig cfg = new HubConfig(name, bind, port, data, db, tlsCert, tlsKey, insecureBind,
-                defaults.masterKey(), defaults.limits(), witnesses(), defaults.clock());
+                defaults.masterKey(), defaults.limits(), LogTrustOptions.parseWitnesses(witnessKeys), defaults.clock());
         Hub hub;
         try {
             hub = Hub.start(cfg);
@@ -83,6 +69,7 @@ public final class HubCommand implements Callable<Integer> {
         out.println("  storage:     " + (db == null ? "SQLite " + data.resolve("hub.db").toAbsolutePath()
                 : "PostgreSQL"));
         out.println("  signing key: ed25519:" + hub.publicKey());
+        out.println("  log key:     " + hub.log().verifier().encode());
         out.println("  discovery:   " + hub.url() + "/.well-known/carapace");
         out.flush();
         hub.join();

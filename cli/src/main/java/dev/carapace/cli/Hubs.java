@@ -1,6 +1,8 @@
 package dev.carapace.cli;
 
 import dev.carapace.client.HubException;
+import dev.carapace.client.LogVerificationException;
+import dev.carapace.client.SplitViewException;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
@@ -14,17 +16,43 @@ final class Hubs {
         T run() throws IOException, HubException;
     }
 
+    @FunctionalInterface
+    interface LogCall<T> {
+        T run() throws IOException, HubException, LogVerificationException;
+    }
+
     static <T> T call(URI hub, HubCall<T> call) {
         try {
             return call.run();
-        } catch (ConnectException e) {
-            throw CliException.config("cannot reach the hub at " + hub);
-        } catch (HubException e) {
-            int code = e.status() == 401 || e.status() == 403 ? ExitCodes.VERIFICATION_FAILED
-                    : ExitCodes.IO_CONFIG_PASSPHRASE;
-            throw new CliException(code, "hub refused (" + e.status() + " " + e.reason() + "): " + e.getMessage());
-        } catch (IOException e) {
-            throw CliException.config("talking to " + hub + " failed: " + e.getMessage());
+        } catch (IOException | HubException e) {
+            throw failure(hub, e);
         }
+    }
+
+    /** Like {@link #call}, for calls that verify the log; a split view prints both signed checkpoints as evidence. */
+    static <T> T verified(URI hub, LogCall<T> call) {
+        try {
+            return call.run();
+        } catch (SplitViewException e) {
+            throw CliException.verification(e.getMessage() + "\nEvidence, the checkpoint trusted before:\n"
+                    + e.trustedCheckpoint() + "and the one that contradicts it:\n"
+                    + e.conflictingCheckpoint().stripTrailing());
+        } catch (LogVerificationException e) {
+            throw CliException.verification(e.getMessage());
+        } catch (IOException | HubException e) {
+            throw failure(hub, e);
+        }
+    }
+
+    private static CliException failure(URI hub, Exception e) {
+        if (e instanceof ConnectException) {
+            return CliException.config("cannot reach the hub at " + hub);
+        }
+        if (e instanceof HubException h) {
+            int code = h.status() == 401 || h.status() == 403 ? ExitCodes.VERIFICATION_FAILED
+                    : ExitCodes.IO_CONFIG_PASSPHRASE;
+            return new CliException(code, "hub refused (" + h.status() + " " + h.reason() + "): " + h.getMessage());
+        }
+        return CliException.config("talking to " + hub + " failed: " + e.getMessage());
     }
 }

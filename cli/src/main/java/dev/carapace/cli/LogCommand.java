@@ -1,18 +1,23 @@
 package dev.carapace.cli;
 
 import dev.carapace.client.HubClient;
+import dev.carapace.client.LogMonitor;
+import dev.carapace.client.LogVerifier;
 import dev.carapace.client.Signer;
 import dev.carapace.crypto.Bytes;
 import dev.carapace.crypto.CryptoException;
 import dev.carapace.crypto.Dsse;
 import dev.carapace.crypto.Ed25519KeyPair;
 import dev.carapace.crypto.Json;
+import dev.carapace.crypto.SecureFiles;
 import dev.carapace.tlog.Checkpoint;
 import dev.carapace.tlog.Merkle;
 import dev.carapace.tlog.NoteVerifier;
 import dev.carapace.tlog.ProofException;
 import dev.carapace.tlog.ProofFiles;
+import dev.carapace.tlog.TlogProof;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -28,12 +33,14 @@ import tools.jackson.databind.node.ObjectNode;
 
 @Command(name = "log", mixinStandardHelpOptions = true, footer = {"", ExitCodes.HELP},
         description = "The transparency log: append signed statements, read checkpoints, verify proofs offline.",
-        subcommands = {LogCommand.Append.class, LogCommand.ShowCheckpoint.class, LogCommand.VerifyProof.class})
+        subcommands = {LogCommand.Append.class, LogCommand.ShowCheckpoint.class, LogCommand.Monitor.class,
+            LogCommand.Proof.class, LogCommand.VerifyProof.class})
 public final class LogCommand extends CommandGroup {
 
     @Command(name = "verify-proof", mixinStandardHelpOptions = true, footer = {"", ExitCodes.HELP},
-            description = {"Verify an RFC 9162 inclusion or consistency proof file (the JSON of the Merkle test"
-                    + " vectors; the kind is told by its fields), with no network access.",
+            description = {"Verify a proof with no network access: a C2SP tlog-proof (from 'carapace log proof'),"
+                    + " checked against --log-key and the witness policy, or an RFC 9162 inclusion or consistency"
+                    + " proof in the JSON of the Merkle test vectors (the kind is told by its fields).",
                 "Exit 0 when the proof is valid, 1 when it is not."})
     static final class VerifyProof implements Callable<Integer> {
         @Spec
@@ -42,31 +49,201 @@ public final class LogCommand extends CommandGroup {
         @Parameters(index = "0", paramLabel = "FILE")
         Path file;
 
+        @Option(names = "--log-key", paramLabel = "VKEY",
+                description = "The log's verifier key (tlog-proof only; see /.well-known/carapace).")
+        String logKey;
+
+        @Option(names = "--entry", paramLabel = "FILE",
+                description = "The entry the proof is about, e.g. a .dsse.json file (tlog-proof only; default: the"
+                        + " entry the proof carries).")
+        Path entry;
+
+        @Mixin
+        LogTrustOptions trust;
+
         @Option(names = "--json", description = "Print JSON.")
         boolean json;
 
+        /** A DSSE envelope file is logged in its compact form (as 'log append' sends it); anything else as is. */
+        private static byte[] entryBytes(byte[] file) {
+            try {
+                return Dsse.fromJson(file).toBytes();
+            } catch (CryptoException e) {
+                return file;
+            }
+        }
+
         @Override
         public Integer call() throws Exception {
-            ProofFiles.Result r = ProofFiles.verify(file);
+            byte[] bytes = Files.readAllBytes(file);
+            String text = new String(bytes, StandardCharsets.UTF_8);
+            boolean valid;
+            String kind;
+            String detail;
+            if (text.startsWith(TlogProof.HEADER)) {
+                kind = "tlog-proof";
+                if (logKey == null) {
+                    throw CliException.usage("a tlog-proof is checked against the log's key: pass --log-key VKEY");
+                }
+                NoteVerifier log;
+                try {
+                    log = NoteVerifier.parse(logKey);
+                } catch (CryptoException e) {
+                    throw CliException.usage("--log-key: " + e.getMessage());
+                }
+                try {
+                    TlogProof p = TlogProof.parse(text);
+                    Checkpoint cp = entry == null
+                            ? p.verify(Merkle.leafHash(p.verifyCarriedEntry(log, trust.witnesses(), trust.quorum())),
+                                    log, trust.witnesses(), trust.quorum())
+                            : p.verify(Merkle.leafHash(entryBytes(Files.readAllBytes(entry))), log,
+                                    trust.witnesses(), trust.quorum());
+                    valid = true;
+                    detail = "entry " + p.index() + " is in " + cp.origin() + " at size " + cp.size()
+                            + (trust.quorum() > 0 ? ", cosigned by " + trust.quorum() + " or more witnesses" : "");
+                } catch (CryptoException | ProofException e) {
+                    valid = false;
+                    detail = e.getMessage();
+                }
+            } else {
+                ProofFiles.Result r = ProofFiles.verify(file);
+                valid = r.valid();
+                kind = r.kind();
+                detail = r.detail();
+            }
             var out = spec.commandLine().getOut();
             if (json) {
                 ObjectNode o = Json.object();
-                o.put("valid", r.valid());
-                o.put("kind", r.kind());
-                o.put("detail", r.detail());
+                o.put("valid", valid);
+                o.put("kind", kind);
+                o.put("detail", detail);
                 out.println(Json.compact(o));
             } else {
-                out.println((r.valid() ? "valid " : "INVALID ") + r.kind() + " proof: " + r.detail());
+                out.println((valid ? "valid " : "INVALID ") + kind + " proof: " + detail);
             }
             out.flush();
-            return r.valid() ? ExitCodes.OK : ExitCodes.VERIFICATION_FAILED;
+            return valid ? ExitCodes.OK : ExitCodes.VERIFICATION_FAILED;
+        }
+    }
+
+    @Command(name = "proof", mixinStandardHelpOptions = true, footer = {"", ExitCodes.HELP},
+            description = {"Fetch and verify an offline proof that the entry at INDEX is in the log: a C2SP tlog-proof"
+                    + " carrying the entry, the inclusion proof and the (cosigned) checkpoint.",
+                "Check it later with 'carapace log verify-proof FILE --log-key VKEY'."})
+    static final class Proof implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        HomeOptions homeOptions;
+
+        @Mixin
+        HubOptions hubOptions;
+
+        @Mixin
+        LogTrustOptions trust;
+
+        @Parameters(index = "0", paramLabel = "INDEX")
+        long index;
+
+        @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "Write to FILE (default: stdout).")
+        Path output;
+
+        @Override
+        public Integer call() throws Exception {
+            Home home = homeOptions.open();
+            URI hub = hubOptions.resolve(home);
+            HubClient client = new HubClient(hub);
+            LogVerifier verifier = trust.connect(home, client, hub);
+            String proof = Hubs.verified(hub, () -> verifier.proof(index)).encode();
+            if (output == null) {
+                spec.commandLine().getOut().print(proof);
+            } else {
+                SecureFiles.writeAtomic(output, proof.getBytes(StandardCharsets.UTF_8));
+                spec.commandLine().getOut().println("wrote a proof of entry " + index + " to " + output);
+            }
+            spec.commandLine().getOut().flush();
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "monitor", mixinStandardHelpOptions = true, footer = {"", ExitCodes.HELP},
+            description = {"Follow the log and verify every step: each checkpoint's signature, witness quorum and"
+                    + " consistency with the last one trusted; then every new entry, hashed here, must rebuild the"
+                    + " checkpoint's root. Resumes where it stopped.",
+                "Exits 1 at the first failure; a split view prints both signed checkpoints as evidence."})
+    static final class Monitor implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        HomeOptions homeOptions;
+
+        @Mixin
+        HubOptions hubOptions;
+
+        @Mixin
+        LogTrustOptions trust;
+
+        @Option(names = "--once", description = "Verify up to the current checkpoint, then exit.")
+        boolean once;
+
+        @Option(names = "--interval", defaultValue = "5", paramLabel = "SECONDS",
+                description = "Seconds between polls (default: ${DEFAULT-VALUE}).")
+        int interval;
+
+        @Option(names = "--quiet", description = "One line per checkpoint, none per entry.")
+        boolean quiet;
+
+        @Override
+        public Integer call() throws Exception {
+            if (interval < 1) {
+                throw CliException.usage("--interval must be at least 1 second");
+            }
+            Home home = homeOptions.open();
+            URI hub = hubOptions.resolve(home);
+            HubClient client = new HubClient(hub);
+            LogVerifier verifier = trust.connect(home, client, hub);
+            LogMonitor monitor = new LogMonitor(client, verifier, LogTrustOptions.store(home));
+            var out = spec.commandLine().getOut();
+            long lastSize = -1;
+            while (true) {
+                LogMonitor.Step step = Hubs.verified(hub, monitor::step);
+                if (!quiet) {
+                    for (LogMonitor.Entry e : step.entries()) {
+                        out.println("  " + e.index() + " " + describe(e.bytes()));
+                    }
+                }
+                if (step.checkpoint().size() != lastSize) {
+                    out.println("checkpoint " + step.checkpoint().size() + " " + Bytes.b64(step.checkpoint().root())
+                            + ": verified, " + step.entries().size() + " new entries");
+                    lastSize = step.checkpoint().size();
+                }
+                out.flush();
+                if (once) {
+                    return ExitCodes.OK;
+                }
+                Thread.sleep(interval * 1000L);
+            }
+        }
+
+        /** A one-line summary of an entry: its DSSE payload type and signer, if it is an envelope. */
+        private static String describe(byte[] entry) {
+            try {
+                Dsse.Envelope env = Dsse.fromJson(entry);
+                return env.payloadType() + " signed by " + String.join(", ",
+                        env.signatures().stream().map(Dsse.Signature::keyid).toList());
+            } catch (CryptoException e) {
+                return entry.length + " bytes (not a DSSE envelope)";
+            }
         }
     }
 
     @Command(name = "append", mixinStandardHelpOptions = true, footer = {"", ExitCodes.HELP},
             description = {"Append DSSE envelopes (e.g. from 'carapace sign') signed by this identity's current key.",
-                "Prints one line per acknowledged entry; each is checked against the log's key and its inclusion"
-                        + " proof before it is printed."})
+                "Prints one line per acknowledged entry; each acknowledgement's checkpoint is checked against the"
+                        + " log's pinned key and for consistency with the last one trusted, and the entry's inclusion"
+                        + " proof is checked, before it is printed."})
     static final class Append implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -86,7 +263,8 @@ public final class LogCommand extends CommandGroup {
             Home.Identity identity = home.identity();
             URI hub = hubOptions.resolve(home);
             HubClient client = new HubClient(hub);
-            NoteVerifier vkey = logKey(client, hub);
+            LogVerifier verifier = Hubs.verified(hub, () -> LogVerifier.connect(client,
+                    LogTrustOptions.store(home), List.of(), 0));
             try (Ed25519KeyPair key = home.currentKey(identity)) {
                 Signer signer = Signer.current(identity.log(), key);
                 for (Path f : files) {
@@ -98,8 +276,10 @@ public final class LogCommand extends CommandGroup {
                     }
                     var r = Hubs.call(hub, () -> client.appendToLog(signer, env));
                     long index = r.get("index").asLong();
+                    String note = r.get("checkpoint").asString();
+                    Hubs.verified(hub, () -> verifier.accept(note));
                     try {
-                        var cp = Checkpoint.open(r.get("checkpoint").asString(), vkey);
+                        var cp = Checkpoint.open(note, verifier.key());
                         List<byte[]> proof = new ArrayList<>();
                         for (var h : r.get("proof")) {
                             proof.add(Bytes.fromB64(h.asString()));
@@ -120,7 +300,9 @@ public final class LogCommand extends CommandGroup {
     }
 
     @Command(name = "checkpoint", mixinStandardHelpOptions = true, footer = {"", ExitCodes.HELP},
-            description = "Fetch the log's latest checkpoint, verify its signature with the published key, print it.")
+            description = {"Fetch the log's latest checkpoint (or, with --witness, the latest one the quorum cosigned),"
+                    + " verify it against the last one trusted here, trust it, and print it.",
+                "A split view exits 1 and prints both signed checkpoints as evidence."})
     static final class ShowCheckpoint implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -131,26 +313,27 @@ public final class LogCommand extends CommandGroup {
         @Mixin
         HubOptions hubOptions;
 
+        @Mixin
+        LogTrustOptions trust;
+
         @Option(names = "--json", description = "Print JSON.")
         boolean json;
 
         @Override
         public Integer call() throws Exception {
-            URI hub = hubOptions.resolve(homeOptions.open());
+            Home home = homeOptions.open();
+            URI hub = hubOptions.resolve(home);
             HubClient client = new HubClient(hub);
-            NoteVerifier vkey = logKey(client, hub);
-            String note = Hubs.call(hub, client::checkpoint);
-            Checkpoint cp;
-            try {
-                cp = Checkpoint.open(note, vkey);
-            } catch (CryptoException e) {
-                throw CliException.verification("the checkpoint does not verify: " + e.getMessage());
-            }
+            LogVerifier verifier = trust.connect(home, client, hub);
+            LogVerifier.Verified v = Hubs.verified(hub, verifier::update);
+            Checkpoint cp = v.checkpoint();
+            String note = v.note();
             if (json) {
                 ObjectNode o = Json.object();
                 o.put("origin", cp.origin());
                 o.put("size", cp.size());
                 o.put("root", Bytes.b64(cp.root()));
+                o.put("vkey", verifier.key().encode());
                 o.put("note", note);
                 spec.commandLine().getOut().println(Json.compact(o));
             } else {
@@ -161,12 +344,4 @@ public final class LogCommand extends CommandGroup {
         }
     }
 
-    static NoteVerifier logKey(HubClient client, URI hub) {
-        var wk = Hubs.call(hub, client::wellKnown);
-        try {
-            return NoteVerifier.parse(wk.path("log").path("vkey").asString(""));
-        } catch (CryptoException e) {
-            throw CliException.verification("the hub publishes no usable log key: " + e.getMessage());
-        }
-    }
 }

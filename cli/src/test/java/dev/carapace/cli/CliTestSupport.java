@@ -48,6 +48,7 @@ final class CliTestSupport {
 
     private static boolean isCommandWord(String s) {
         return List.of("id", "new", "show", "export", "rotate", "recovery-kit", "recover", "sign", "verify",
-                "agent", "owner", "register", "consent", "link", "delete", "access-log", "log", "append", "checkpoint").contains(s);
+                "agent", "owner", "register", "consent", "link", "delete", "access-log", "log", "append", "checkpoint", "monitor", "proof", "witness", "init", "vkey", "run")
+                .contains(s);
     }
 }

@@ -64,10 +64,13 @@ public final class LogVerifier {
         return key;
     }
 
+    /** A checkpoint that passed verification, with the signed note it came in. */
+    public record Verified(String note, Checkpoint checkpoint) {}
+
     /** The last verified checkpoint, or null before the first. */
     public Checkpoint trusted() throws IOException, LogVerificationException {
-        TrustedLogs.State s = store.load(key.name());
-        return s == null || s.checkpoint() == null ? null : open(s.checkpoint());
+        String note = trustedNote();
+        return note == null ? null : openTrusted(note);
     }
 
     /** The note of the last verified checkpoint, or null before the first. */
@@ -76,9 +79,14 @@ public final class LogVerifier {
         return s == null ? null : s.checkpoint();
     }
 
-    /** Fetches the newest checkpoint the policy accepts and verifies it against the trusted one. */
-    public Checkpoint update() throws IOException, HubException, LogVerificationException {
-        return accept(quorum == 0 ? hub.checkpoint() : hub.witnessedCheckpoint(quorum));
+    /**
+     * Fetches the newest checkpoint the witness policy accepts, verifies it against the trusted one and returns it.
+     * It may be older than the trusted checkpoint (witnesses lag), never inconsistent with it.
+     */
+    public Verified update() throws IOException, HubException, LogVerificationException {
+        String note = quorum == 0 ? hub.checkpoint() : hub.witnessedCheckpoint(quorum);
+        accept(note);
+        return new Verified(note, open(note));
     }
 
     /**
@@ -93,11 +101,14 @@ public final class LogVerifier {
             save(state, note); // trust on first use: the first checkpoint can only be checked by its signatures
             return cp;
         }
-        Checkpoint trusted = open(trustedNote);
+        Checkpoint trusted = openTrusted(trustedNote);
         if (cp.size() == trusted.size()) {
             if (!java.security.MessageDigest.isEqual(cp.root(), trusted.root())) {
                 throw new SplitViewException("two checkpoints of size " + cp.size() + " with different roots",
                         trustedNote, note);
+            }
+            if (!note.equals(trustedNote)) {
+                save(state, note); // the same checkpoint, perhaps with more cosignatures
             }
             return trusted;
         }
@@ -122,6 +133,16 @@ public final class LogVerifier {
         store.save(new TrustedLogs.State(key.name(), key, note, state == null ? null : state.frontier()));
     }
 
+    /** A stored note was verified when it was stored, perhaps under another witness policy: check its signature. */
+    private Checkpoint openTrusted(String note) throws LogVerificationException {
+        try {
+            return Checkpoint.open(note, key);
+        } catch (CryptoException e) {
+            throw new LogVerificationException("the stored checkpoint of " + key.name() + " is damaged: "
+                    + e.getMessage());
+        }
+    }
+
     private Checkpoint open(String note) throws LogVerificationException {
         try {
             return Cosigner.requireQuorum(note, key, witnesses, quorum);
@@ -130,10 +151,10 @@ public final class LogVerifier {
         }
     }
 
-    /** Checks that {@code entry} is the log's entry at {@code index}, under a trusted checkpoint. */
+    /** Checks that {@code entry} is the log's entry at {@code index}, under a checkpoint the policy accepts. */
     public Checkpoint verifyInclusion(long index, byte[] entry)
             throws IOException, HubException, LogVerificationException {
-        Checkpoint cp = covering(index);
+        Checkpoint cp = covering(index).checkpoint();
         try {
             Merkle.verifyInclusion(index, cp.size(), Merkle.leafHash(entry), hub.inclusionProof(index, cp.size()),
                     cp.root());
@@ -145,13 +166,12 @@ public final class LogVerifier {
 
     /**
      * Builds an offline proof (C2SP tlog-proof, with the entry in its extra line) that the entry at {@code index} is
-     * in the log, verified before it is returned.
+     * in the log, under a checkpoint the policy accepts, verified before it is returned.
      */
     public TlogProof proof(long index) throws IOException, HubException, LogVerificationException {
-        Checkpoint cp = covering(index);
-        String note = trustedNote();
+        Verified v = covering(index);
         byte[] entry = hub.logEntry(index);
-        TlogProof p = new TlogProof(entry, index, hub.inclusionProof(index, cp.size()), note);
+        TlogProof p = new TlogProof(entry, index, hub.inclusionProof(index, v.checkpoint().size()), v.note());
         try {
             p.verifyCarriedEntry(key, witnesses, quorum);
         } catch (CryptoException | ProofException e) {
@@ -161,15 +181,19 @@ public final class LogVerifier {
         return p;
     }
 
-    private Checkpoint covering(long index) throws IOException, HubException, LogVerificationException {
-        Checkpoint cp = trusted();
-        if (cp == null || index >= cp.size()) {
-            cp = update();
+    private Verified covering(long index) throws IOException, HubException, LogVerificationException {
+        String note = trustedNote();
+        if (note != null && quorum == 0) {
+            Checkpoint cp = openTrusted(note);
+            if (index >= 0 && index < cp.size()) {
+                return new Verified(note, cp);
+            }
         }
-        if (index < 0 || index >= cp.size()) {
+        Verified v = update();
+        if (index < 0 || index >= v.checkpoint().size()) {
             throw new LogVerificationException("entry " + index + " is not covered by the log's checkpoint of size "
-                    + cp.size());
+                    + v.checkpoint().size() + (quorum > 0 ? " that " + quorum + " witnesses cosigned" : ""));
         }
-        return cp;
+        return v;
     }
 }

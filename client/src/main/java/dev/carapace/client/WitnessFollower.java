@@ -30,7 +30,8 @@ public final class WitnessFollower {
         this.clock = clock;
     }
 
-    public Step step() throws IOException, HubException, Witness.RefusedException, LogVerificationException {
+    /** One poll. A checkpoint the witness refuses (fork, rollback, bad signature) is a LogVerificationException. */
+    public Step step() throws IOException, HubException, LogVerificationException {
         String note = hub.checkpoint();
         Checkpoint last = witness.last();
         Checkpoint cp;
@@ -48,7 +49,12 @@ public final class WitnessFollower {
         }
         List<byte[]> proof = last == null || last.size() == 0 || last.size() == cp.size()
                 ? List.of() : hub.consistencyProof(last.size(), cp.size());
-        String line = witness.cosign(note, proof, clock.instant().getEpochSecond());
+        String line;
+        try {
+            line = witness.cosign(note, proof, clock.instant().getEpochSecond());
+        } catch (Witness.RefusedException e) {
+            throw new LogVerificationException("the witness refused to cosign: " + e.getMessage());
+        }
         hub.submitCosignature(SignedNote.withLines(note, List.of(line)));
         return new Step(Outcome.COSIGNED, cp.size());
     }

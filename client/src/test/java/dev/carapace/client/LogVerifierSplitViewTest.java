@@ -98,14 +98,15 @@ class LogVerifierSplitViewTest {
 
     @Test
     void consistentGrowthIsAcceptedAndStored() throws Exception {
-        assertThat(connect().update().size()).isEqualTo(10);
+        assertThat(connect().update().checkpoint().size()).isEqualTo(10);
         served = leaves(25, "a");
         history = served;
-        assertThat(connect().update().size()).isEqualTo(25);
+        assertThat(connect().update().checkpoint().size()).isEqualTo(25);
         assertThat(connect().trusted().size()).isEqualTo(25);
         // An older (but consistent) checkpoint does not roll the client back.
         served = leaves(12, "a");
-        assertThat(connect().update().size()).isEqualTo(25);
+        assertThat(connect().update().checkpoint().size()).isEqualTo(12);
+        assertThat(connect().trusted().size()).isEqualTo(25);
     }
 
     @Test

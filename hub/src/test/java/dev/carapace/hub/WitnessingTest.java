@@ -74,7 +74,7 @@ class WitnessingTest extends BackendTest {
         // A client that requires both witnesses accepts that checkpoint.
         LogVerifier verifier = LogVerifier.connect(f.client, new TrustedLogs(dir.resolve("trust")),
                 List.of(w1.cosigner(), w2.cosigner()), 2);
-        assertThat(verifier.update().size()).isEqualTo(both.size());
+        assertThat(verifier.update().checkpoint().size()).isEqualTo(both.size());
     }
 
     @Test
