@@ -91,9 +91,6 @@ final class LogApi {
         return Reply.json(201, o);
     }
 
-    /** Hash tiles and entry bundles are computed from stored leaves; at most this many leaves feed one tile. */
-    static final long MAX_TILE_LEAVES = 1L << 20;
-
     private Reply tile(Call call) throws Exception {
         TilePath t;
         try {
@@ -102,25 +99,21 @@ final class LogApi {
             throw ApiException.notFound("no such tile: " + e.getMessage());
         }
         long per = TilePath.leavesPerHash(t.level());
-        long start = t.index() * TilePath.FULL_WIDTH * per;
-        long end = start + t.width() * per;
-        if (end > log.checkpointedSize() || end < start) {
+        long first = t.index() * TilePath.FULL_WIDTH;
+        long end = (first + t.width()) * per;
+        if (end > log.checkpointedSize() || end < first) {
             throw ApiException.notFound("the log does not cover " + t.encode() + " yet");
-        }
-        if (end - start > MAX_TILE_LEAVES) {
-            throw new ApiException(503, "tile_unavailable", "this tile is too large to compute on demand", 60);
         }
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
         if (t.entries()) {
-            for (byte[] e : log.entries(start, end)) {
+            for (byte[] e : log.entries(first, first + t.width())) {
                 out.write(e.length >>> 8);
                 out.write(e.length & 0xff);
                 out.write(e);
             }
         } else {
-            List<byte[]> leaves = log.leafHashes(start, end);
-            for (int i = 0; i < t.width(); i++) {
-                out.write(Merkle.root(leaves.subList((int) (i * per), (int) ((i + 1) * per))));
+            for (byte[] h : log.tileHashes(t.level(), first, t.width())) {
+                out.write(h);
             }
         }
         // A tile's content never changes (a partial tile of width W is final for W), so caches may keep it.

@@ -44,68 +44,93 @@ public final class Merkle {
         if (n == 1) {
             return leaves.get(from);
         }
-        int k = largestPowerOfTwoBelow(n);
+        int k = (int) largestPowerOfTwoBelow(n);
         return nodeHash(subtreeRoot(leaves, from, from + k), subtreeRoot(leaves, from + k, to));
     }
 
     /** The largest power of two strictly less than {@code n} (n &gt; 1). */
-    static int largestPowerOfTwoBelow(long n) {
-        return (int) Long.highestOneBit(n - 1);
+    static long largestPowerOfTwoBelow(long n) {
+        return Long.highestOneBit(n - 1);
+    }
+
+    /**
+     * The roots of ranges of one tree's leaves: {@code root(from, to)} is MTH(D[from:to]). Proofs are built from these,
+     * so a large log can answer them from cached subtree hashes instead of holding every leaf.
+     */
+    @FunctionalInterface
+    public interface Subtrees<E extends Exception> {
+        byte[] root(long from, long to) throws E;
+    }
+
+    private static Subtrees<RuntimeException> of(List<byte[]> leaves) {
+        return (from, to) -> subtreeRoot(leaves, (int) from, (int) to);
     }
 
     /** RFC 9162 PATH(m, D[n]): the inclusion proof for leaf {@code index}. */
     public static List<byte[]> inclusionProof(List<byte[]> leaves, int index) {
-        if (index < 0 || index >= leaves.size()) {
-            throw new IllegalArgumentException("index out of range");
+        return inclusionProof(of(leaves), index, leaves.size());
+    }
+
+    /** PATH(index, D[size]) from the tree's subtree roots. */
+    public static <E extends Exception> List<byte[]> inclusionProof(Subtrees<E> tree, long index, long size) throws E {
+        if (index < 0 || index >= size) {
+            throw new IllegalArgumentException("index " + index + " is not in a tree of size " + size);
         }
         List<byte[]> proof = new ArrayList<>();
-        path(leaves, index, 0, leaves.size(), proof);
+        path(tree, index, 0, size, proof);
         return proof;
     }
 
-    private static void path(List<byte[]> leaves, int m, int from, int to, List<byte[]> out) {
-        int n = to - from;
+    private static <E extends Exception> void path(Subtrees<E> tree, long m, long from, long to, List<byte[]> out)
+            throws E {
+        long n = to - from;
         if (n == 1) {
             return;
         }
-        int k = largestPowerOfTwoBelow(n);
+        long k = largestPowerOfTwoBelow(n);
         if (m < k) {
-            path(leaves, m, from, from + k, out);
-            out.add(subtreeRoot(leaves, from + k, to));
+            path(tree, m, from, from + k, out);
+            out.add(tree.root(from + k, to));
         } else {
-            path(leaves, m - k, from + k, to, out);
-            out.add(subtreeRoot(leaves, from, from + k));
+            path(tree, m - k, from + k, to, out);
+            out.add(tree.root(from, from + k));
         }
     }
 
     /** RFC 9162 PROOF(m, D[n]): the consistency proof from the first {@code m} leaves to all of them. */
     public static List<byte[]> consistencyProof(List<byte[]> leaves, int m) {
-        if (m < 0 || m > leaves.size()) {
-            throw new IllegalArgumentException("size out of range");
+        return consistencyProof(of(leaves), m, leaves.size());
+    }
+
+    /** PROOF(m, D[size]) from the tree's subtree roots; empty when m is 0 or size. */
+    public static <E extends Exception> List<byte[]> consistencyProof(Subtrees<E> tree, long m, long size) throws E {
+        if (m < 0 || m > size) {
+            throw new IllegalArgumentException("no consistency proof from " + m + " to " + size);
         }
         List<byte[]> proof = new ArrayList<>();
-        if (m == 0 || m == leaves.size()) {
+        if (m == 0 || m == size) {
             return proof;
         }
-        subproof(leaves, m, 0, leaves.size(), true, proof);
+        subproof(tree, m, 0, size, true, proof);
         return proof;
     }
 
-    private static void subproof(List<byte[]> leaves, int m, int from, int to, boolean complete, List<byte[]> out) {
-        int n = to - from;
+    private static <E extends Exception> void subproof(Subtrees<E> tree, long m, long from, long to, boolean complete,
+                                                       List<byte[]> out) throws E {
+        long n = to - from;
         if (m == n) {
             if (!complete) {
-                out.add(subtreeRoot(leaves, from, to));
+                out.add(tree.root(from, to));
             }
             return;
         }
-        int k = largestPowerOfTwoBelow(n);
+        long k = largestPowerOfTwoBelow(n);
         if (m <= k) {
-            subproof(leaves, m, from, from + k, complete, out);
-            out.add(subtreeRoot(leaves, from + k, to));
+            subproof(tree, m, from, from + k, complete, out);
+            out.add(tree.root(from + k, to));
         } else {
-            subproof(leaves, m - k, from + k, to, false, out);
-            out.add(subtreeRoot(leaves, from, from + k));
+            subproof(tree, m - k, from + k, to, false, out);
+            out.add(tree.root(from, from + k));
         }
     }
 

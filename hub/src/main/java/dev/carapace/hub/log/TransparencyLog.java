@@ -10,6 +10,7 @@ import dev.carapace.tlog.Frontier;
 import dev.carapace.tlog.Merkle;
 import dev.carapace.tlog.NoteVerifier;
 import dev.carapace.tlog.SignedNote;
+import dev.carapace.tlog.TiledTree;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -49,6 +50,8 @@ public final class TransparencyLog implements AutoCloseable {
     private final Thread sequencer;
     private volatile boolean running = true;
     private Frontier frontier; // sequencer thread only
+    /** Subtree hashes for proofs and tiles, read from the stored leaf hashes. */
+    private final TiledTree<SQLException> tree = new TiledTree<>(this::leafHashes);
 
     public TransparencyLog(Database db, String origin, Ed25519KeyPair key, List<Cosigner> witnesses, Clock clock)
             throws SQLException {
@@ -353,24 +356,42 @@ public final class TransparencyLog implements AutoCloseable {
         });
     }
 
-    /**
-     * The inclusion proof of {@code index} in the tree of {@code size}, which must be a checkpointed size. Computed
-     * from the stored leaf hashes: linear in the log's size until tiles land.
-     */
+    /** The inclusion proof of {@code index} in the tree of {@code size}, which must be a checkpointed size. */
     public List<byte[]> inclusionProof(long index, long size) throws SQLException {
-        List<byte[]> leaves = db.read(c -> leafHashes(c, size));
-        if (index < 0 || index >= size || leaves.size() != size) {
-            throw new IllegalArgumentException("index " + index + " is not in a tree of size " + size);
-        }
-        return Merkle.inclusionProof(leaves, (int) index);
+        return Merkle.inclusionProof(tree(size), index, size);
     }
 
+    /** The consistency proof from the tree of {@code from} to that of {@code to}, both checkpointed sizes. */
     public List<byte[]> consistencyProof(long from, long to) throws SQLException {
-        List<byte[]> leaves = db.read(c -> leafHashes(c, to));
-        if (from < 1 || from > to || leaves.size() != to) {
+        if (from < 1 || from > to) {
             throw new IllegalArgumentException("no consistency proof from " + from + " to " + to);
         }
-        return Merkle.consistencyProof(leaves, (int) from);
+        return Merkle.consistencyProof(tree(to), from, to);
+    }
+
+    /**
+     * The hashes of a C2SP hash tile: the roots of {@code width} consecutive subtrees of 2^(8 * level) leaves, from
+     * the {@code first}-th; level 0 is the leaf hashes themselves. The covered leaves must be checkpointed.
+     */
+    public List<byte[]> tileHashes(int level, long first, int width) throws SQLException {
+        long per = 1L << (8 * level);
+        long end = (first + width) * per;
+        if (level == 0) {
+            return leafHashes(first, end);
+        }
+        Merkle.Subtrees<SQLException> t = tree(end);
+        List<byte[]> out = new ArrayList<>(width);
+        for (long i = first; i < first + width; i++) {
+            out.add(t.root(i * per, (i + 1) * per));
+        }
+        return out;
+    }
+
+    private Merkle.Subtrees<SQLException> tree(long size) throws SQLException {
+        if (size > checkpointedSize()) {
+            throw new IllegalArgumentException("the log has no checkpoint of size " + size + " yet");
+        }
+        return tree.at(size);
     }
 
     @Override
