@@ -44,7 +44,7 @@ final class LogApi {
                                 + " cosignatures.", this::witnessed),
                 new Route("POST", "/v1/log/cosignatures", Route.Auth.PUBLIC, "log",
                         "A witness hands back a checkpoint carrying its C2SP cosignature (text/plain signed note);"
-                                + " only configured witnesses are accepted.", this::cosignatures),
+                                + " only configured witnesses are accepted.", "text/plain", this::cosignatures),
                 new Route("GET", "/tile/{path*}", Route.Auth.PUBLIC, "log",
                         "C2SP tlog-tiles: hash tiles tile/<L>/<N>[.p/<W>] and entry bundles tile/entries/<N>[.p/<W>];"
                                 + " immutable, cacheable.", this::tile),

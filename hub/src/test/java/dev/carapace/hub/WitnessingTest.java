@@ -96,6 +96,9 @@ class WitnessingTest extends BackendTest {
                 .extracting("reason").isEqualTo("invalid_checkpoint");
         assertThatThrownBy(() -> f.client.witnessedCheckpoint(1)).isInstanceOf(HubException.class)
                 .extracting("status").isEqualTo(404);
+        // A cosigned note is text, never JSON.
+        assertThat(f.client.sendRaw("POST", "/v1/log/cosignatures", foreign.getBytes(StandardCharsets.UTF_8), null,
+                java.util.Map.of()).statusCode()).isEqualTo(415);
     }
 
     @Test

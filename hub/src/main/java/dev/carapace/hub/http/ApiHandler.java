@@ -139,8 +139,8 @@ public final class ApiHandler extends Handler.Abstract {
         }
         if (body.length > 0) {
             String ct = request.getHeaders().get(HttpHeader.CONTENT_TYPE);
-            if (ct == null || !ct.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
-                throw new ApiException(415, "unsupported_media_type", "bodies must be application/json");
+            if (ct == null || !ct.toLowerCase(java.util.Locale.ROOT).startsWith(route.bodyType())) {
+                throw new ApiException(415, "unsupported_media_type", "this body must be " + route.bodyType());
             }
         }
         Call call = new Call(params, body, ip, request.getHttpURI().asString());

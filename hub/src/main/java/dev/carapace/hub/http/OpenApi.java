@@ -49,7 +49,8 @@ public final class OpenApi {
             }
             if (r.method().equals("POST")) {
                 op.putObject("requestBody").put("required", true).putObject("content")
-                        .putObject("application/json").putObject("schema").put("type", "object");
+                        .putObject(r.bodyType()).putObject("schema")
+                        .put("type", r.bodyType().equals(Route.JSON) ? "object" : "string");
             }
             ObjectNode responses = op.putObject("responses");
             responses.putObject(r.method().equals("POST") ? "201" : "200").put("description", "success");

@@ -6,10 +6,18 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One entry of the routing table. {@code auth} says how the caller must prove who it is; {@code summary} and
- * {@code tag} feed the OpenAPI description, which is generated from this table and so cannot drift from it.
+ * One entry of the routing table. {@code auth} says how the caller must prove who it is; {@code bodyType} is the only
+ * media type a request body may have; {@code summary} and {@code tag} feed the OpenAPI description, which is generated
+ * from this table and so cannot drift from it.
  */
-public record Route(String method, String pattern, Auth auth, String tag, String summary, Handler handler) {
+public record Route(String method, String pattern, Auth auth, String tag, String summary, String bodyType,
+                    Handler handler) {
+    public static final String JSON = "application/json";
+
+    /** A route whose body, if any, is JSON. */
+    public Route(String method, String pattern, Auth auth, String tag, String summary, Handler handler) {
+        this(method, pattern, auth, tag, summary, JSON, handler);
+    }
 
     public enum Auth {
         /** No signature needed: public documents. */
@@ -47,7 +55,7 @@ public record Route(String method, String pattern, Auth auth, String tag, String
                 return null;
             }
             Map<String, String> head = new Route(method, "/" + String.join("/", segs.subList(0, segs.size() - 1)),
-                    auth, tag, summary, handler).match(path.subList(0, segs.size() - 1));
+                    auth, tag, summary, bodyType, handler).match(path.subList(0, segs.size() - 1));
             if (head == null) {
                 return null;
             }
