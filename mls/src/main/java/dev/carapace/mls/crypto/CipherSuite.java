@@ -95,6 +95,31 @@ public enum CipherSuite {
         return out;
     }
 
+    /** MAC = HMAC with the suite's hash (RFC 9420 §5.1). */
+    public byte[] mac(byte[] key, byte[] data) {
+        org.bouncycastle.crypto.macs.HMac h = new org.bouncycastle.crypto.macs.HMac(new SHA256Digest());
+        h.init(new KeyParameter(key));
+        h.update(data, 0, data.length);
+        byte[] out = new byte[h.getMacSize()];
+        h.doFinal(out, 0);
+        return out;
+    }
+
+    /** Constant-time check of a MAC or tag; never short-circuits on the first differing byte. */
+    public boolean verifyMac(byte[] key, byte[] data, byte[] tag) {
+        return tag != null && java.security.MessageDigest.isEqual(mac(key, data), tag);
+    }
+
+    /** HPKE public key for an X25519 private key. */
+    public byte[] hpkePublicKey(byte[] privateKey) {
+        return new X25519PrivateKeyParameters(privateKey, 0).generatePublicKey().getEncoded();
+    }
+
+    /** A fresh random HPKE key pair: {private, public}. */
+    public byte[][] generateHpkeKeyPair() {
+        return deriveHpkeKeyPair(randomBytes(HASH_LENGTH));
+    }
+
     /** ExpandWithLabel (RFC 9420 §8): KDF.Expand with KDFLabel{length, "MLS 1.0 " + label, context}. */
     public byte[] expandWithLabel(byte[] secret, String label, byte[] context, int length) {
         byte[] kdfLabel = new TlsWriter()

@@ -110,6 +110,8 @@ public final class VectorRunner {
                 case "crypto-basics" -> cryptoBasics(c);
                 case "key-schedule" -> keySchedule(c);
                 case "secret-tree" -> secretTree(c);
+                case "messages" -> FramingVectors.messages(c);
+                case "message-protection" -> FramingVectors.messageProtection(c);
                 default -> false; // checks for this family are not implemented yet
             };
         } catch (RuntimeException e) {
