@@ -111,6 +111,8 @@ public final class VectorRunner {
                 case "key-schedule" -> keySchedule(c);
                 case "secret-tree" -> secretTree(c);
                 case "messages" -> FramingVectors.messages(c);
+                case "tree-operations" -> TreeVectors.treeOperations(c);
+                case "treekem" -> TreeVectors.treekem(c);
                 case "message-protection" -> FramingVectors.messageProtection(c);
                 default -> false; // checks for this family are not implemented yet
             };
