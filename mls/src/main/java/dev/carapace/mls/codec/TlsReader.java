@@ -156,7 +156,7 @@ public final class TlsReader {
                 throw new DecodeException("list element consumed no input");
             }
         }
-        return java.util.List.copyOf(out);
+        return java.util.Collections.unmodifiableList(out);
     }
 
     /** Reads {@code optional<T>}: null when absent. */

@@ -216,6 +216,29 @@ public enum CipherSuite {
         }
     }
 
+    /** External-init sender side: SetupBaseS to {@code publicKey} and export; returns {kem_output, secret}. */
+    public byte[][] hpkeExportSend(byte[] publicKey, byte[] exporterContext, int length) {
+        HPKE h = hpke();
+        try {
+            org.bouncycastle.crypto.hpke.HPKEContextWithEncapsulation ctx =
+                    h.setupBaseS(h.deserializePublicKey(publicKey), new byte[0]);
+            return new byte[][] {ctx.getEncapsulation(), ctx.export(exporterContext, length)};
+        } catch (RuntimeException e) {
+            throw new CryptoFailureException("HPKE setup failed", e);
+        }
+    }
+
+    /** External-init receiver side: SetupBaseR with {@code privateKey} and export. */
+    public byte[] hpkeExportReceive(byte[] privateKey, byte[] kemOutput, byte[] exporterContext, int length) {
+        HPKE h = hpke();
+        try {
+            AsymmetricCipherKeyPair kp = h.deserializePrivateKey(privateKey, hpkePublicKey(privateKey));
+            return h.setupBaseR(kemOutput, kp, new byte[0]).export(exporterContext, length);
+        } catch (RuntimeException e) {
+            throw new CryptoFailureException("HPKE setup failed", e);
+        }
+    }
+
     /** Derives an HPKE key pair from a secret (RFC 9180 DeriveKeyPair); returns {private, public}. */
     public byte[][] deriveHpkeKeyPair(byte[] ikm) {
         HPKE h = hpke();

@@ -162,6 +162,44 @@ public final class SecretTree {
         }
     }
 
+    /**
+     * Writes the remaining (not yet consumed) secrets, so a restored tree cannot re-derive keys already used:
+     * stored node secrets, each ratchet's current secret and generation, and retained out-of-order keys.
+     */
+    public void encode(dev.carapace.mls.codec.TlsWriter w) {
+        w.writeUint32(leafCount);
+        w.writeList(new java.util.ArrayList<>(nodeSecrets.entrySet()), (ww, e) -> ww.writeUint32(e.getKey())
+                .writeVarBytes(e.getValue()));
+        w.writeList(new java.util.ArrayList<>(ratchets.entrySet()), (ww, e) -> {
+            HashRatchet r = e.getValue();
+            ww.writeUint64(e.getKey()).writeVarBytes(r.secret).writeUint32(r.nextGeneration);
+            ww.writeList(new java.util.ArrayList<>(r.skipped.values()), (w3, k) -> w3.writeUint32(k.generation())
+                    .writeVarBytes(k.key()).writeVarBytes(k.nonce()));
+        });
+    }
+
+    public static SecretTree decode(CipherSuite suite, dev.carapace.mls.codec.TlsReader r, RatchetLimits limits) {
+        SecretTree t = new SecretTree(suite, new byte[0], r.readUint32(), limits);
+        t.nodeSecrets.clear();
+        r.readList(rr -> {
+            t.nodeSecrets.put((int) rr.readUint32(), rr.readVarBytes());
+            return Boolean.TRUE;
+        });
+        r.readList(rr -> {
+            long key = rr.readUint64();
+            HashRatchet h = t.new HashRatchet(rr.readVarBytes());
+            h.nextGeneration = rr.readUint32();
+            rr.readList(r3 -> {
+                KeyAndNonce k = new KeyAndNonce(r3.readUint32(), r3.readVarBytes(), r3.readVarBytes());
+                h.skipped.put(k.generation(), k);
+                return Boolean.TRUE;
+            });
+            t.ratchets.put(key, h);
+            return Boolean.TRUE;
+        });
+        return t;
+    }
+
     /** sender_data_key / sender_data_nonce (RFC 9420 §6.3.2), sampled from the first Nh ciphertext bytes. */
     public static KeyAndNonce senderDataKey(CipherSuite suite, byte[] senderDataSecret, byte[] ciphertext) {
         byte[] sample = Arrays.copyOf(ciphertext, Math.min(ciphertext.length, suite.hashLength()));

@@ -197,6 +197,15 @@ public final class RatchetTree {
         return node < ancestor ? TreeMath.right(ancestor).getAsInt() : TreeMath.left(ancestor).getAsInt();
     }
 
+    /** Lowest common ancestor of two distinct leaves. */
+    public int commonAncestor(int leafA, int leafB) {
+        int n = 2 * leafA;
+        while (!TreeKem.isAncestor(n, 2 * leafB)) {
+            n = parentOf(n);
+        }
+        return n;
+    }
+
     /** Leaf indices of non-blank leaves. */
     public List<Integer> occupiedLeaves() {
         List<Integer> out = new ArrayList<>();
