@@ -120,8 +120,14 @@ public final class MessageProtection {
             throw new DecodeException("sender leaf " + leaf + " outside the tree");
         }
         SecretTree.KeyAndNonce k = tree.keyForGeneration((int) leaf, ratchetFor(type), generation);
-        byte[] plaintext = s.aeadOpen(k.key(), guarded(k.nonce(), reuseGuard),
-                contentAad(m.groupId(), m.epoch(), type, m.authenticatedData()), m.ciphertext());
+        byte[] plaintext;
+        try {
+            plaintext = s.aeadOpen(k.key(), guarded(k.nonce(), reuseGuard),
+                    contentAad(m.groupId(), m.epoch(), type, m.authenticatedData()), m.ciphertext());
+        } catch (dev.carapace.mls.crypto.CryptoFailureException e) {
+            tree.restoreKey((int) leaf, ratchetFor(type), k);
+            throw e;
+        }
         Arrays.fill(k.key(), (byte) 0);
 
         TlsReader p = new TlsReader(plaintext);

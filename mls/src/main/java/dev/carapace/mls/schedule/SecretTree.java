@@ -57,6 +57,17 @@ public final class SecretTree {
         return ratchet(leaf, type).keyFor(generation);
     }
 
+    /**
+     * Puts back a key handed out by {@link #keyForGeneration} whose message then failed AEAD authentication, so
+     * a forged or corrupted message cannot burn the key of the genuine one.
+     */
+    public void restoreKey(int leaf, RatchetType type, KeyAndNonce key) {
+        HashRatchet r = ratchet(leaf, type);
+        if (key.generation() < r.nextGeneration) {
+            r.skipped.put(key.generation(), key);
+        }
+    }
+
     /** Sender side: key for the next generation of our own ratchet; deleted from the tree as it is returned. */
     public KeyAndNonce nextSendKey(int leaf, RatchetType type) {
         HashRatchet r = ratchet(leaf, type);

@@ -33,6 +33,14 @@ class VectorRunnerTest {
         assertThat(r.families().get("crypto-basics").passed()).isEqualTo(2);
         assertThat(r.families().get("key-schedule").passed()).isEqualTo(2);
         assertThat(r.families().get("secret-tree").passed()).isEqualTo(6);
+        assertThat(r.families().get("messages").allPassed()).isTrue();
+        assertThat(r.families().get("tree-operations").allPassed()).isTrue();
+        // Two supported suites out of seven in every suite-parameterised family.
+        assertThat(r.families().get("message-protection").passed()).isEqualTo(2);
+        assertThat(r.families().get("welcome").passed()).isEqualTo(2);
+        assertThat(r.families().get("treekem").passed()).isEqualTo(22);
+        assertThat(r.families().get("passive-client-welcome").passed()).isEqualTo(16);
+        assertThat(r.families().get("passive-client-handling-commit").passed()).isEqualTo(26);
     }
 
     @Test
