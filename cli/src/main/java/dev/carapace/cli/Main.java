@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
             AgentCommand.class,
             OwnerCommand.class,
             LogCommand.class,
+            MlsCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class Main extends CommandGroup {
