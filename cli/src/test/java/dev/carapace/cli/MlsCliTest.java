@@ -44,8 +44,8 @@ class MlsCliTest {
         Path mls = prop == null ? null : Path.of(prop, "mls");
         assumeTrue(mls != null && Files.isDirectory(mls), "SKIPPED: no ../shared/vectors/mls");
         var r = new CliTestSupport(dir).raw("mls", "vectors", mls.toString());
-        assertThat(r.out()).contains("messages: 300/300").contains("tree-math: 10/10");
-        // Suites other than 0x0001 and 0x0003 are not implemented, so the shared set cannot fully pass.
-        assertThat(r.code()).isEqualTo(ExitCodes.VERIFICATION_FAILED);
+        assertThat(r.out()).contains("messages: 300/300").contains("tree-math: 10/10")
+                .contains("passive-client-handling-commit: 91/91");
+        assertThat(r.code()).as(r.out()).isZero();
     }
 }
