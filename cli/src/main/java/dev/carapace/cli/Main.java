@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
             OwnerCommand.class,
             LogCommand.class,
             WitnessCommand.class,
+            MlsCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class Main extends CommandGroup {

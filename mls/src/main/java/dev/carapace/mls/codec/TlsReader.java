@@ -142,6 +142,43 @@ public final class TlsReader {
         return len;
     }
 
+    /**
+     * Reads a vector of structs: the length prefix bounds a sub-reader, and {@code item} is applied until the
+     * sub-reader is exhausted. Every element consumes at least one byte, so the element count is bounded by input.
+     */
+    public <T> java.util.List<T> readList(java.util.function.Function<TlsReader, T> item) {
+        TlsReader sub = readVectorBody();
+        java.util.List<T> out = new java.util.ArrayList<>();
+        while (sub.hasRemaining()) {
+            int before = sub.remaining();
+            out.add(item.apply(sub));
+            if (sub.remaining() == before) {
+                throw new DecodeException("list element consumed no input");
+            }
+        }
+        return java.util.Collections.unmodifiableList(out);
+    }
+
+    /** Reads {@code optional<T>}: null when absent. */
+    public <T> T readOptional(java.util.function.Function<TlsReader, T> item) {
+        return readPresence() ? item.apply(this) : null;
+    }
+
+    /** Reads {@code uint16 x<V>}. */
+    public java.util.List<Integer> readUint16List() {
+        return readList(TlsReader::readUint16);
+    }
+
+    /** Current read offset (for callers that need the exact bytes of a decoded sub-structure). */
+    public int position() {
+        return pos;
+    }
+
+    /** The raw input bytes between two offsets. */
+    public byte[] slice(int from, int to) {
+        return Arrays.copyOfRange(data, from, to);
+    }
+
     /** Reads an {@code optional<T>} presence byte, which must be 0 or 1. */
     public boolean readPresence() {
         int b = readUint8();

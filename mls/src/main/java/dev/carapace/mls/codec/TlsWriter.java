@@ -64,6 +64,29 @@ public final class TlsWriter {
         return this;
     }
 
+    /** Writes a vector of structs: each item is encoded into a scratch writer, then length-prefixed. */
+    public <T> TlsWriter writeList(java.util.List<T> items, java.util.function.BiConsumer<TlsWriter, T> item) {
+        TlsWriter sub = new TlsWriter();
+        for (T t : items) {
+            item.accept(sub, t);
+        }
+        return writeVarBytes(sub.toByteArray());
+    }
+
+    /** Writes {@code optional<T>}: presence byte, then the value if non-null. */
+    public <T> TlsWriter writeOptional(T value, java.util.function.BiConsumer<TlsWriter, T> item) {
+        writePresence(value != null);
+        if (value != null) {
+            item.accept(this, value);
+        }
+        return this;
+    }
+
+    /** Writes {@code uint16 x<V>}. */
+    public TlsWriter writeUint16List(java.util.List<Integer> items) {
+        return writeList(items, TlsWriter::writeUint16);
+    }
+
     public TlsWriter writePresence(boolean present) {
         return writeUint8(present ? 1 : 0);
     }

@@ -23,26 +23,63 @@ import org.bouncycastle.math.ec.rfc8032.Ed25519;
  * An MLS cipher suite. Immutable and stateless: each call builds fresh BouncyCastle engines, so a single
  * instance may be used from many threads at once (unlike bcmls 1.84's shared stateful engines).
  *
- * <p>Supported: 0x0001 MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519 and
- * 0x0003 MLS_128_DHKEMX25519_CHACHA20POLY1305_SHA256_Ed25519.
+ * <p>Supported: all seven RFC 9420 suites, 0x0001 to 0x0007.
  */
 public enum CipherSuite {
-    MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519(0x0001, HPKE.aead_AES_GCM128, 16),
-    MLS_128_DHKEMX25519_CHACHA20POLY1305_SHA256_ED25519(0x0003, HPKE.aead_CHACHA20_POLY1305, 32);
+    MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519(0x0001, HPKE.kem_X25519_SHA256, HPKE.kdf_HKDF_SHA256,
+            HPKE.aead_AES_GCM128, 16, 256, Sig.ED25519),
+    MLS_128_DHKEMP256_AES128GCM_SHA256_P256(0x0002, HPKE.kem_P256_SHA256, HPKE.kdf_HKDF_SHA256,
+            HPKE.aead_AES_GCM128, 16, 256, Sig.P256),
+    MLS_128_DHKEMX25519_CHACHA20POLY1305_SHA256_ED25519(0x0003, HPKE.kem_X25519_SHA256, HPKE.kdf_HKDF_SHA256,
+            HPKE.aead_CHACHA20_POLY1305, 32, 256, Sig.ED25519),
+    MLS_256_DHKEMX448_AES256GCM_SHA512_ED448(0x0004, HPKE.kem_X448_SHA512, HPKE.kdf_HKDF_SHA512,
+            HPKE.aead_AES_GCM256, 32, 512, Sig.ED448),
+    MLS_256_DHKEMP521_AES256GCM_SHA512_P521(0x0005, HPKE.kem_P521_SHA512, HPKE.kdf_HKDF_SHA512,
+            HPKE.aead_AES_GCM256, 32, 512, Sig.P521),
+    MLS_256_DHKEMX448_CHACHA20POLY1305_SHA512_ED448(0x0006, HPKE.kem_X448_SHA512, HPKE.kdf_HKDF_SHA512,
+            HPKE.aead_CHACHA20_POLY1305, 32, 512, Sig.ED448),
+    MLS_256_DHKEMP384_AES256GCM_SHA384_P384(0x0007, HPKE.kem_P384_SHA384, HPKE.kdf_HKDF_SHA384,
+            HPKE.aead_AES_GCM256, 32, 384, Sig.P384);
+
+    /** Signature schemes: EdDSA keys are raw; ECDSA keys are big-endian scalars / uncompressed points, DER sigs. */
+    private enum Sig {
+        ED25519(null), ED448(null), P256("P-256"), P384("P-384"), P521("P-521");
+
+        private final String curve;
+
+        Sig(String curve) {
+            this.curve = curve;
+        }
+    }
 
     private static final byte[] MLS_PREFIX = "MLS 1.0 ".getBytes(StandardCharsets.US_ASCII);
-    private static final int HASH_LENGTH = 32;
     private static final int AEAD_NONCE_LENGTH = 12;
     private static final int AEAD_TAG_BITS = 128;
 
     private final int id;
+    private final short kemId;
+    private final short kdfId;
     private final short hpkeAeadId;
     private final int aeadKeyLength;
+    private final int hashBits;
+    private final Sig sig;
 
-    CipherSuite(int id, short hpkeAeadId, int aeadKeyLength) {
+    CipherSuite(int id, short kemId, short kdfId, short hpkeAeadId, int aeadKeyLength, int hashBits, Sig sig) {
         this.id = id;
+        this.kemId = kemId;
+        this.kdfId = kdfId;
         this.hpkeAeadId = hpkeAeadId;
         this.aeadKeyLength = aeadKeyLength;
+        this.hashBits = hashBits;
+        this.sig = sig;
+    }
+
+    private org.bouncycastle.crypto.Digest digest() {
+        return switch (hashBits) {
+            case 256 -> new SHA256Digest();
+            case 384 -> new org.bouncycastle.crypto.digests.SHA384Digest();
+            default -> new org.bouncycastle.crypto.digests.SHA512Digest();
+        };
     }
 
     /** Registry value of this suite (RFC 9420 §17.1). */
@@ -62,7 +99,7 @@ public enum CipherSuite {
 
     /** KDF.Nh: output length of the hash / KDF. */
     public int hashLength() {
-        return HASH_LENGTH;
+        return hashBits / 8;
     }
 
     public int aeadKeyLength() {
@@ -76,7 +113,7 @@ public enum CipherSuite {
     // ---- hash and KDF ---------------------------------------------------------------------------
 
     public byte[] hash(byte[] data) {
-        SHA256Digest d = new SHA256Digest();
+        org.bouncycastle.crypto.Digest d = digest();
         d.update(data, 0, data.length);
         byte[] out = new byte[d.getDigestSize()];
         d.doFinal(out, 0);
@@ -84,15 +121,65 @@ public enum CipherSuite {
     }
 
     public byte[] kdfExtract(byte[] salt, byte[] ikm) {
-        return new HKDFBytesGenerator(new SHA256Digest()).extractPRK(salt, ikm);
+        return new HKDFBytesGenerator(digest()).extractPRK(salt, ikm);
     }
 
     public byte[] kdfExpand(byte[] prk, byte[] info, int length) {
-        HKDFBytesGenerator g = new HKDFBytesGenerator(new SHA256Digest());
+        HKDFBytesGenerator g = new HKDFBytesGenerator(digest());
         g.init(HKDFParameters.skipExtractParameters(prk, info));
         byte[] out = new byte[length];
         g.generateBytes(out, 0, length);
         return out;
+    }
+
+    /** MAC = HMAC with the suite's hash (RFC 9420 §5.1). */
+    public byte[] mac(byte[] key, byte[] data) {
+        org.bouncycastle.crypto.macs.HMac h = new org.bouncycastle.crypto.macs.HMac(digest());
+        h.init(new KeyParameter(key));
+        h.update(data, 0, data.length);
+        byte[] out = new byte[h.getMacSize()];
+        h.doFinal(out, 0);
+        return out;
+    }
+
+    /** Constant-time check of a MAC or tag; never short-circuits on the first differing byte. */
+    public boolean verifyMac(byte[] key, byte[] data, byte[] tag) {
+        return tag != null && java.security.MessageDigest.isEqual(mac(key, data), tag);
+    }
+
+    /** HPKE public key for an X25519 private key. */
+    public byte[] hpkePublicKey(byte[] privateKey) {
+        if (kemId == HPKE.kem_X25519_SHA256) {
+            return new X25519PrivateKeyParameters(privateKey, 0).generatePublicKey().getEncoded();
+        }
+        if (kemId == HPKE.kem_X448_SHA512) {
+            return new org.bouncycastle.crypto.params.X448PrivateKeyParameters(privateKey, 0).generatePublicKey()
+                    .getEncoded();
+        }
+        return ecPublicKey(curveOfKem(), privateKey);
+    }
+
+    /** ECDH scalars are fixed-width big-endian; some encoders drop leading zero bytes, so re-pad them. */
+    private byte[] normalizedHpkePrivateKey(byte[] privateKey) {
+        if (kemId == HPKE.kem_X25519_SHA256 || kemId == HPKE.kem_X448_SHA512) {
+            return privateKey;
+        }
+        int len = (org.bouncycastle.asn1.x9.ECNamedCurveTable.getByName(curveOfKem()).getN().bitLength() + 7) / 8;
+        return org.bouncycastle.util.BigIntegers.asUnsignedByteArray(len, new java.math.BigInteger(1, privateKey));
+    }
+
+    private String curveOfKem() {
+        return kemId == HPKE.kem_P256_SHA256 ? "P-256" : kemId == HPKE.kem_P384_SHA384 ? "P-384" : "P-521";
+    }
+
+    private static byte[] ecPublicKey(String curve, byte[] privateKey) {
+        org.bouncycastle.asn1.x9.X9ECParameters p = org.bouncycastle.asn1.x9.ECNamedCurveTable.getByName(curve);
+        return p.getG().multiply(new java.math.BigInteger(1, privateKey)).normalize().getEncoded(false);
+    }
+
+    /** A fresh random HPKE key pair: {private, public}. */
+    public byte[][] generateHpkeKeyPair() {
+        return deriveHpkeKeyPair(randomBytes(hashLength()));
     }
 
     /** ExpandWithLabel (RFC 9420 §8): KDF.Expand with KDFLabel{length, "MLS 1.0 " + label, context}. */
@@ -125,31 +212,112 @@ public enum CipherSuite {
 
     // ---- signatures -----------------------------------------------------------------------------
 
-    /** SignWithLabel (RFC 9420 §5.1.2) with Ed25519; {@code privateKey} is the 32-byte seed. */
+    /** SignWithLabel (RFC 9420 §5.1.2). ECDSA uses RFC 6979 nonces, so every scheme here is deterministic. */
     public byte[] signWithLabel(byte[] privateKey, String label, byte[] content) {
-        if (privateKey.length != Ed25519.SECRET_KEY_SIZE) {
-            throw new IllegalArgumentException("Ed25519 private key must be 32 bytes");
-        }
         byte[] msg = signContent(label, content);
-        byte[] sig = new byte[Ed25519.SIGNATURE_SIZE];
-        Ed25519.sign(privateKey, 0, msg, 0, msg.length, sig, 0);
-        return sig;
+        switch (sig) {
+            case ED25519 -> {
+                if (privateKey.length != Ed25519.SECRET_KEY_SIZE) {
+                    throw new IllegalArgumentException("Ed25519 private key must be 32 bytes");
+                }
+                byte[] out = new byte[Ed25519.SIGNATURE_SIZE];
+                Ed25519.sign(privateKey, 0, msg, 0, msg.length, out, 0);
+                return out;
+            }
+            case ED448 -> {
+                byte[] out = new byte[org.bouncycastle.math.ec.rfc8032.Ed448.SIGNATURE_SIZE];
+                org.bouncycastle.math.ec.rfc8032.Ed448.sign(privateKey, 0, new byte[0], msg, 0, msg.length, out, 0);
+                return out;
+            }
+            default -> {
+                org.bouncycastle.crypto.signers.ECDSASigner signer = new org.bouncycastle.crypto.signers.ECDSASigner(
+                        new org.bouncycastle.crypto.signers.HMacDSAKCalculator(digest()));
+                signer.init(true, new org.bouncycastle.crypto.params.ECPrivateKeyParameters(
+                        new java.math.BigInteger(1, privateKey), domain()));
+                java.math.BigInteger[] rs = signer.generateSignature(hash(msg));
+                try {
+                    return new org.bouncycastle.asn1.DERSequence(new org.bouncycastle.asn1.ASN1Encodable[] {
+                        new org.bouncycastle.asn1.ASN1Integer(rs[0]), new org.bouncycastle.asn1.ASN1Integer(rs[1])})
+                            .getEncoded();
+                } catch (java.io.IOException e) {
+                    throw new CryptoFailureException("DER encoding failed", e);
+                }
+            }
+        }
     }
 
     /** VerifyWithLabel; returns false (never throws) for malformed keys or signatures. */
     public boolean verifyWithLabel(byte[] publicKey, String label, byte[] content, byte[] signature) {
-        if (publicKey.length != Ed25519.PUBLIC_KEY_SIZE || signature.length != Ed25519.SIGNATURE_SIZE) {
+        byte[] msg = signContent(label, content);
+        try {
+            switch (sig) {
+                case ED25519 -> {
+                    return publicKey.length == Ed25519.PUBLIC_KEY_SIZE && signature.length == Ed25519.SIGNATURE_SIZE
+                            && Ed25519.verify(signature, 0, publicKey, 0, msg, 0, msg.length);
+                }
+                case ED448 -> {
+                    return publicKey.length == org.bouncycastle.math.ec.rfc8032.Ed448.PUBLIC_KEY_SIZE
+                            && signature.length == org.bouncycastle.math.ec.rfc8032.Ed448.SIGNATURE_SIZE
+                            && org.bouncycastle.math.ec.rfc8032.Ed448.verify(signature, 0, publicKey, 0, new byte[0],
+                                    msg, 0, msg.length);
+                }
+                default -> {
+                    org.bouncycastle.asn1.ASN1Sequence seq = org.bouncycastle.asn1.ASN1Sequence.getInstance(signature);
+                    if (seq.size() != 2) {
+                        return false;
+                    }
+                    org.bouncycastle.crypto.signers.ECDSASigner v = new org.bouncycastle.crypto.signers.ECDSASigner();
+                    org.bouncycastle.crypto.params.ECDomainParameters d = domain();
+                    v.init(false, new org.bouncycastle.crypto.params.ECPublicKeyParameters(
+                            d.getCurve().decodePoint(publicKey), d));
+                    return v.verifySignature(hash(msg),
+                            org.bouncycastle.asn1.ASN1Integer.getInstance(seq.getObjectAt(0)).getValue(),
+                            org.bouncycastle.asn1.ASN1Integer.getInstance(seq.getObjectAt(1)).getValue());
+                }
+            }
+        } catch (RuntimeException e) {
             return false;
         }
-        byte[] msg = signContent(label, content);
-        return Ed25519.verify(signature, 0, publicKey, 0, msg, 0, msg.length);
     }
 
-    /** Ed25519 public key for a 32-byte private seed. */
+    /** Signature public key for a private key in this suite's encoding. */
     public byte[] signaturePublicKey(byte[] privateKey) {
-        byte[] pk = new byte[Ed25519.PUBLIC_KEY_SIZE];
-        Ed25519.generatePublicKey(privateKey, 0, pk, 0);
-        return pk;
+        switch (sig) {
+            case ED25519 -> {
+                byte[] pk = new byte[Ed25519.PUBLIC_KEY_SIZE];
+                Ed25519.generatePublicKey(privateKey, 0, pk, 0);
+                return pk;
+            }
+            case ED448 -> {
+                byte[] pk = new byte[org.bouncycastle.math.ec.rfc8032.Ed448.PUBLIC_KEY_SIZE];
+                org.bouncycastle.math.ec.rfc8032.Ed448.generatePublicKey(privateKey, 0, pk, 0);
+                return pk;
+            }
+            default -> {
+                return ecPublicKey(sig.curve, privateKey);
+            }
+        }
+    }
+
+    /** A fresh random signature private key for this suite. */
+    public byte[] generateSignaturePrivateKey() {
+        return switch (sig) {
+            case ED25519 -> randomBytes(Ed25519.SECRET_KEY_SIZE);
+            case ED448 -> randomBytes(org.bouncycastle.math.ec.rfc8032.Ed448.SECRET_KEY_SIZE);
+            default -> {
+                java.math.BigInteger n = domain().getN();
+                java.math.BigInteger d;
+                do {
+                    d = new java.math.BigInteger(n.bitLength(), RANDOM);
+                } while (d.signum() == 0 || d.compareTo(n) >= 0);
+                yield org.bouncycastle.util.BigIntegers.asUnsignedByteArray((n.bitLength() + 7) / 8, d);
+            }
+        };
+    }
+
+    private org.bouncycastle.crypto.params.ECDomainParameters domain() {
+        org.bouncycastle.asn1.x9.X9ECParameters p = org.bouncycastle.asn1.x9.ECNamedCurveTable.getByName(sig.curve);
+        return new org.bouncycastle.crypto.params.ECDomainParameters(p.getCurve(), p.getG(), p.getN(), p.getH());
     }
 
     private static byte[] signContent(String label, byte[] content) {
@@ -163,7 +331,7 @@ public enum CipherSuite {
     }
 
     private HPKE hpke() {
-        return new HPKE(HPKE.mode_base, HPKE.kem_X25519_SHA256, HPKE.kdf_HKDF_SHA256, hpkeAeadId);
+        return new HPKE(HPKE.mode_base, kemId, kdfId, hpkeAeadId);
     }
 
     /** EncryptWithLabel (RFC 9420 §5.1.3): SealBase(pk, EncryptContext{"MLS 1.0 " + label, context}, "", pt). */
@@ -182,12 +350,36 @@ public enum CipherSuite {
     public byte[] decryptWithLabel(byte[] privateKey, String label, byte[] context, HpkeCiphertext ct) {
         HPKE h = hpke();
         try {
-            byte[] pub = new X25519PrivateKeyParameters(privateKey, 0).generatePublicKey().getEncoded();
-            AsymmetricCipherKeyPair kp = h.deserializePrivateKey(privateKey, pub);
+            byte[] sk = normalizedHpkePrivateKey(privateKey);
+            AsymmetricCipherKeyPair kp = h.deserializePrivateKey(sk, hpkePublicKey(sk));
             return h.open(ct.kemOutput(), kp, encryptContext(label, context), new byte[0], ct.ciphertext(),
                     null, null, null);
         } catch (InvalidCipherTextException | RuntimeException e) {
             throw new CryptoFailureException("HPKE open failed", e);
+        }
+    }
+
+    /** External-init sender side: SetupBaseS to {@code publicKey} and export; returns {kem_output, secret}. */
+    public byte[][] hpkeExportSend(byte[] publicKey, byte[] exporterContext, int length) {
+        HPKE h = hpke();
+        try {
+            org.bouncycastle.crypto.hpke.HPKEContextWithEncapsulation ctx =
+                    h.setupBaseS(h.deserializePublicKey(publicKey), new byte[0]);
+            return new byte[][] {ctx.getEncapsulation(), ctx.export(exporterContext, length)};
+        } catch (RuntimeException e) {
+            throw new CryptoFailureException("HPKE setup failed", e);
+        }
+    }
+
+    /** External-init receiver side: SetupBaseR with {@code privateKey} and export. */
+    public byte[] hpkeExportReceive(byte[] privateKey, byte[] kemOutput, byte[] exporterContext, int length) {
+        HPKE h = hpke();
+        try {
+            byte[] sk = normalizedHpkePrivateKey(privateKey);
+            AsymmetricCipherKeyPair kp = h.deserializePrivateKey(sk, hpkePublicKey(sk));
+            return h.setupBaseR(kemOutput, kp, new byte[0]).export(exporterContext, length);
+        } catch (RuntimeException e) {
+            throw new CryptoFailureException("HPKE setup failed", e);
         }
     }
 
@@ -217,9 +409,8 @@ public enum CipherSuite {
         if (key.length != aeadKeyLength || nonce.length != AEAD_NONCE_LENGTH) {
             throw new IllegalArgumentException("bad AEAD key or nonce length");
         }
-        AEADCipher c = this == MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519
-                ? GCMBlockCipher.newInstance(AESEngine.newInstance())
-                : new ChaCha20Poly1305();
+        AEADCipher c = hpkeAeadId == HPKE.aead_CHACHA20_POLY1305 ? new ChaCha20Poly1305()
+                : GCMBlockCipher.newInstance(AESEngine.newInstance());
         c.init(encrypt, new AEADParameters(new KeyParameter(key), AEAD_TAG_BITS, nonce, aad));
         byte[] out = new byte[c.getOutputSize(input.length)];
         int n = c.processBytes(input, 0, input.length, out, 0);

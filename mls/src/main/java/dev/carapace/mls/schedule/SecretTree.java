@@ -57,6 +57,17 @@ public final class SecretTree {
         return ratchet(leaf, type).keyFor(generation);
     }
 
+    /**
+     * Puts back a key handed out by {@link #keyForGeneration} whose message then failed AEAD authentication, so
+     * a forged or corrupted message cannot burn the key of the genuine one.
+     */
+    public void restoreKey(int leaf, RatchetType type, KeyAndNonce key) {
+        HashRatchet r = ratchet(leaf, type);
+        if (key.generation() < r.nextGeneration) {
+            r.skipped.put(key.generation(), key);
+        }
+    }
+
     /** Sender side: key for the next generation of our own ratchet; deleted from the tree as it is returned. */
     public KeyAndNonce nextSendKey(int leaf, RatchetType type) {
         HashRatchet r = ratchet(leaf, type);
@@ -160,6 +171,44 @@ public final class SecretTree {
             secret = next;
             nextGeneration++;
         }
+    }
+
+    /**
+     * Writes the remaining (not yet consumed) secrets, so a restored tree cannot re-derive keys already used:
+     * stored node secrets, each ratchet's current secret and generation, and retained out-of-order keys.
+     */
+    public void encode(dev.carapace.mls.codec.TlsWriter w) {
+        w.writeUint32(leafCount);
+        w.writeList(new java.util.ArrayList<>(nodeSecrets.entrySet()), (ww, e) -> ww.writeUint32(e.getKey())
+                .writeVarBytes(e.getValue()));
+        w.writeList(new java.util.ArrayList<>(ratchets.entrySet()), (ww, e) -> {
+            HashRatchet r = e.getValue();
+            ww.writeUint64(e.getKey()).writeVarBytes(r.secret).writeUint32(r.nextGeneration);
+            ww.writeList(new java.util.ArrayList<>(r.skipped.values()), (w3, k) -> w3.writeUint32(k.generation())
+                    .writeVarBytes(k.key()).writeVarBytes(k.nonce()));
+        });
+    }
+
+    public static SecretTree decode(CipherSuite suite, dev.carapace.mls.codec.TlsReader r, RatchetLimits limits) {
+        SecretTree t = new SecretTree(suite, new byte[0], r.readUint32(), limits);
+        t.nodeSecrets.clear();
+        r.readList(rr -> {
+            t.nodeSecrets.put((int) rr.readUint32(), rr.readVarBytes());
+            return Boolean.TRUE;
+        });
+        r.readList(rr -> {
+            long key = rr.readUint64();
+            HashRatchet h = t.new HashRatchet(rr.readVarBytes());
+            h.nextGeneration = rr.readUint32();
+            rr.readList(r3 -> {
+                KeyAndNonce k = new KeyAndNonce(r3.readUint32(), r3.readVarBytes(), r3.readVarBytes());
+                h.skipped.put(k.generation(), k);
+                return Boolean.TRUE;
+            });
+            t.ratchets.put(key, h);
+            return Boolean.TRUE;
+        });
+        return t;
     }
 
     /** sender_data_key / sender_data_nonce (RFC 9420 §6.3.2), sampled from the first Nh ciphertext bytes. */

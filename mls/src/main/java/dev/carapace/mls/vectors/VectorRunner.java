@@ -110,9 +110,20 @@ public final class VectorRunner {
                 case "crypto-basics" -> cryptoBasics(c);
                 case "key-schedule" -> keySchedule(c);
                 case "secret-tree" -> secretTree(c);
+                case "messages" -> FramingVectors.messages(c);
+                case "welcome" -> GroupVectors.welcome(c);
+                case "passive-client-welcome", "passive-client-handling-commit", "passive-client-random" ->
+                        GroupVectors.passiveClient(c);
+                case "tree-operations" -> TreeVectors.treeOperations(c);
+                case "treekem" -> TreeVectors.treekem(c);
+                case "message-protection" -> FramingVectors.messageProtection(c);
                 default -> false; // checks for this family are not implemented yet
             };
         } catch (RuntimeException e) {
+            if (Boolean.getBoolean("carapace.mls.debug")) {
+                System.err.println(family + ": " + e);
+                e.printStackTrace();
+            }
             return false;
         }
     }

@@ -31,7 +31,7 @@ class CipherSuiteConcurrencyTest {
                     byte[] secret = CipherSuite.randomBytes(32);
                     SecretTree sender = new SecretTree(suite, secret, 4, RatchetLimits.DEFAULT);
                     SecretTree receiver = new SecretTree(suite, secret, 4, RatchetLimits.DEFAULT);
-                    byte[] signKey = CipherSuite.randomBytes(32);
+                    byte[] signKey = suite.generateSignaturePrivateKey();
                     byte[] signPub = suite.signaturePublicKey(signKey);
                     for (int i = 0; i < opsPerThread; i++) {
                         SecretTree.KeyAndNonce k = sender.nextSendKey(2, RatchetType.APPLICATION);

@@ -1,0 +1,692 @@
+package dev.carapace.mls.group;
+
+import dev.carapace.mls.MlsException;
+import dev.carapace.mls.ProtocolViolationException;
+import dev.carapace.mls.RemovedFromGroupException;
+import dev.carapace.mls.WrongEpochException;
+import dev.carapace.mls.codec.DecodeException;
+import dev.carapace.mls.codec.TlsReader;
+import dev.carapace.mls.crypto.CipherSuite;
+import dev.carapace.mls.framing.AuthenticatedContent;
+import dev.carapace.mls.framing.FramedContent;
+import dev.carapace.mls.framing.MessageProtection;
+import dev.carapace.mls.framing.MlsMessage;
+import dev.carapace.mls.framing.PrivateMessage;
+import dev.carapace.mls.framing.Sender;
+import dev.carapace.mls.message.Commit;
+import dev.carapace.mls.message.Extension;
+import dev.carapace.mls.message.GroupInfo;
+import dev.carapace.mls.message.GroupSecrets;
+import dev.carapace.mls.message.KeyPackage;
+import dev.carapace.mls.message.LeafNode;
+import dev.carapace.mls.message.PreSharedKeyId;
+import dev.carapace.mls.message.Proposal;
+import dev.carapace.mls.message.Welcome;
+import dev.carapace.mls.schedule.EpochSecrets;
+import dev.carapace.mls.schedule.GroupContext;
+import dev.carapace.mls.schedule.PskSecret;
+import dev.carapace.mls.schedule.SecretTree;
+import dev.carapace.mls.schedule.TranscriptHash;
+import dev.carapace.mls.tree.RatchetTree;
+import dev.carapace.mls.tree.TreeKem;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * One member's view of an MLS group (RFC 9420). Single-writer: all methods must be called from one thread at a
+ * time (wrap with a lock or an actor if shared). Each epoch is an {@link EpochState} snapshot; a commit builds a
+ * new snapshot and swaps it in only once fully verified, so a rejected message never leaves a half-applied state.
+ */
+public final class Group {
+    private static final HexFormat HEX = HexFormat.of();
+    private static final int MAX_RESUMPTION_PSKS = 64;
+
+    private final GroupConfig config;
+    private final byte[] signaturePrivateKey;
+    private EpochState current;
+    private boolean removed;
+    private final ArrayDeque<EpochState> past = new ArrayDeque<>();
+    private final LinkedHashMap<Long, byte[]> resumptionPsks = new LinkedHashMap<>();
+    private final Map<String, StoredProposal> proposals = new LinkedHashMap<>();
+
+    private record StoredProposal(Proposal proposal, Sender sender, byte[] ref) {
+    }
+
+    /** A proposal together with the leaf that sent it (-1 for non-members). */
+    private record SenderProposal(Proposal proposal, int senderLeaf) {
+    }
+
+    private Group(GroupConfig config, byte[] signaturePrivateKey, EpochState state) {
+        this.config = config;
+        this.signaturePrivateKey = signaturePrivateKey.clone();
+        this.current = state;
+        resumptionPsks.put(state.epoch(), state.secrets().resumptionPsk());
+    }
+
+    // ---- creation and joining -------------------------------------------------------------------------------
+
+    /** Creates a one-member group at epoch 0 with the bundle's leaf. */
+    public static Group create(GroupConfig config, byte[] groupId, KeyPackageBundle me) {
+        CipherSuite s = suiteOf(me.keyPackage().cipherSuite());
+        LeafNode leaf = me.keyPackage().leafNode();
+        config.credentials().validate(leaf.credential(), leaf.signatureKey());
+        RatchetTree tree = RatchetTree.single(leaf);
+        GroupContext ctx = new GroupContext(s, groupId, 0, tree.rootTreeHash(s), new byte[0], new byte[0]);
+        EpochSecrets es = EpochSecrets.derive(s, CipherSuite.randomBytes(s.hashLength()), new byte[s.hashLength()],
+                null, ctx.encode());
+        byte[] tag = s.mac(es.confirmationKey(), ctx.confirmedTranscriptHash());
+        EpochState st = new EpochState(s, ctx, tree, 0, Map.of(0, me.encryptionPrivateKey()), es,
+                new SecretTree(s, es.encryptionSecret(), tree.leafCount(), config.ratchetLimits()),
+                TranscriptHash.interim(s, ctx.confirmedTranscriptHash(), tag));
+        return new Group(config, me.signaturePrivateKey(), st);
+    }
+
+    /**
+     * Joins from a Welcome (RFC 9420 §12.4.3.1).
+     *
+     * @param ratchetTree the tree when it is not carried in the GroupInfo's ratchet_tree extension, else null
+     */
+    public static Group join(GroupConfig config, MlsMessage welcomeMessage, KeyPackageBundle me,
+            RatchetTree ratchetTree) {
+        Welcome w = welcomeMessage.welcome();
+        if (w == null) {
+            throw new DecodeException("not a Welcome");
+        }
+        CipherSuite s = suiteOf(w.cipherSuite());
+        KeyPackage kp = me.keyPackage();
+        if (kp.cipherSuite() != w.cipherSuite()) {
+            throw new ProtocolViolationException("Welcome cipher suite differs from the KeyPackage's");
+        }
+        byte[] ref = kp.ref(s);
+        Welcome.Secrets mine = w.secrets().stream().filter(x -> MessageDigest.isEqual(x.newMember(), ref))
+                .findFirst().orElseThrow(() -> new ProtocolViolationException("Welcome is not for this KeyPackage"));
+        GroupSecrets gs = decodeAll(s.decryptWithLabel(me.initPrivateKey(), "Welcome", w.encryptedGroupInfo(),
+                mine.encryptedGroupSecrets()), GroupSecrets::decode);
+        List<byte[]> pskValues = new ArrayList<>();
+        for (PreSharedKeyId id : gs.psks()) {
+            byte[] v = id.pskType() == PreSharedKeyId.EXTERNAL ? config.externalPsk(id.pskId()) : null;
+            if (v == null) {
+                throw new ProtocolViolationException("Welcome needs a PSK this member does not have");
+            }
+            pskValues.add(v);
+        }
+        byte[] psk = PskSecret.compute(s, gs.psks(), pskValues);
+        byte[] member = s.kdfExtract(gs.joinerSecret(), psk != null ? psk : new byte[s.hashLength()]);
+        byte[] welcomeSecret = s.deriveSecret(member, "welcome");
+        GroupInfo gi = decodeAll(s.aeadOpen(
+                s.expandWithLabel(welcomeSecret, "key", new byte[0], s.aeadKeyLength()),
+                s.expandWithLabel(welcomeSecret, "nonce", new byte[0], s.aeadNonceLength()),
+                new byte[0], w.encryptedGroupInfo()), GroupInfo::decode);
+        GroupContext ctx = gi.groupContext();
+        if (ctx.cipherSuiteId() != s.id()) {
+            throw new ProtocolViolationException("GroupInfo cipher suite differs from the Welcome's");
+        }
+        Extension treeExt = Extension.find(gi.extensions(), Extension.RATCHET_TREE);
+        RatchetTree tree = treeExt != null ? RatchetTree.decode(treeExt.data()) : ratchetTree;
+        if (tree == null) {
+            throw new ProtocolViolationException("no ratchet tree in the Welcome and none supplied");
+        }
+        tree = tree.copy();
+        validateTree(config, s, tree, ctx);
+        LeafNode signer = gi.signer() < tree.leafCount() ? tree.leaf((int) gi.signer()) : null;
+        if (signer == null || !gi.verify(s, signer.signatureKey())) {
+            throw new dev.carapace.mls.InvalidSignatureException("GroupInfo signature");
+        }
+        int myLeaf = tree.findLeaf(kp.leafNode());
+        if (myLeaf < 0) {
+            throw new ProtocolViolationException("own leaf not found in the ratchet tree");
+        }
+        EpochSecrets es = EpochSecrets.fromJoinerSecret(s, gs.joinerSecret(), psk, ctx.encode());
+        if (!s.verifyMac(es.confirmationKey(), ctx.confirmedTranscriptHash(), gi.confirmationTag())) {
+            throw new ProtocolViolationException("GroupInfo confirmation tag does not verify");
+        }
+        Map<Integer, byte[]> keys = new HashMap<>();
+        keys.put(2 * myLeaf, me.encryptionPrivateKey());
+        if (gs.pathSecret() != null) {
+            int lca = tree.commonAncestor(myLeaf, (int) gi.signer());
+            keys.putAll(TreeKem.keysFromPathSecret(s, tree, lca, gs.pathSecret(), (int) gi.signer()));
+        }
+        if (prune(s, tree, keys) != keys.size()) {
+            throw new ProtocolViolationException("Welcome path secret does not match the tree");
+        }
+        EpochState st = new EpochState(s, ctx, tree, myLeaf, keys, es,
+                new SecretTree(s, es.encryptionSecret(), tree.leafCount(), config.ratchetLimits()),
+                TranscriptHash.interim(s, ctx.confirmedTranscriptHash(), gi.confirmationTag()));
+        return new Group(config, me.signaturePrivateKey(), st);
+    }
+
+    /** Tree hash, parent hashes, leaf signatures and credentials of a tree received from others. */
+    private static void validateTree(GroupConfig config, CipherSuite s, RatchetTree tree, GroupContext ctx) {
+        if (!MessageDigest.isEqual(tree.rootTreeHash(s), ctx.treeHash())) {
+            throw new ProtocolViolationException("ratchet tree does not match the GroupContext tree hash");
+        }
+        if (!tree.verifyParentHashes(s)) {
+            throw new ProtocolViolationException("ratchet tree parent hashes do not verify");
+        }
+        for (int i : tree.occupiedLeaves()) {
+            LeafNode l = tree.leaf(i);
+            if (!l.verifySignature(s, ctx.groupId(), i)) {
+                throw new dev.carapace.mls.InvalidSignatureException("leaf " + i + " signature");
+            }
+            config.credentials().validate(l.credential(), l.signatureKey());
+        }
+    }
+
+    // ---- accessors ------------------------------------------------------------------------------------------
+
+    public long epoch() {
+        return current.epoch();
+    }
+
+    public byte[] groupId() {
+        return current.context().groupId().clone();
+    }
+
+    public int myLeafIndex() {
+        return current.myLeaf();
+    }
+
+    public CipherSuite suite() {
+        return current.suite();
+    }
+
+    public byte[] epochAuthenticator() {
+        return current.secrets().epochAuthenticator().clone();
+    }
+
+    /** MLS-Exporter for the current epoch. */
+    public byte[] export(String label, byte[] context, int length) {
+        return current.secrets().export(label, context, length);
+    }
+
+    /** Leaf nodes of the current members by leaf index (blank leaves omitted). */
+    public Map<Integer, LeafNode> members() {
+        Map<Integer, LeafNode> out = new LinkedHashMap<>();
+        current.tree().occupiedLeaves().forEach(i -> out.put(i, current.tree().leaf(i)));
+        return out;
+    }
+
+    /** A copy of the current public ratchet tree (for sending out of band with a Welcome). */
+    public RatchetTree ratchetTree() {
+        return current.tree().copy();
+    }
+
+    EpochState state() {
+        return current;
+    }
+
+    GroupConfig config() {
+        return config;
+    }
+
+    // ---- application messages -------------------------------------------------------------------------------
+
+    /** Encrypts application data as a PrivateMessage in the current epoch. */
+    public MlsMessage encrypt(byte[] data, byte[] authenticatedData) {
+        checkUsable();
+        EpochState st = current;
+        FramedContent fc = FramedContent.application(st.context().groupId(), st.epoch(), Sender.member(st.myLeaf()),
+                authenticatedData, data);
+        return MlsMessage.of(MessageProtection.protectPrivate(st.context(), st.secretTree(),
+                st.secrets().senderDataSecret(), signaturePrivateKey, fc, null, 0));
+    }
+
+    // ---- incoming -------------------------------------------------------------------------------------------
+
+    /** Verifies and applies one incoming PublicMessage or PrivateMessage. */
+    public Received process(MlsMessage m) {
+        checkUsable();
+        AuthenticatedContent ac;
+        EpochState st;
+        if (m.wireFormat() == MlsMessage.PUBLIC_MESSAGE) {
+            st = current;
+            ac = MessageProtection.unprotectPublic(st.context(), st.secrets().membershipKey(), signerKeys(st),
+                    m.publicMessage());
+        } else if (m.wireFormat() == MlsMessage.PRIVATE_MESSAGE) {
+            PrivateMessage pm = m.privateMessage();
+            st = stateFor(pm.epoch(), pm.contentType() == FramedContent.APPLICATION);
+            ac = MessageProtection.unprotectPrivate(st.context(), st.secretTree(), st.secrets().senderDataSecret(),
+                    signerKeys(st), pm);
+        } else {
+            throw new DecodeException("wire format " + m.wireFormat() + " is not a group message");
+        }
+        FramedContent fc = ac.content();
+        return switch (fc.contentType()) {
+            case FramedContent.APPLICATION -> new Received.Application(st.epoch(), (int) fc.sender().index(),
+                    fc.authenticatedData(), fc.applicationData());
+            case FramedContent.PROPOSAL -> storeProposal(ac);
+            default -> {
+                applyCommit(ac);
+                yield new Received.NewEpoch(current.epoch());
+            }
+        };
+    }
+
+    private EpochState stateFor(long epoch, boolean application) {
+        if (epoch == current.epoch()) {
+            return current;
+        }
+        if (application) {
+            for (EpochState p : past) {
+                if (p.epoch() == epoch) {
+                    return p;
+                }
+            }
+        }
+        throw new WrongEpochException("message for epoch " + epoch + ", group is at " + current.epoch());
+    }
+
+    private static Function<FramedContent, byte[]> signerKeys(EpochState st) {
+        return fc -> switch (fc.sender().type()) {
+            case Sender.MEMBER -> {
+                LeafNode l = fc.sender().index() < st.tree().leafCount() ? st.tree().leaf((int) fc.sender().index())
+                        : null;
+                yield l == null ? null : l.signatureKey();
+            }
+            case Sender.NEW_MEMBER_COMMIT -> fc.commit() != null && fc.commit().path() != null
+                    ? fc.commit().path().leafNode().signatureKey() : null;
+            case Sender.NEW_MEMBER_PROPOSAL -> fc.proposal() instanceof Proposal.Add a
+                    ? a.keyPackage().leafNode().signatureKey() : null;
+            default -> null; // external senders are not supported
+        };
+    }
+
+    private Received storeProposal(AuthenticatedContent ac) {
+        byte[] ref = ac.proposalRef(current.suite());
+        Proposal p = ac.content().proposal();
+        proposals.put(HEX.formatHex(ref), new StoredProposal(p, ac.content().sender(), ref));
+        return new Received.ProposalStored(p, ac.content().sender(), ref);
+    }
+
+    private void applyCommit(AuthenticatedContent ac) {
+        EpochState st = current;
+        CipherSuite s = st.suite();
+        FramedContent fc = ac.content();
+        Commit commit = fc.commit();
+        Sender sender = fc.sender();
+        boolean external = sender.type() == Sender.NEW_MEMBER_COMMIT;
+        if (!external && sender.type() != Sender.MEMBER) {
+            throw new ProtocolViolationException("commit from sender type " + sender.type());
+        }
+        if (!external && sender.index() == st.myLeaf()) {
+            throw new ProtocolViolationException("own commit: use merge(PendingCommit)");
+        }
+        int committer = external ? -1 : (int) sender.index();
+        List<SenderProposal> props = new ArrayList<>();
+        for (Commit.ProposalOrRef por : commit.proposals()) {
+            if (por.proposal() != null) {
+                props.add(new SenderProposal(por.proposal(), committer));
+            } else {
+                StoredProposal sp = proposals.get(HEX.formatHex(por.reference()));
+                if (sp == null) {
+                    throw new ProtocolViolationException("commit references an unknown proposal");
+                }
+                props.add(new SenderProposal(sp.proposal(),
+                        sp.sender().type() == Sender.MEMBER ? (int) sp.sender().index() : -1));
+            }
+        }
+        Applied a = applyProposals(st, props, committer, external);
+        RatchetTree tree = a.tree;
+        if (external) {
+            if (commit.path() == null) {
+                throw new ProtocolViolationException("external commit without a path");
+            }
+            committer = tree.addLeaf(commit.path().leafNode());
+        }
+        if (tree.leaf(st.myLeaf()) == null || removedMe(st, tree)) {
+            removed = true;
+            throw new RemovedFromGroupException("this member was removed in epoch " + st.epoch(), st.epoch());
+        }
+        if (a.pathRequired && commit.path() == null) {
+            throw new ProtocolViolationException("commit needs an UpdatePath");
+        }
+        byte[] ext = a.extensions;
+        Map<Integer, byte[]> keys = new HashMap<>(st.nodeKeys());
+        prune(s, tree, keys);
+        byte[] commitSecret;
+        if (commit.path() != null) {
+            LeafNode pl = commit.path().leafNode();
+            config.credentials().validate(pl.credential(), pl.signatureKey());
+            final RatchetTree t = tree;
+            TreeKem.Processed pr = TreeKem.process(s, t, committer, commit.path(), st.context().groupId(),
+                    a.added, st.myLeaf(), keys, th -> st.context().withEpoch(st.epoch() + 1, th,
+                            st.context().confirmedTranscriptHash(), ext));
+            commitSecret = pr.commitSecret();
+            keys.putAll(pr.privateKeys());
+        } else {
+            commitSecret = new byte[s.hashLength()];
+        }
+        prune(s, tree, keys);
+        byte[] confirmed = TranscriptHash.confirmed(s, st.interimTranscriptHash(), ac.confirmedTranscriptHashInput());
+        GroupContext ctx = st.context().withEpoch(st.epoch() + 1, tree.rootTreeHash(s), confirmed, ext);
+        byte[] init = st.secrets().initSecret();
+        if (external) {
+            init = s.hpkeExportReceive(s.deriveHpkeKeyPair(st.secrets().externalSecret())[0],
+                    a.externalInit.kemOutput(), "MLS 1.0 external init secret".getBytes(StandardCharsets.US_ASCII),
+                    s.hashLength());
+        }
+        EpochSecrets es = EpochSecrets.derive(s, init, commitSecret, pskSecret(st, a.psks), ctx.encode());
+        if (!s.verifyMac(es.confirmationKey(), confirmed, ac.confirmationTag())) {
+            throw new ProtocolViolationException("commit confirmation tag does not verify");
+        }
+        advance(new EpochState(s, ctx, tree, st.myLeaf(), keys, es,
+                new SecretTree(s, es.encryptionSecret(), tree.leafCount(), config.ratchetLimits()),
+                TranscriptHash.interim(s, confirmed, ac.confirmationTag())));
+    }
+
+    private static boolean removedMe(EpochState st, RatchetTree tree) {
+        return !MessageDigest.isEqual(tree.leaf(st.myLeaf()).signatureKey(),
+                st.tree().leaf(st.myLeaf()).signatureKey());
+    }
+
+    // ---- outgoing commits -----------------------------------------------------------------------------------
+
+    /** Commits {@code inline} proposals plus every cached proposal, always with an UpdatePath (fresh keys). */
+    public PendingCommit commit(List<Proposal> inline) {
+        checkUsable();
+        EpochState st = current;
+        CipherSuite s = st.suite();
+        List<SenderProposal> props = new ArrayList<>();
+        List<Commit.ProposalOrRef> refs = new ArrayList<>();
+        for (StoredProposal sp : proposals.values()) {
+            boolean ownUpdate = sp.sender().type() == Sender.MEMBER && sp.sender().index() == st.myLeaf()
+                    && sp.proposal() instanceof Proposal.Update;
+            if (!ownUpdate) {
+                props.add(new SenderProposal(sp.proposal(),
+                        sp.sender().type() == Sender.MEMBER ? (int) sp.sender().index() : -1));
+                refs.add(new Commit.ProposalOrRef(null, sp.ref()));
+            }
+        }
+        for (Proposal p : inline) {
+            props.add(new SenderProposal(p, st.myLeaf()));
+            refs.add(new Commit.ProposalOrRef(p, null));
+        }
+        Applied a = applyProposals(st, props, st.myLeaf(), false);
+        if (a.tree.leaf(st.myLeaf()) == null) {
+            throw new ProtocolViolationException("a member cannot commit its own removal");
+        }
+        byte[] ext = a.extensions;
+        RatchetTree tree = a.tree;
+        TreeKem.Created created = TreeKem.create(s, tree, st.myLeaf(), signaturePrivateKey, st.context().groupId(),
+                a.added, th -> st.context().withEpoch(st.epoch() + 1, th, st.context().confirmedTranscriptHash(),
+                        ext));
+        Commit commit = new Commit(List.copyOf(refs), created.path());
+        FramedContent fc = FramedContent.commit(st.context().groupId(), st.epoch(), Sender.member(st.myLeaf()),
+                new byte[0], commit);
+        int wf = config.encryptHandshake() ? MlsMessage.PRIVATE_MESSAGE : MlsMessage.PUBLIC_MESSAGE;
+        byte[] sig = AuthenticatedContent.sign(s, signaturePrivateKey, wf, fc, st.context());
+        byte[] confirmed = TranscriptHash.confirmed(s, st.interimTranscriptHash(),
+                new AuthenticatedContent(wf, fc, sig, null).confirmedTranscriptHashInput());
+        GroupContext ctx = st.context().withEpoch(st.epoch() + 1, tree.rootTreeHash(s), confirmed, ext);
+        EpochSecrets es = EpochSecrets.derive(s, st.secrets().initSecret(), created.commitSecret(),
+                pskSecret(st, a.psks), ctx.encode());
+        byte[] tag = s.mac(es.confirmationKey(), confirmed);
+        // Ed25519 is deterministic, so protecting re-derives exactly the signature hashed into the transcript.
+        MlsMessage msg = wf == MlsMessage.PUBLIC_MESSAGE
+                ? MlsMessage.of(MessageProtection.protectPublic(st.context(), st.secrets().membershipKey(),
+                        signaturePrivateKey, fc, tag))
+                : MlsMessage.of(MessageProtection.protectPrivate(st.context(), st.secretTree(),
+                        st.secrets().senderDataSecret(), signaturePrivateKey, fc, tag, 0));
+        Map<Integer, byte[]> keys = new HashMap<>(st.nodeKeys());
+        keys.putAll(created.privateKeys());
+        prune(s, tree, keys);
+        EpochState next = new EpochState(s, ctx, tree, st.myLeaf(), keys, es,
+                new SecretTree(s, es.encryptionSecret(), tree.leafCount(), config.ratchetLimits()),
+                TranscriptHash.interim(s, confirmed, tag));
+        MlsMessage welcome = a.added.isEmpty() ? null
+                : welcome(next, tag, a, created.pathSecrets());
+        return new PendingCommit(msg, welcome, next, st.epoch());
+    }
+
+    /** Adds members (one commit). */
+    public PendingCommit add(List<KeyPackage> keyPackages) {
+        return commit(keyPackages.stream().<Proposal>map(Proposal.Add::new).toList());
+    }
+
+    /** Removes the members at these leaf indices (one commit). */
+    public PendingCommit remove(List<Integer> leaves) {
+        return commit(leaves.stream().<Proposal>map(l -> new Proposal.Remove(l)).toList());
+    }
+
+    /** Refreshes this member's keys (an empty commit with a path). */
+    public PendingCommit update() {
+        return commit(List.of());
+    }
+
+    /** Moves to the epoch created by our own commit. */
+    public void merge(PendingCommit pending) {
+        checkUsable();
+        if (pending.fromEpoch != current.epoch()) {
+            throw new WrongEpochException("pending commit was made in epoch " + pending.fromEpoch);
+        }
+        advance(pending.next);
+    }
+
+    private MlsMessage welcome(EpochState next, byte[] tag, Applied a, Map<Integer, byte[]> pathSecrets) {
+        CipherSuite s = next.suite();
+        GroupInfo gi = new GroupInfo(next.context(),
+                List.of(new Extension(Extension.RATCHET_TREE, next.tree().encode())), tag, next.myLeaf(),
+                new byte[0]).sign(s, signaturePrivateKey);
+        byte[] ws = next.secrets().welcomeSecret();
+        byte[] encGi = s.aeadSeal(s.expandWithLabel(ws, "key", new byte[0], s.aeadKeyLength()),
+                s.expandWithLabel(ws, "nonce", new byte[0], s.aeadNonceLength()), new byte[0], gi.encode());
+        List<Welcome.Secrets> secrets = new ArrayList<>();
+        for (int i = 0; i < a.added.size(); i++) {
+            int leaf = a.addedOrder.get(i);
+            KeyPackage kp = a.addedKeyPackages.get(i);
+            byte[] ps = pathSecrets.get(next.tree().commonAncestor(leaf, next.myLeaf()));
+            GroupSecrets gs = new GroupSecrets(next.secrets().joinerSecret(), ps, a.psks);
+            secrets.add(new Welcome.Secrets(kp.ref(s),
+                    s.encryptWithLabel(kp.initKey(), "Welcome", encGi, gs.encode())));
+        }
+        return MlsMessage.of(new Welcome(s.id(), List.copyOf(secrets), encGi));
+    }
+
+    // ---- proposals ------------------------------------------------------------------------------------------
+
+    private static final class Applied {
+        RatchetTree tree;
+        byte[] extensions;
+        final Set<Integer> added = new HashSet<>();
+        final List<Integer> addedOrder = new ArrayList<>();
+        final List<KeyPackage> addedKeyPackages = new ArrayList<>();
+        final List<PreSharedKeyId> psks = new ArrayList<>();
+        Proposal.ExternalInit externalInit;
+        boolean pathRequired;
+    }
+
+    /** Validates and applies proposals in RFC 9420 §12.3 order (GCE, Update, Remove, Add, PSK, ExternalInit). */
+    private Applied applyProposals(EpochState st, List<SenderProposal> props, int committer, boolean external) {
+        CipherSuite s = st.suite();
+        Applied a = new Applied();
+        a.tree = st.tree().copy();
+        a.extensions = st.context().extensions();
+        a.pathRequired = props.isEmpty();
+        byte[] groupId = st.context().groupId();
+        for (SenderProposal sp : props) {
+            if (sp.proposal() instanceof Proposal.GroupContextExtensions g) {
+                if (a.pathRequired && a.extensions != st.context().extensions()) {
+                    throw new ProtocolViolationException("more than one GroupContextExtensions proposal");
+                }
+                a.extensions = Extension.encodeBody(g.extensions());
+                a.pathRequired = true;
+            }
+        }
+        Set<Integer> touched = new HashSet<>();
+        for (SenderProposal sp : props) {
+            if (sp.proposal() instanceof Proposal.Update u) {
+                int leaf = sp.senderLeaf();
+                if (leaf < 0 || leaf == committer || !touched.add(leaf) || a.tree.leaf(leaf) == null) {
+                    throw new ProtocolViolationException("invalid Update proposal sender");
+                }
+                validateLeaf(s, u.leafNode(), LeafNode.SOURCE_UPDATE, groupId, leaf);
+                a.tree.updateLeaf(leaf, u.leafNode());
+                a.pathRequired = true;
+            }
+        }
+        for (SenderProposal sp : props) {
+            if (sp.proposal() instanceof Proposal.Remove r) {
+                int leaf = (int) r.removed();
+                if (r.removed() >= a.tree.leafCount() || a.tree.leaf(leaf) == null || !touched.add(leaf)) {
+                    throw new ProtocolViolationException("invalid Remove of leaf " + r.removed());
+                }
+                a.tree.removeLeaf(leaf);
+                a.pathRequired = true;
+            }
+        }
+        for (SenderProposal sp : props) {
+            if (sp.proposal() instanceof Proposal.Add add) {
+                KeyPackage kp = add.keyPackage();
+                validateKeyPackage(s, kp);
+                int leaf = a.tree.addLeaf(kp.leafNode());
+                a.added.add(leaf);
+                a.addedOrder.add(leaf);
+                a.addedKeyPackages.add(kp);
+            } else if (sp.proposal() instanceof Proposal.PreSharedKey p) {
+                a.psks.add(p.psk());
+            } else if (sp.proposal() instanceof Proposal.ExternalInit e) {
+                if (!external || a.externalInit != null) {
+                    throw new ProtocolViolationException("ExternalInit outside an external commit");
+                }
+                a.externalInit = e;
+                a.pathRequired = true;
+            } else if (sp.proposal() instanceof Proposal.ReInit) {
+                throw new ProtocolViolationException("ReInit is not supported");
+            }
+        }
+        if (external && a.externalInit == null) {
+            throw new ProtocolViolationException("external commit without ExternalInit");
+        }
+        return a;
+    }
+
+    private void validateKeyPackage(CipherSuite s, KeyPackage kp) {
+        if (kp.version() != GroupContext.MLS10 || kp.cipherSuite() != s.id()) {
+            throw new ProtocolViolationException("KeyPackage version or cipher suite mismatch");
+        }
+        if (!kp.verifySignature(s)) {
+            throw new dev.carapace.mls.InvalidSignatureException("KeyPackage signature");
+        }
+        if (MessageDigest.isEqual(kp.initKey(), kp.leafNode().encryptionKey())) {
+            throw new ProtocolViolationException("KeyPackage init key equals its encryption key");
+        }
+        validateLeaf(s, kp.leafNode(), LeafNode.SOURCE_KEY_PACKAGE, null, 0);
+    }
+
+    /** LeafNode checks (RFC 9420 §7.3): source, signature, lifetime, capabilities, credential. */
+    private void validateLeaf(CipherSuite s, LeafNode leaf, int source, byte[] groupId, int leafIndex) {
+        if (leaf.source() != source) {
+            throw new ProtocolViolationException("leaf node source " + leaf.source() + ", expected " + source);
+        }
+        if (!leaf.verifySignature(s, groupId, leafIndex)) {
+            throw new dev.carapace.mls.InvalidSignatureException("leaf node signature");
+        }
+        if (source == LeafNode.SOURCE_KEY_PACKAGE && config.clock() != null) {
+            long now = config.clock().instant().getEpochSecond();
+            if (Long.compareUnsigned(now, leaf.notBefore()) < 0 || Long.compareUnsigned(now, leaf.notAfter()) > 0) {
+                throw new ProtocolViolationException("leaf node lifetime does not cover the current time");
+            }
+        }
+        if (!leaf.capabilities().cipherSuites().contains(s.id()) || !leaf.capabilities().versions().contains(1)) {
+            throw new ProtocolViolationException("leaf node does not support this group's version and suite");
+        }
+        for (Extension e : leaf.extensions()) {
+            if (!leaf.capabilities().supportsExtension(e.type())) {
+                throw new ProtocolViolationException("leaf node uses extension " + e.type() + " it does not list");
+            }
+        }
+        config.credentials().validate(leaf.credential(), leaf.signatureKey());
+    }
+
+    private byte[] pskSecret(EpochState st, List<PreSharedKeyId> ids) {
+        List<byte[]> values = new ArrayList<>();
+        for (PreSharedKeyId id : ids) {
+            byte[] v;
+            if (id.pskType() == PreSharedKeyId.EXTERNAL) {
+                v = config.externalPsk(id.pskId());
+            } else if (id.usage() == PreSharedKeyId.USAGE_APPLICATION
+                    && MessageDigest.isEqual(id.pskGroupId(), st.context().groupId())) {
+                v = resumptionPsks.get(id.pskEpoch());
+            } else {
+                v = null;
+            }
+            if (v == null) {
+                throw new ProtocolViolationException("unknown pre-shared key");
+            }
+            values.add(v);
+        }
+        return PskSecret.compute(st.suite(), ids, values);
+    }
+
+    // ---- state ----------------------------------------------------------------------------------------------
+
+    private void advance(EpochState next) {
+        if (config.pastEpochs() > 0) {
+            past.addFirst(current);
+            while (past.size() > config.pastEpochs()) {
+                past.removeLast();
+            }
+        }
+        current = next;
+        proposals.clear();
+        resumptionPsks.put(next.epoch(), next.secrets().resumptionPsk());
+        while (resumptionPsks.size() > MAX_RESUMPTION_PSKS) {
+            resumptionPsks.remove(resumptionPsks.keySet().iterator().next());
+        }
+    }
+
+    private void checkUsable() {
+        if (removed) {
+            throw new RemovedFromGroupException("this member was removed from the group", current.epoch());
+        }
+    }
+
+    /** Drops private keys for nodes that are blank or whose public key changed; returns how many remain. */
+    static int prune(CipherSuite s, RatchetTree tree, Map<Integer, byte[]> keys) {
+        keys.entrySet().removeIf(e -> {
+            int n = e.getKey();
+            if (n >= tree.nodeCount() || tree.isBlank(n)) {
+                return true;
+            }
+            byte[] pub = n % 2 == 0 ? tree.leaf(n / 2).encryptionKey() : tree.parent(n).encryptionKey();
+            return !MessageDigest.isEqual(pub, s.hpkePublicKey(e.getValue()));
+        });
+        return keys.size();
+    }
+
+    static CipherSuite suiteOf(int id) {
+        return CipherSuite.byId(id).orElseThrow(() -> new MlsException("unsupported cipher suite " + id));
+    }
+
+    static <T> T decodeAll(byte[] in, Function<TlsReader, T> dec) {
+        TlsReader r = new TlsReader(in);
+        T v = dec.apply(r);
+        r.requireFullyConsumed();
+        return v;
+    }
+
+    // ---- persistence (see GroupStateCodec) ------------------------------------------------------------------
+
+    /** Versioned binary snapshot of the current epoch (includes private keys: store encrypted). */
+    public byte[] save() {
+        return GroupStateCodec.encode(this, signaturePrivateKey, current, resumptionPsks);
+    }
+
+    /** Restores a group saved with {@link #save()}; past epochs and cached proposals are not persisted. */
+    public static Group load(GroupConfig config, byte[] saved) {
+        GroupStateCodec.Decoded d = GroupStateCodec.decode(config, saved);
+        Group g = new Group(config, d.signaturePrivateKey(), d.state());
+        g.resumptionPsks.putAll(d.resumptionPsks());
+        return g;
+    }
+}
