@@ -20,7 +20,8 @@ public final class TiledTree<E extends Exception> {
 
     static final int TILE_HEIGHT = 8;
     static final int TILE = 1 << TILE_HEIGHT;
-    private static final int CACHED_LEAF_TILES = 1024;
+    /** 4,096 tiles of 256 hashes: about 40 MB with object overhead, a million leaves' worth. */
+    private static final int CACHED_LEAF_TILES = 4096;
     /** Complete leaf tiles read per storage query while catching up. */
     private static final int TILES_PER_READ = 64;
 

@@ -52,6 +52,8 @@ public final class TransparencyLog implements AutoCloseable {
     private Frontier frontier; // sequencer thread only
     /** Subtree hashes for proofs and tiles, read from the stored leaf hashes. */
     private final TiledTree<SQLException> tree = new TiledTree<>(this::leafHashes);
+    /** A checkpointed size known to be committed; other processes may have gone further (then ask the database). */
+    private volatile long knownCheckpointedSize;
 
     public TransparencyLog(Database db, String origin, Ed25519KeyPair key, List<Cosigner> witnesses, Clock clock)
             throws SQLException {
@@ -122,6 +124,7 @@ public final class TransparencyLog implements AutoCloseable {
         for (int attempt = 0; attempt < 5; attempt++) {
             try {
                 List<Appended> results = db.inTransaction(c -> write(c, batch));
+                knownCheckpointedSize = Math.max(knownCheckpointedSize, results.get(0).size());
                 for (int i = 0; i < batch.size(); i++) {
                     batch.get(i).done().complete(results.get(i));
                 }
@@ -388,8 +391,12 @@ public final class TransparencyLog implements AutoCloseable {
     }
 
     private Merkle.Subtrees<SQLException> tree(long size) throws SQLException {
-        if (size > checkpointedSize()) {
-            throw new IllegalArgumentException("the log has no checkpoint of size " + size + " yet");
+        if (size > knownCheckpointedSize) {
+            long stored = checkpointedSize();
+            if (size > stored) {
+                throw new IllegalArgumentException("the log has no checkpoint of size " + size + " yet");
+            }
+            knownCheckpointedSize = stored; // a lost race only means one more query later
         }
         return tree.at(size);
     }
