@@ -49,6 +49,10 @@ public final class HubCommand implements Callable<Integer> {
             + " accepts and serves (its key from 'carapace witness init'); repeatable."})
     List<String> witnessKeys = new ArrayList<>();
 
+    @Option(names = "--public-url", paramLabel = "URL", description = {"The URL clients use, when a reverse proxy"
+            + " stands in front of the hub: signed requests cover it, whatever Host and scheme the proxy forwards."})
+    java.net.URI publicUrl;
+
     @Override
     public Integer call() throws Exception {
         if (port < 0 || port > 65535) {
@@ -56,7 +60,7 @@ public final class HubCommand implements Callable<Integer> {
         }
         HubConfig defaults = HubConfig.defaults(data);
         HubConfig cfg = new HubConfig(name, bind, port, data, db, tlsCert, tlsKey, insecureBind,
-                defaults.masterKey(), defaults.limits(), LogTrustOptions.parseWitnesses(witnessKeys), defaults.clock());
+                defaults.masterKey(), defaults.limits(), LogTrustOptions.parseWitnesses(witnessKeys), publicUrl, defaults.clock());
         Hub hub;
         try {
             hub = Hub.start(cfg);

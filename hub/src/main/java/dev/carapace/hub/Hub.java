@@ -150,7 +150,7 @@ public final class Hub implements AutoCloseable {
                     }));
             table.set(List.copyOf(routes));
             ApiHandler handler = new ApiHandler(routes, auth, api::storedKey, api::bodyKey,
-                    new RateLimiter(cfg.limits()), api::tierOf, metrics);
+                    new RateLimiter(cfg.limits()), api::tierOf, metrics, cfg.publicUrl());
             server.setHandler(handler);
             server.setErrorHandler(new JsonErrorHandler());
             server.setStopAtShutdown(false);

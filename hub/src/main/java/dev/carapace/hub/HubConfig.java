@@ -2,6 +2,7 @@ package dev.carapace.hub;
 
 import dev.carapace.hub.limits.RateLimiter;
 import dev.carapace.tlog.Cosigner;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
@@ -23,6 +24,7 @@ public record HubConfig(
         String masterKey,
         RateLimiter.Limits limits,
         List<Cosigner> witnesses,
+        URI publicUrl,
         Clock clock) {
 
     public HubConfig {
@@ -31,35 +33,52 @@ public record HubConfig(
 
     public static HubConfig defaults(Path dataDir) {
         return new HubConfig("carapace-hub", "127.0.0.1", 7420, dataDir, null, null, null, false,
-                System.getenv("CARAPACE_MASTER_KEY"), RateLimiter.Limits.defaults(), List.of(), Clock.systemUTC());
+                System.getenv("CARAPACE_MASTER_KEY"), RateLimiter.Limits.defaults(), List.of(), null,
+                Clock.systemUTC());
     }
 
     public HubConfig withPort(int p) {
-        return new HubConfig(name, bind, p, dataDir, dbUrl, tlsCert, tlsKey, insecureBind, masterKey, limits, witnesses, clock);
+        return new HubConfig(name, bind, p, dataDir, dbUrl, tlsCert, tlsKey, insecureBind,
+                masterKey, limits, witnesses, publicUrl, clock);
     }
 
     public HubConfig withDb(String url) {
-        return new HubConfig(name, bind, port, dataDir, url, tlsCert, tlsKey, insecureBind, masterKey, limits, witnesses, clock);
+        return new HubConfig(name, bind, port, dataDir, url, tlsCert, tlsKey, insecureBind,
+                masterKey, limits, witnesses, publicUrl, clock);
     }
 
     public HubConfig withBind(String address, boolean insecure) {
-        return new HubConfig(name, address, port, dataDir, dbUrl, tlsCert, tlsKey, insecure, masterKey, limits, witnesses, clock);
+        return new HubConfig(name, address, port, dataDir, dbUrl, tlsCert, tlsKey, insecure,
+                masterKey, limits, witnesses, publicUrl, clock);
     }
 
     public HubConfig withTls(Path cert, Path key) {
-        return new HubConfig(name, bind, port, dataDir, dbUrl, cert, key, insecureBind, masterKey, limits, witnesses, clock);
+        return new HubConfig(name, bind, port, dataDir, dbUrl, cert, key, insecureBind,
+                masterKey, limits, witnesses, publicUrl, clock);
     }
 
     public HubConfig withLimits(RateLimiter.Limits l) {
-        return new HubConfig(name, bind, port, dataDir, dbUrl, tlsCert, tlsKey, insecureBind, masterKey, l, witnesses, clock);
+        return new HubConfig(name, bind, port, dataDir, dbUrl, tlsCert, tlsKey, insecureBind,
+                masterKey, l, witnesses, publicUrl, clock);
     }
 
     /** Witnesses whose cosignatures the log collects and serves; any other is refused. */
     public HubConfig withWitnesses(List<Cosigner> w) {
-        return new HubConfig(name, bind, port, dataDir, dbUrl, tlsCert, tlsKey, insecureBind, masterKey, limits, w, clock);
+        return new HubConfig(name, bind, port, dataDir, dbUrl, tlsCert, tlsKey, insecureBind,
+                masterKey, limits, w, publicUrl, clock);
+    }
+
+    /**
+     * The URL clients use to reach this hub, when a reverse proxy stands in front of it: signatures cover the target
+     * URI the client sent, which the hub can then rebuild whatever Host and scheme the proxy forwards.
+     */
+    public HubConfig withPublicUrl(URI url) {
+        return new HubConfig(name, bind, port, dataDir, dbUrl, tlsCert, tlsKey, insecureBind, masterKey, limits,
+                witnesses, url, clock);
     }
 
     public HubConfig withClock(Clock c) {
-        return new HubConfig(name, bind, port, dataDir, dbUrl, tlsCert, tlsKey, insecureBind, masterKey, limits, witnesses, c);
+        return new HubConfig(name, bind, port, dataDir, dbUrl, tlsCert, tlsKey, insecureBind,
+                masterKey, limits, witnesses, publicUrl, c);
     }
 }

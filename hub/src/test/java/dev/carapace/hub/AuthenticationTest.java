@@ -25,6 +25,12 @@ class AuthenticationTest extends BackendTest {
 
     private Answer signedGet(String path, String keyid, Ed25519KeyPair key, long created, String nonce,
                              String digestOverride) throws Exception {
+        return signedGet(URI.create(f.hub.url() + path), path, keyid, key, created, nonce, digestOverride);
+    }
+
+    /** Signs {@code signedUri} as the target but sends the request to this hub's own address. */
+    private Answer signedGet(URI signedUri, String path, String keyid, Ed25519KeyPair key, long created, String nonce,
+                             String digestOverride) throws Exception {
         URI uri = URI.create(f.hub.url() + path);
         String digest = digestOverride != null ? digestOverride : ContentDigest.header(new byte[0]);
         HttpSignature.Message msg = new HttpSignature.Message() {
@@ -33,7 +39,7 @@ class AuthenticationTest extends BackendTest {
             }
 
             public String targetUri() {
-                return uri.toString();
+                return signedUri.toString();
             }
 
             public String header(String n) {
@@ -68,6 +74,25 @@ class AuthenticationTest extends BackendTest {
     }
 
     @Test
+    void behindAProxyTheConfiguredPublicUrlIsWhatIsSigned() throws Exception {
+        HubFixture.Party owner = f.owner("a@example.org", "A");
+        HubFixture.Party agent = f.agent();
+        f.link(owner, agent);
+        f.close();
+        f = new HubFixture(backend, dir, f.dbUrl, cfg -> cfg.withPublicUrl(URI.create("https://hub.example.org/")));
+        String path = "/v1/agents/" + agent.id() + "/owner";
+        String keyid = agent.log().currentKeyId();
+        // Signed against the hub's own address, as a client bypassing the proxy would: the signature covers the
+        // wrong URI.
+        assertThat(signedGet(path, keyid, agent.key(), now(), nonce(), null))
+                .isEqualTo(new Answer(401, "bad_signature"));
+        assertThatThrownBy(() -> f.client.agentOwner(agent.signer(), agent.id())).isInstanceOf(HubException.class);
+        Answer viaProxy = signedGet(URI.create("https://hub.example.org" + path), path, keyid, agent.key(), now(),
+                nonce(), null);
+        assertThat(viaProxy.status()).isEqualTo(200);
+    }
+
+    @Test
     void rejectionMatrix() throws Exception {
         HubFixture.Party agent = f.agent();
         String path = "/v1/agents/" + agent.id() + "/owner";
@@ -79,9 +104,9 @@ class AuthenticationTest extends BackendTest {
 
         assertThat(signedGet(path, keyid, Ed25519KeyPair.generate(), now(), nonce(), null))
                 .isEqualTo(new Answer(401, "bad_signature"));
-        assertThat(signedGet(path, keyid, agent.key(), now() - 61, nonce(), null))
+        assertThat(signedGet(path, keyid, agent.key(), now() - 120, nonce(), null))
                 .isEqualTo(new Answer(401, "expired"));
-        assertThat(signedGet(path, keyid, agent.key(), now() + 61, nonce(), null))
+        assertThat(signedGet(path, keyid, agent.key(), now() + 120, nonce(), null))
                 .isEqualTo(new Answer(401, "future"));
         assertThat(signedGet(path, keyid, agent.key(), now(), nonce(), ContentDigest.header("x".getBytes())))
                 .isEqualTo(new Answer(401, "digest_mismatch"));

@@ -10,6 +10,7 @@ import io.micrometer.core.instrument.Timer;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.net.URI;
 import java.nio.ByteBuffer;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -53,9 +54,12 @@ public final class ApiHandler extends Handler.Abstract {
     private final RateLimiter limiter;
     private final TierLookup tiers;
     private final MeterRegistry metrics;
+    private final URI publicUrl;
 
+    /** {@code publicUrl}, if not null, is the base clients sign target URIs against (the hub is behind a proxy). */
     public ApiHandler(List<Route> routes, RequestAuthenticator authenticator, RequestAuthenticator.KeyLookup storedKeys,
-                      BodyKeyLookup bodyKeys, RateLimiter limiter, TierLookup tiers, MeterRegistry metrics) {
+                      BodyKeyLookup bodyKeys, RateLimiter limiter, TierLookup tiers, MeterRegistry metrics,
+                      URI publicUrl) {
         this.routes = List.copyOf(routes);
         this.authenticator = authenticator;
         this.storedKeys = storedKeys;
@@ -63,6 +67,20 @@ public final class ApiHandler extends Handler.Abstract {
         this.limiter = limiter;
         this.tiers = tiers;
         this.metrics = metrics;
+        this.publicUrl = publicUrl;
+    }
+
+    /** The target URI as the client addressed it: behind a proxy, the public base plus the request's path and query. */
+    private String targetUri(Request request) {
+        if (publicUrl == null) {
+            return request.getHttpURI().asString();
+        }
+        String base = publicUrl.toString();
+        if (base.endsWith("/")) {
+            base = base.substring(0, base.length() - 1);
+        }
+        String query = request.getHttpURI().getQuery();
+        return base + request.getHttpURI().getPath() + (query == null ? "" : "?" + query);
     }
 
     public List<Route> routes() {
@@ -143,12 +161,13 @@ public final class ApiHandler extends Handler.Abstract {
                 throw new ApiException(415, "unsupported_media_type", "this body must be " + route.bodyType());
             }
         }
-        Call call = new Call(params, body, ip, request.getHttpURI().asString());
+        Call call = new Call(params, body, ip, targetUri(request));
         if (route.auth() != Route.Auth.PUBLIC) {
             RequestAuthenticator.KeyLookup lookup = route.auth() == Route.Auth.SIGNED ? storedKeys
                     : bodyKeys.forBody(call);
             try {
-                RequestAuthenticator.CurrentKey k = authenticator.authenticate(message(request), body, lookup);
+                RequestAuthenticator.CurrentKey k = authenticator.authenticate(message(request, call.targetUri()), body,
+                        lookup);
                 call.caller(new Call.Caller(k.id(), k.seq(), k.kind()));
             } catch (AuthFailure f) {
                 throw ApiException.unauthorized(f.reason(), f.getMessage());
@@ -180,7 +199,7 @@ public final class ApiHandler extends Handler.Abstract {
         }
     }
 
-    private static HttpSignature.Message message(Request request) {
+    private static HttpSignature.Message message(Request request, String targetUri) {
         return new HttpSignature.Message() {
             @Override
             public String method() {
@@ -189,7 +208,7 @@ public final class ApiHandler extends Handler.Abstract {
 
             @Override
             public String targetUri() {
-                return request.getHttpURI().asString();
+                return targetUri;
             }
 
             @Override
