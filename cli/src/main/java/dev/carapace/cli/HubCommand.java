@@ -14,7 +14,8 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "hub", mixinStandardHelpOptions = true, footer = {"", ExitCodes.HELP},
         description = {"Run the hub. By default: an embedded SQLite file under ./carapace-data, on 127.0.0.1:7420.",
             "Several hubs on one PostgreSQL (--db postgresql://…) serve one network; give them the same master key"
-                    + " ($CARAPACE_MASTER_KEY)."})
+                    + " ($CARAPACE_MASTER_KEY)."},
+        subcommands = HubCommand.RotateMasterKey.class)
 public final class HubCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -78,5 +79,33 @@ public final class HubCommand implements Callable<Integer> {
         out.flush();
         hub.join();
         return ExitCodes.OK;
+    }
+
+    @Command(name = "rotate-master-key", mixinStandardHelpOptions = true, footer = {"", ExitCodes.HELP},
+            description = {"Rotate the master key that wraps owner data keys: every data key is rewrapped under a new"
+                    + " key, the old one is kept as master.key.retired-<id> until you destroy it.",
+                "Stop every hub process on this data first (use the parent's --data and --db). A rerun finishes an"
+                        + " interrupted rotation."})
+    static final class RotateMasterKey implements Callable<Integer> {
+        @picocli.CommandLine.ParentCommand
+        HubCommand hub;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            HubConfig cfg = HubConfig.defaults(hub.data).withDb(hub.db);
+            int n;
+            try {
+                n = Hub.rotateMasterKey(cfg);
+            } catch (Hub.StartException e) {
+                throw CliException.config(e.getMessage());
+            }
+            spec.commandLine().getOut().println("rotated the master key in " + hub.data + ": " + n
+                    + " owner data keys rewrapped");
+            spec.commandLine().getOut().flush();
+            return ExitCodes.OK;
+        }
     }
 }

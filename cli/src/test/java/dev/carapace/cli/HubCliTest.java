@@ -77,6 +77,18 @@ class HubCliTest {
     }
 
     @Test
+    void masterKeyRotationOnAStoppedHub() throws Exception {
+        ok(owner.run("id", "new", "--name", "me", "--kind", "owner"));
+        ok(owner.run("owner", "register", "--hub", hub.url().toString(), "--email", "me@example.org",
+                "--display-name", "Me"));
+        hub.close();
+        var rotated = ok(owner.raw("hub", "--data", dir.resolve("hub").toString(), "rotate-master-key"));
+        assertThat(rotated.out()).contains("1 owner data keys rewrapped");
+        hub = Hub.start(HubConfig.defaults(dir.resolve("hub")).withPort(0));
+        assertThat(ok(owner.run("owner", "export", "--hub", hub.url().toString())).out()).contains("me@example.org");
+    }
+
+    @Test
     void unreachableHubIsOneLine() throws Exception {
         ok(agent.run("id", "new", "--name", "bot"));
         var r = agent.run("agent", "register", "--hub", "http://127.0.0.1:1");

@@ -26,6 +26,8 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executors;
@@ -197,6 +199,52 @@ public final class Hub implements AutoCloseable {
         auth.put("covered", "@method @target-uri content-digest");
         auth.put("windowSeconds", RequestAuthenticator.WINDOW_SECONDS);
         return o;
+    }
+
+    /**
+     * Rotates the master key held in the data folder: a new key is written to {@code master.key.next}, every owner's
+     * data key is rewrapped under it, the old key is kept as {@code master.key.retired-<id>} and the new one becomes
+     * {@code master.key}. Each step is atomic and a rerun finishes an interrupted rotation. Every hub process using
+     * this data must be stopped first. Returns how many data keys were rewrapped.
+     */
+    public static int rotateMasterKey(HubConfig cfg) throws StartException {
+        if (cfg.masterKey() != null && !cfg.masterKey().isBlank()) {
+            throw new StartException("the master key comes from $" + MasterKeyring.ENV + "; to rotate it, put the new"
+                    + " key in master.key.next, the current one in master.key, unset the variable and run again", null);
+        }
+        Path dir = cfg.dataDir();
+        Path current = dir.resolve("master.key");
+        Path next = dir.resolve("master.key.next");
+        if (!Files.exists(current)) {
+            throw new StartException("no master key in " + dir + ": nothing to rotate", null);
+        }
+        try (Database db = Database.open(cfg.dbUrl(), dir)) {
+            if (!Files.exists(next)) {
+                SecureFiles.writeAtomic(next, (Bytes.b64url(Bytes.random(32)) + "\n").getBytes(StandardCharsets.UTF_8));
+            }
+            MasterKeyring keyring = MasterKeyring.load(dir, null);
+            Ed25519KeyPair hubKey = loadOrCreateHubKey(dir);
+            OwnerService owners = new OwnerService(db, keyring, hubKey, "carapace-hub:" + hubKey.publicKey().b64url());
+            int total = 0;
+            for (int pass = 0; ; pass++) {
+                int n = owners.rewrapAll();
+                total += n;
+                if (n == 0) {
+                    break;
+                }
+                if (pass == 2) {
+                    throw new StartException("data keys keep appearing under the old master key: a hub is still"
+                            + " running on this data; stop it and run again", null);
+                }
+            }
+            // The old key stays beside the new one until the operator destroys it: a backup may still need it.
+            String oldId = MasterKeyring.fromKey(Bytes.fromB64url(Files.readString(current).trim())).currentId();
+            SecureFiles.writeAtomic(dir.resolve("master.key.retired-" + oldId), Files.readAllBytes(current));
+            Files.move(next, current, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            return total;
+        } catch (SQLException | IOException | CryptoException e) {
+            throw new StartException("master key rotation failed (rerun to finish it): " + e.getMessage(), e);
+        }
     }
 
     private static Ed25519KeyPair loadOrCreateHubKey(Path dataDir) throws IOException, CryptoException {

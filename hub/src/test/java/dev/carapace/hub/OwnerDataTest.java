@@ -87,4 +87,29 @@ class OwnerDataTest extends BackendTest {
         assertThat(f.client.ownerProfile(owner.signer(), owner.id()).get("email").asString())
                 .isEqualTo("rot@example.org");
     }
+
+    @Test
+    void rotateMasterKeyRunsTheWholeRotationOffline() throws Exception {
+        HubFixture.Party owner = f.owner("rot@example.org", "Rotating");
+        f.owner("other@example.org", "Other");
+        f.close();
+        String before = Files.readString(dir.resolve("master.key"));
+        HubConfig cfg = HubConfig.defaults(dir).withDb(f.dbUrl);
+        assertThat(Hub.rotateMasterKey(cfg)).isEqualTo(2);
+        assertThat(Files.readString(dir.resolve("master.key"))).isNotEqualTo(before);
+        assertThat(Files.exists(dir.resolve("master.key.next"))).isFalse();
+        try (var retired = Files.list(dir)) {
+            assertThat(retired.filter(p -> p.getFileName().toString().startsWith("master.key.retired-")))
+                    .singleElement().satisfies(p -> assertThat(Files.readString(p)).isEqualTo(before));
+        }
+        assertThat(Hub.rotateMasterKey(cfg)).isEqualTo(2); // a second rotation rewraps again, under a third key
+        f = new HubFixture(backend, dir, f.dbUrl, HubFixture.generousLimits());
+        assertThat(f.client.ownerProfile(owner.signer(), owner.id()).get("email").asString())
+                .isEqualTo("rot@example.org");
+        f.close();
+        HubConfig fromEnvironment = new HubConfig(cfg.name(), cfg.bind(), cfg.port(), dir, cfg.dbUrl(), null, null,
+                false, "a-key-from-the-environment", cfg.limits(), List.of(), null, cfg.clock());
+        assertThatThrownBy(() -> Hub.rotateMasterKey(fromEnvironment)).isInstanceOf(Hub.StartException.class)
+                .hasMessageContaining("CARAPACE_MASTER_KEY");
+    }
 }
