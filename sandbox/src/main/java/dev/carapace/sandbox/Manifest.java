@@ -314,6 +314,10 @@ public record Manifest(String name, String version, String description, Map<Stri
                 throw new ManifestException("permissions.network entry '" + clip(entry)
                         + "' must be host[:port] with a lower-case DNS name or an IP literal");
             }
+            if (!IPV4.matcher(host).matches() && host.matches("[0-9.]+")) {
+                throw new ManifestException("permissions.network entry '" + clip(entry)
+                        + "' is numeric but not a dotted IPv4 address");
+            }
         }
         int p = 443;
         if (port != null) {
