@@ -157,6 +157,7 @@ public final class Sandbox {
         }
 
         AtomicReference<Object> outcome = new AtomicReference<>();
+        java.util.concurrent.atomic.AtomicLong cpuUsed = new java.util.concurrent.atomic.AtomicLong();
         Runnable body = () -> {
             try {
                 Instance instance = Instance.builder(module)
@@ -172,6 +173,7 @@ public final class Sandbox {
             } catch (Throwable t) {
                 outcome.set(t);
             } finally {
+                cpuUsed.set(threads.getCurrentThreadCpuTime());
                 files.closeAll();
             }
         };
@@ -182,7 +184,8 @@ public final class Sandbox {
         try {
             skill.start();
             stopped = watch(skill, threads, limits, start, audit);
-            cpuNanos = Math.max(0, threads.getThreadCpuTime(skill.threadId()));
+            // Measured by the skill's thread as it ends; a thread that never ended is reported at its last sample.
+            cpuNanos = skill.isAlive() ? Math.max(0, threads.getThreadCpuTime(skill.threadId())) : cpuUsed.get();
         } catch (InterruptedException e) {
             skill.interrupt();
             Thread.currentThread().interrupt();

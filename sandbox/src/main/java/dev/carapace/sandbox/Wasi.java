@@ -363,7 +363,9 @@ final class Wasi {
         });
         errnoFn("path_rename", List.of(I32, I32, I32, I32, I32, I32), "path_rename", (m, a) -> {
             FileGuard.Target from = files.lexical(u32(a[0]), path(m, a[1], a[2]));
+            String fromText = lastPath;
             FileGuard.Target to = files.lexical(u32(a[3]), path(m, a[4], a[5]));
+            lastPath = fromText + " -> " + lastPath;
             files.requireWritable(from);
             files.requireWritable(to);
             Path src = files.realChild(from, true);
