@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
             AgentCommand.class,
             OwnerCommand.class,
             LogCommand.class,
+            SandboxCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class Main extends CommandGroup {
