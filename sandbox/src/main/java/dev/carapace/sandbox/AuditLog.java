@@ -71,7 +71,7 @@ public final class AuditLog implements AutoCloseable {
     }
 
     /**
-     * Appends one record. Details values may be strings, numbers or booleans. Write failures are thrown: a sandbox
+     * Appends one record. Details values may be strings, numbers or booleans; keys are written sorted. Write failures are thrown: a sandbox
      * that cannot audit must stop.
      */
     public synchronized void record(String type, Map<String, ?> details) {
@@ -80,7 +80,8 @@ public final class AuditLog implements AutoCloseable {
         rec.put("time", Instant.now(clock).toString());
         rec.put("type", type);
         ObjectNode d = rec.putObject("details");
-        details.forEach((k, v) -> {
+        // Keys sorted: records read the same whatever map the caller built them from.
+        new java.util.TreeMap<String, Object>(details).forEach((k, v) -> {
             if (v instanceof Number n) {
                 d.put(k, n.longValue());
             } else if (v instanceof Boolean b) {
