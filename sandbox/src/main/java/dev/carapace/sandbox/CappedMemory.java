@@ -42,9 +42,13 @@ final class CappedMemory implements Memory {
     @Override public int initialPages() { return m.initialPages(); }
     @Override public int maximumPages() { return m.maximumPages(); }
     @Override public boolean shared() { return false; }
+    @SuppressWarnings("removal") // atomics API; unused since shared memory is refused at admission
     @Override public Object lock(int address) { return m.lock(address); }
+    @SuppressWarnings("removal") // atomics API; unused since shared memory is refused at admission
     @Override public int waitOn(int address, int expected, long timeout) { return m.waitOn(address, expected, timeout); }
+    @SuppressWarnings("removal") // atomics API; unused since shared memory is refused at admission
     @Override public int waitOn(int address, long expected, long timeout) { return m.waitOn(address, expected, timeout); }
+    @SuppressWarnings("removal") // atomics API; unused since shared memory is refused at admission
     @Override public int notify(int address, int maxThreads) { return m.notify(address, maxThreads); }
     @Override public void initialize(Instance instance, DataSegment[] segments) { m.initialize(instance, segments); }
     @Override public void initialize(Instance instance, DataSegment[] segments, int memIdx) { m.initialize(instance, segments, memIdx); }

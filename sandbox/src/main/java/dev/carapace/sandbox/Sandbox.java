@@ -1,6 +1,5 @@
 package dev.carapace.sandbox;
 
-import dev.carapace.crypto.Bytes;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
@@ -16,7 +15,6 @@ import run.endive.runtime.ImportFunction;
 import run.endive.runtime.ImportValues;
 import run.endive.runtime.Instance;
 import run.endive.runtime.TableInstance;
-import run.endive.wasm.Parser;
 import run.endive.wasm.WasmModule;
 import run.endive.wasm.types.FunctionImport;
 import run.endive.wasm.types.FunctionType;
@@ -133,7 +131,8 @@ public final class Sandbox {
         startRecord.put("skill", manifest.name());
         startRecord.put("version", manifest.version());
         startRecord.put("entrypoint", entrypoint);
-        startRecord.put("module", Bytes.hex(Bytes.sha256(wasm)));
+        String moduleHash = ModuleCache.key(wasm);
+        startRecord.put("module", moduleHash);
         files.mounts().forEach(m -> startRecord.put("mount:" + m.guest(), m.access().text()));
         audit.record("run.start", startRecord);
 
@@ -146,7 +145,7 @@ public final class Sandbox {
                         + Admission.MAX_MODULE_BYTES + " bytes"));
             }
             try {
-                module = Parser.parse(wasm);
+                module = ModuleCache.parsed(wasm, moduleHash);
             } catch (RuntimeException e) {
                 throw new ViolationException(SandboxViolation.admission("malformed module: " + clip(e.getMessage())));
             }
