@@ -10,7 +10,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
@@ -60,8 +59,9 @@ public final class AuditLog implements AutoCloseable {
             seq = v.records();
             prev = v.lastLineHash();
         }
-        OutputStream os = Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND,
-                StandardOpenOption.WRITE);
+        // A FileOutputStream, not a channel: the watchdog interrupts the skill's thread, and an interrupt during a
+        // channel write would close the log for every record after it.
+        OutputStream os = new java.io.FileOutputStream(file.toFile(), true);
         return new AuditLog(os, clock, seq, prev);
     }
 
@@ -97,9 +97,10 @@ public final class AuditLog implements AutoCloseable {
             throw new IllegalStateException("audit record cannot be canonicalized", e);
         }
         byte[] line = Json.compact(rec).getBytes(StandardCharsets.UTF_8);
+        byte[] withNewline = java.util.Arrays.copyOf(line, line.length + 1);
+        withNewline[line.length] = '\n';
         try {
-            out.write(line);
-            out.write('\n');
+            out.write(withNewline);
             out.flush();
         } catch (IOException e) {
             throw new UncheckedIOException("audit log write failed", e);

@@ -251,6 +251,24 @@ class EscapeTest {
     }
 
     @Test
+    void denialFloodsAreCappedAndTheLogFileSurvivesTheWatchdog() throws Exception {
+        for (String limits : List.of("\"wallMs\":60000,\"cpuMs\":60000", "\"wallMs\":50,\"cpuMs\":60000")) {
+            Path file = tmp.resolve("audit-" + limits.hashCode() + ".jsonl");
+            Sandbox.Result r;
+            try (AuditLog log = AuditLog.open(file)) {
+                r = Sandbox.run(Wat.escape("fs-deny-flood"), Manifest.parse(manifest(READ_DATA, limits)), "main",
+                        Sandbox.Bindings.none().withDir("/data", data), log);
+            }
+            assertThat(r.violation()).as(limits).isNotNull();
+            assertThat(r.violation().subject()).isIn("auditRecords", "wallMs");
+            AuditLog.Verification v = AuditLog.verify(file);
+            assertThat(v.valid()).as(v.detail()).isTrue();
+            assertThat(v.records()).isLessThanOrEqualTo(Session.MAX_AUDIT_RECORDS + 4);
+            assertThat(Files.readAllLines(file).getLast()).contains("\"type\":\"violation\"");
+        }
+    }
+
+    @Test
     void anUnboundGrantIsInvisible() throws Exception {
         Run r = run("fs-traversal", manifest(READ_DATA, ""), Sandbox.Bindings.none());
         assertThat(r.exit()).isEqualTo(Wasi.ERRNO_BADF);
