@@ -361,14 +361,15 @@ class EscapeTest {
             byte[] body = switch (path) {
                 case "/big" -> new byte[10_000];
                 case "/medium" -> new byte[2_000];
+                case "/chunked" -> new byte[3_000];
                 default -> "hello".getBytes(StandardCharsets.UTF_8);
             };
             if (path.equals("/redirect")) {
                 ex.getResponseHeaders().add("Location", "http://127.0.0.1:" + elsewhere.getAddress().getPort() + "/");
                 ex.sendResponseHeaders(302, -1);
             } else {
-                // Chunked for /big (length 0), fixed length otherwise: both decoders are exercised.
-                ex.sendResponseHeaders(200, path.equals("/big") ? 0 : body.length);
+                // Chunked for /big and /chunked (length 0), fixed length otherwise: both decoders are exercised.
+                ex.sendResponseHeaders(200, path.equals("/big") || path.equals("/chunked") ? 0 : body.length);
                 ex.getResponseBody().write(body);
             }
             ex.close();
@@ -385,12 +386,54 @@ class EscapeTest {
         assertThat(ok.exit()).isEqualTo(105);
         assertThat(ok.result().stdoutText()).isEqualTo("hello");
         ok.record("net.request", "host", "127.0.0.1", "status", "200", "bytes", "5");
+        Run chunked = net("net-fetch-args", "\"127.0.0.1:" + port + "\"", "", resolver(), base + "/chunked");
+        assertThat(chunked.exit()).isEqualTo(100 + 3000);
+        assertThat(chunked.result().stdout()).hasSize(3000);
+        chunked.record("net.request", "status", "200", "bytes", "3000");
 
         Run redirect = net("net-fetch-args", "\"127.0.0.1:" + port + "\"", "", resolver(), base + "/redirect");
         assertThat(redirect.exit()).isEqualTo(100 + CarapaceHost.DENIED);
         redirect.record("net.deny", "status", "302", "reason", "redirect not followed");
         assertThat(elsewhereHits).hasValue(0);
         assertThat(lookups).hasValue(0);
+    }
+
+    @Test
+    void httpsToAnUntrustedCertificateFailsClosed() throws Exception {
+        Path ks = tmp.resolve("server.p12");
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
+                "-genkeypair", "-keystore", ks.toString(), "-storetype", "PKCS12", "-storepass", "changeit",
+                "-keypass", "changeit", "-alias", "s", "-keyalg", "EC", "-dname", "CN=127.0.0.1",
+                "-ext", "SAN=ip:127.0.0.1", "-validity", "2").redirectErrorStream(true).start();
+        String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as(log).isZero();
+        var store = java.security.KeyStore.getInstance("PKCS12");
+        try (var in = Files.newInputStream(ks)) {
+            store.load(in, "changeit".toCharArray());
+        }
+        var kmf = javax.net.ssl.KeyManagerFactory.getInstance("PKIX");
+        kmf.init(store, "changeit".toCharArray());
+        var ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+        ctx.init(kmf.getKeyManagers(), null, null);
+        var tls = com.sun.net.httpserver.HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        tls.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(ctx));
+        tls.createContext("/", ex -> {
+            serverHits.incrementAndGet();
+            ex.sendResponseHeaders(200, 2);
+            ex.getResponseBody().write("ok".getBytes(StandardCharsets.UTF_8));
+            ex.close();
+        });
+        tls.start();
+        try {
+            int port = tls.getAddress().getPort();
+            Run r = net("net-fetch-args", "\"127.0.0.1:" + port + "\"", "", resolver(),
+                    "https://127.0.0.1:" + port + "/");
+            assertThat(r.exit()).isEqualTo(100 + CarapaceHost.NETWORK_ERROR);
+            r.record("net.request", "host", "127.0.0.1", "reason", "network error");
+            assertThat(serverHits).hasValue(0);
+        } finally {
+            tls.stop(0);
+        }
     }
 
     @Test
