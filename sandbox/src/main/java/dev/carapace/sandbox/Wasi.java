@@ -584,6 +584,9 @@ final class Wasi {
         int bufLen = u32(a[2]);
         checkLen(bufLen);
         long cookie = a[3];
+        if (cookie < 0) {
+            return ERRNO_INVAL;
+        }
         if (cookie == 0 || !listings.containsKey(fd)) {
             try (Stream<Path> s = Files.list(h.real)) {
                 listings.put(fd, s.limit(MAX_DIR_ENTRIES).map(x -> x.getFileName().toString()).sorted().toList());

@@ -38,4 +38,33 @@ class FileAccessTest {
                 .contains("\"type\":\"fs.mkdir\",\"details\":{\"path\":\"/out/made\"}")
                 .doesNotContain("fs.deny");
     }
+
+    @Test
+    void readdirListsTheGrantWithTypes() throws Exception {
+        Path in = Files.createDirectories(tmp.resolve("in"));
+        Files.writeString(in.resolve("a.txt"), "x");
+        Files.createDirectories(in.resolve("sub"));
+        Files.createSymbolicLink(in.resolve("out-link"), Path.of("/etc/passwd"));
+        Manifest m = Manifest.parse("""
+                {"name":"test/list","version":"1.0.0","entrypoints":{"main":{"export":"_start"}},
+                 "permissions":{"filesystem":[{"path":"/in","access":"read"}]}}""");
+        Sandbox.Result r = Sandbox.run(Wat.compile(Path.of("src/test/resources/skills/list.wat")), m, "main",
+                Sandbox.Bindings.none().withDir("/in", in), AuditLog.inMemory(new ByteArrayOutputStream()));
+        assertThat(r.exitCode()).isZero();
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(r.stdout()).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        java.util.Map<String, Integer> entries = new java.util.TreeMap<>();
+        while (b.remaining() >= 24) {
+            b.getLong();
+            b.getLong();
+            int len = b.getInt();
+            int type = b.get();
+            b.position(b.position() + 3);
+            byte[] name = new byte[len];
+            b.get(name);
+            entries.put(new String(name, StandardCharsets.UTF_8), type);
+        }
+        assertThat(entries).containsExactly(java.util.Map.entry("a.txt", Wasi.FILETYPE_REGULAR_FILE),
+                java.util.Map.entry("out-link", Wasi.FILETYPE_SYMBOLIC_LINK),
+                java.util.Map.entry("sub", Wasi.FILETYPE_DIRECTORY));
+    }
 }
