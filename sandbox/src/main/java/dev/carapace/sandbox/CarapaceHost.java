@@ -222,6 +222,7 @@ final class CarapaceHost {
         int timeout = (int) Math.min(MAX_REQUEST_MILLIS, session.remainingMillis());
         Socket plain = new Socket();
         Socket s = plain;
+        session.activeIo = plain;
         try {
             plain.connect(new InetSocketAddress(address, port), timeout);
             plain.setSoTimeout(timeout);
@@ -284,16 +285,18 @@ final class CarapaceHost {
             }
             return new Response(status, location, body.toByteArray(), truncated);
         } finally {
+            session.activeIo = null;
             s.close();
             plain.close();
         }
     }
 
     /** Copies up to n bytes; true when more than cap would have been needed. */
-    private static boolean copy(InputStream in, ByteArrayOutputStream body, long n, long cap) throws IOException {
+    private boolean copy(InputStream in, ByteArrayOutputStream body, long n, long cap) throws IOException {
         byte[] buf = new byte[8192];
         long left = n;
         while (left > 0) {
+            checkDeadline();
             int want = (int) Math.min(buf.length, Math.min(left, cap - body.size() + 1));
             int r = in.read(buf, 0, want);
             if (r < 0) {
@@ -311,7 +314,7 @@ final class CarapaceHost {
         return false;
     }
 
-    private static boolean readChunked(InputStream in, ByteArrayOutputStream body, long cap, int[] budget)
+    private boolean readChunked(InputStream in, ByteArrayOutputStream body, long cap, int[] budget)
             throws IOException {
         while (true) {
             String size = line(in, budget);
@@ -331,7 +334,8 @@ final class CarapaceHost {
         }
     }
 
-    private static String line(InputStream in, int[] budget) throws IOException {
+    private String line(InputStream in, int[] budget) throws IOException {
+        checkDeadline();
         StringBuilder sb = new StringBuilder();
         while (true) {
             int c = in.read();
@@ -346,6 +350,13 @@ final class CarapaceHost {
                 return len > 0 && sb.charAt(len - 1) == '\r' ? sb.substring(0, len - 1) : sb.toString();
             }
             sb.append((char) c);
+        }
+    }
+
+    /** A server that trickles bytes within each read timeout still cannot outlast the run's wall budget. */
+    private void checkDeadline() throws IOException {
+        if (session.pastDeadline()) {
+            throw new IOException("wall budget spent");
         }
     }
 

@@ -182,7 +182,7 @@ public final class Sandbox {
         long cpuNanos;
         try {
             skill.start();
-            stopped = watch(skill, threads, limits, start, audit);
+            stopped = watch(skill, threads, limits, start, audit, session);
             // Measured by the skill's thread as it ends; a thread that never ended is reported at its last sample.
             cpuNanos = skill.isAlive() ? Math.max(0, threads.getThreadCpuTime(skill.threadId())) : cpuUsed.get();
         } catch (InterruptedException e) {
@@ -212,7 +212,7 @@ public final class Sandbox {
 
     /** Polls the skill thread; returns the violation it was stopped for, or null when it ended by itself. */
     private static SandboxViolation watch(Thread skill, ThreadMXBean threads, Manifest.Limits limits, long start,
-            AuditLog audit) throws InterruptedException {
+            AuditLog audit, Session session) throws InterruptedException {
         long cpuBudget = limits.cpuMs() * 1_000_000L;
         long wallBudget = limits.wallMs() * 1_000_000L;
         while (true) {
@@ -228,6 +228,8 @@ public final class Sandbox {
             }
             if (v != null) {
                 skill.interrupt();
+                // The interpreter checks the interrupt; a host call blocked on a socket does not, so close it.
+                session.abortIo();
                 skill.join(STOP_GRACE_MILLIS);
                 audit.record("limit", Map.of("limit", v.subject(), "value",
                         v.subject().equals("wallMs") ? limits.wallMs() : limits.cpuMs(), "stopped", !skill.isAlive()));

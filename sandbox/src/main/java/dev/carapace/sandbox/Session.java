@@ -17,6 +17,8 @@ final class Session {
     final long deadlineNanos;
     int auditRecords;
     int httpRequests;
+    /** The connection a host call is blocked on, if any; the watchdog closes it when it stops the run. */
+    volatile java.io.Closeable activeIo;
 
     Session(Manifest manifest, AuditLog audit, List<String> args, Map<String, String> secrets, BoundedOutput stdout,
             BoundedOutput stderr, long deadlineNanos) {
@@ -35,6 +37,22 @@ final class Session {
             throw new ViolationException(SandboxViolation.limit("auditRecords", MAX_AUDIT_RECORDS));
         }
         audit.record(type, details);
+    }
+
+    boolean pastDeadline() {
+        return System.nanoTime() - deadlineNanos > 0;
+    }
+
+    /** Closes the connection a host call is blocked on, so that a stopped skill's thread does not linger in I/O. */
+    void abortIo() {
+        java.io.Closeable c = activeIo;
+        if (c != null) {
+            try {
+                c.close();
+            } catch (java.io.IOException e) {
+                // Closing is all that matters; the run is being stopped anyway.
+            }
+        }
     }
 
     /** Milliseconds left of the wall budget, at least 1. */

@@ -437,6 +437,26 @@ class EscapeTest {
     }
 
     @Test
+    void aServerThatNeverAnswersCannotHoldTheSkillPastItsWallBudget() throws Exception {
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Thread acceptor = Thread.ofVirtual().start(() -> {
+                try (java.net.Socket held = silent.accept()) {
+                    Thread.sleep(30_000);
+                } catch (Exception e) {
+                    // closed by the test's end
+                }
+            });
+            int port = silent.getLocalPort();
+            Run r = net("net-fetch-args", "\"127.0.0.1:" + port + "\"", "\"wallMs\":500,\"cpuMs\":5000", resolver(),
+                    "http://127.0.0.1:" + port + "/");
+            assertThat(r.violation().message()).isEqualTo("limit wallMs=500 exceeded");
+            r.record("limit", "limit", "wallMs", "stopped", "true");
+            assertThat(r.result().wallMillis()).isLessThan(500 + Sandbox.STOP_GRACE_MILLIS);
+            acceptor.interrupt();
+        }
+    }
+
+    @Test
     void oversizedResponsesAreRefused() throws Exception {
         int port = startServers();
         String base = "http://127.0.0.1:" + port;
