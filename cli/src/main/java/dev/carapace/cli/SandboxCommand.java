@@ -1,5 +1,6 @@
 package dev.carapace.cli;
 
+import dev.carapace.crypto.Json;
 import dev.carapace.sandbox.AuditLog;
 import dev.carapace.sandbox.Manifest;
 import dev.carapace.sandbox.ManifestException;
@@ -18,6 +19,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
+import tools.jackson.databind.node.ObjectNode;
 
 @Command(name = "sandbox", mixinStandardHelpOptions = true, footer = {"", ExitCodes.HELP},
         description = "Run WebAssembly skills under their manifest; verify sandbox audit logs.",
@@ -137,11 +139,24 @@ public final class SandboxCommand extends CommandGroup {
         @Parameters(index = "0", paramLabel = "FILE")
         Path file;
 
+        @Option(names = "--json", description = "Print JSON.")
+        boolean json;
+
         @Override
         public Integer call() throws Exception {
             AuditLog.Verification v = AuditLog.verify(file);
             var out = spec.commandLine().getOut();
-            if (v.valid()) {
+            if (json) {
+                ObjectNode o = Json.object();
+                o.put("valid", v.valid());
+                o.put("records", v.records());
+                o.put("firstBadLine", v.firstBadLine());
+                o.put("detail", v.detail());
+                if (v.valid()) {
+                    o.put("head", v.lastLineHash());
+                }
+                out.println(Json.compact(o));
+            } else if (v.valid()) {
                 out.println("valid: " + v.records() + " records, head " + v.lastLineHash());
             } else {
                 out.println("INVALID: " + v.detail());

@@ -66,6 +66,9 @@ class SandboxCliTest {
         var bad = cli.raw("sandbox", "verify-audit", audit.toString());
         assertThat(bad.code()).isEqualTo(ExitCodes.VERIFICATION_FAILED);
         assertThat(bad.out()).startsWith("INVALID: line 1");
+        var badJson = cli.raw("sandbox", "verify-audit", "--json", audit.toString());
+        assertThat(badJson.code()).isEqualTo(ExitCodes.VERIFICATION_FAILED);
+        assertThat(badJson.out()).contains("\"valid\":false").contains("\"firstBadLine\":1");
     }
 
     @Test
