@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
             LogCommand.class,
             WitnessCommand.class,
             MlsCommand.class,
+            SandboxCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class Main extends CommandGroup {

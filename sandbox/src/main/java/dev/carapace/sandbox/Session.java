@@ -1,0 +1,62 @@
+package dev.carapace.sandbox;
+
+import java.util.List;
+import java.util.Map;
+
+/** The state of one run, shared by the host functions. Used only from the skill's thread (and the engine after). */
+final class Session {
+    /** A run that provokes this many audit records is stopped: denials must not become a disk-filling loop. */
+    static final int MAX_AUDIT_RECORDS = 10_000;
+
+    final Manifest manifest;
+    final AuditLog audit;
+    final List<String> args;
+    final Map<String, String> secrets;
+    final BoundedOutput stdout;
+    final BoundedOutput stderr;
+    final long deadlineNanos;
+    int auditRecords;
+    int httpRequests;
+    /** The connection a host call is blocked on, if any; the watchdog closes it when it stops the run. */
+    volatile java.io.Closeable activeIo;
+
+    Session(Manifest manifest, AuditLog audit, List<String> args, Map<String, String> secrets, BoundedOutput stdout,
+            BoundedOutput stderr, long deadlineNanos) {
+        this.manifest = manifest;
+        this.audit = audit;
+        this.args = List.copyOf(args);
+        this.secrets = Map.copyOf(secrets);
+        this.stdout = stdout;
+        this.stderr = stderr;
+        this.deadlineNanos = deadlineNanos;
+    }
+
+    void audit(String type, Map<String, ?> details) {
+        if (++auditRecords > MAX_AUDIT_RECORDS) {
+            audit.record("limit", Map.of("limit", "auditRecords", "value", MAX_AUDIT_RECORDS));
+            throw new ViolationException(SandboxViolation.limit("auditRecords", MAX_AUDIT_RECORDS));
+        }
+        audit.record(type, details);
+    }
+
+    boolean pastDeadline() {
+        return System.nanoTime() - deadlineNanos > 0;
+    }
+
+    /** Closes the connection a host call is blocked on, so that a stopped skill's thread does not linger in I/O. */
+    void abortIo() {
+        java.io.Closeable c = activeIo;
+        if (c != null) {
+            try {
+                c.close();
+            } catch (java.io.IOException e) {
+                // Closing is all that matters; the run is being stopped anyway.
+            }
+        }
+    }
+
+    /** Milliseconds left of the wall budget, at least 1. */
+    long remainingMillis() {
+        return Math.max(1, (deadlineNanos - System.nanoTime()) / 1_000_000);
+    }
+}

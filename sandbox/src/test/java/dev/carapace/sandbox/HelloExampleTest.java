@@ -1,0 +1,24 @@
+package dev.carapace.sandbox;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+class HelloExampleTest {
+    @Test
+    void helloRunsAndIsAudited() throws Exception {
+        Path dir = Path.of("examples", "hello");
+        byte[] wasm = Wat.compile(dir.resolve("hello.wat"));
+        Manifest manifest = Manifest.parse(Files.readAllBytes(dir.resolve("manifest.json")));
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        Sandbox.Result r = Sandbox.run(wasm, manifest, "main", Sandbox.Bindings.none(), AuditLog.inMemory(log));
+        assertThat(r.violation()).isNull();
+        assertThat(r.exitCode()).isZero();
+        assertThat(r.stdoutText()).isEqualTo("hello from a sandboxed skill\n");
+        assertThat(log.toString()).contains("\"type\":\"run.start\"").contains("\"type\":\"exit\"");
+        assertThat(AuditLog.verify(log.toByteArray()).valid()).isTrue();
+    }
+}

@@ -1,0 +1,11 @@
+;; Path traversal: ../ out of the /data grant.
+;; Exits with the errno the host returned (0 would mean the attack worked).
+(module
+  (import "wasi_snapshot_preview1" "path_open" (func $path_open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_read" (func $fd_read (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 100) "../outside/secret.txt")
+  (func (export "_start")
+    (call $exit (call $path_open (i32.const 3) (i32.const 1) (i32.const 100) (i32.const 21) (i32.const 0) (i64.const 2) (i64.const 0) (i32.const 0) (i32.const 8)))))

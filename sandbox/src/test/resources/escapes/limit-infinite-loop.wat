@@ -1,0 +1,3 @@
+;; Spins forever: must be stopped by the wall-clock budget.
+(module
+  (func (export "_start") (loop $forever (br $forever))))

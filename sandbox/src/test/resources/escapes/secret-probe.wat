@@ -1,0 +1,20 @@
+;; Probes for secrets: one granted and provided, two never granted, one granted but not provided.
+;; Exit code is a bitmask: bit n set when probe n was refused (-1). Expected 2|4|8 = 14.
+(module
+  (import "carapace" "secret_get" (func $secret_get (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 100) "API_KEY")
+  (data (i32.const 120) "AWS_SECRET_ACCESS_KEY")
+  (data (i32.const 160) "HOME")
+  (data (i32.const 180) "OTHER_TOKEN")
+  (func $bit (param $r i32) (param $n i32) (result i32)
+    (select (i32.shl (i32.const 1) (local.get $n)) (i32.const 0) (i32.eq (local.get $r) (i32.const -1))))
+  (func (export "_start") (local $mask i32) (local $len i32)
+    (local.set $len (call $secret_get (i32.const 100) (i32.const 7) (i32.const 1024) (i32.const 256)))
+    (local.set $mask (call $bit (local.get $len) (i32.const 0)))
+    (local.set $mask (i32.or (local.get $mask) (call $bit (call $secret_get (i32.const 120) (i32.const 21) (i32.const 2048) (i32.const 256)) (i32.const 1))))
+    (local.set $mask (i32.or (local.get $mask) (call $bit (call $secret_get (i32.const 160) (i32.const 4) (i32.const 2048) (i32.const 256)) (i32.const 2))))
+    (local.set $mask (i32.or (local.get $mask) (call $bit (call $secret_get (i32.const 180) (i32.const 11) (i32.const 2048) (i32.const 256)) (i32.const 3))))
+    (call $exit (local.get $mask))))
