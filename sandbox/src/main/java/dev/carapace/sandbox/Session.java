@@ -18,6 +18,8 @@ final class Session {
     volatile long deadlineNanos;
     int auditRecords;
     int httpRequests;
+    long fsBytesWritten;
+    boolean fsQuotaAudited;
     /** The connection a host call is blocked on, if any; the watchdog closes it when it stops the run. */
     volatile java.io.Closeable activeIo;
 
