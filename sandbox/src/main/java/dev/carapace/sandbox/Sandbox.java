@@ -181,8 +181,12 @@ public final class Sandbox {
         SandboxViolation stopped;
         long cpuNanos;
         try {
+            // The budgets cover the skill's own time: instantiation (data segments, start function) and the
+            // entrypoint, not the host's parsing and admission.
+            long skillStart = System.nanoTime();
+            session.deadlineNanos = skillStart + limits.wallMs() * 1_000_000L;
             skill.start();
-            stopped = watch(skill, threads, limits, start, audit, session);
+            stopped = watch(skill, threads, limits, skillStart, audit, session);
             // Measured by the skill's thread as it ends; a thread that never ended is reported at its last sample.
             cpuNanos = skill.isAlive() ? Math.max(0, threads.getThreadCpuTime(skill.threadId())) : cpuUsed.get();
         } catch (InterruptedException e) {

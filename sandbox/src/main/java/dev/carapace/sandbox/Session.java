@@ -14,9 +14,12 @@ final class Session {
     final Map<String, String> secrets;
     final BoundedOutput stdout;
     final BoundedOutput stderr;
-    final long deadlineNanos;
+    /** End of the wall budget; set when the skill's thread starts. */
+    volatile long deadlineNanos;
     int auditRecords;
     int httpRequests;
+    long fsBytesWritten;
+    boolean fsQuotaAudited;
     /** The connection a host call is blocked on, if any; the watchdog closes it when it stops the run. */
     volatile java.io.Closeable activeIo;
 

@@ -44,6 +44,7 @@ final class Wasi {
     static final int ERRNO_SUCCESS = 0;
     static final int ERRNO_ACCES = 2;
     static final int ERRNO_BADF = 8;
+    static final int ERRNO_DQUOT = 19;
     static final int ERRNO_EXIST = 20;
     static final int ERRNO_FAULT = 21;
     static final int ERRNO_INVAL = 28;
@@ -439,7 +440,20 @@ final class Wasi {
         if (!h.canWrite) {
             return ERRNO_BADF;
         }
-        int n = h.append ? h.channel.write(ByteBuffer.wrap(data), h.channel.size()) : h.channel.write(ByteBuffer.wrap(data));
+        // What the write adds to the disk: its bytes plus any hole left by seeking past the end.
+        long size = h.channel.size();
+        long at = h.append ? size : h.channel.position();
+        long cost = data.length + Math.max(0, at - size);
+        long quota = session.manifest.limits().fsWriteBytes();
+        if (session.fsBytesWritten + cost > quota) {
+            if (!session.fsQuotaAudited) {
+                session.fsQuotaAudited = true;
+                session.audit("limit", Map.of("limit", "fsWriteBytes", "value", quota, "path", h.guestPath()));
+            }
+            return ERRNO_DQUOT;
+        }
+        int n = h.append ? h.channel.write(ByteBuffer.wrap(data), size) : h.channel.write(ByteBuffer.wrap(data));
+        session.fsBytesWritten += cost;
         h.bytesWritten += n;
         m.writeI32(u32(a[3]), n);
         return ERRNO_SUCCESS;

@@ -251,6 +251,21 @@ class EscapeTest {
     }
 
     @Test
+    void writesToAWriteGrantAreCappedByFsWriteBytes() throws Exception {
+        Run fill = run("fs-disk-fill", manifest(RW_DATA, "\"fsWriteBytes\":200000"),
+                Sandbox.Bindings.none().withDir("/data", data));
+        assertThat(fill.exit()).isEqualTo(Wasi.ERRNO_DQUOT);
+        fill.record("limit", "limit", "fsWriteBytes", "value", "200000", "path", "/data/fill.bin");
+        fill.record("fs.close", "path", "/data/fill.bin", "written", String.valueOf(3 * 65536));
+        assertThat(Files.size(data.resolve("fill.bin"))).isEqualTo(3 * 65536);
+
+        Run sparse = run("fs-sparse-file", manifest(RW_DATA, ""), Sandbox.Bindings.none().withDir("/data", data));
+        assertThat(sparse.exit()).isEqualTo(Wasi.ERRNO_DQUOT);
+        sparse.record("limit", "limit", "fsWriteBytes", "path", "/data/sparse.bin");
+        assertThat(Files.size(data.resolve("sparse.bin"))).isZero();
+    }
+
+    @Test
     void denialFloodsAreCappedAndTheLogFileSurvivesTheWatchdog() throws Exception {
         for (String limits : List.of("\"wallMs\":60000,\"cpuMs\":60000", "\"wallMs\":50,\"cpuMs\":60000")) {
             Path file = tmp.resolve("audit-" + limits.hashCode() + ".jsonl");

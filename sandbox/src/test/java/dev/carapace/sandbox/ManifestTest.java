@@ -61,6 +61,7 @@ class ManifestTest {
             {"\"memoryPages\":16", "\"memoryPages\":100000", "limits.memoryPages"},
             {"\"wallMs\":2000", "\"wallMs\":-1", "wallMs"},
             {"\"wallMs\":2000", "\"wallMs\":\"2s\"", "wallMs"},
+            {"\"wallMs\":2000", "\"wallMs\":2000,\"fsWriteBytes\":2000000000", "limits.fsWriteBytes"},
             {"\"acme/hello\"", "\"Acme Hello\"", "name"},
             {"\"1.0.0\"", "\"v1\"", "version"},
             {"{\"main\":{\"export\":\"_start\"}}", "{}", "entrypoints"},

@@ -70,4 +70,22 @@ class PolicyTest {
                 "main", Sandbox.Bindings.none(), AuditLog.inMemory(new ByteArrayOutputStream()));
         assertThat(noExport.violation().message()).isEqualTo("module rejected: the module has no export named run");
     }
+
+    @Test
+    void theStartSectionRunsUnderTheSameWatchdog() throws Exception {
+        Path wat = tmp.resolve("start.wat");
+        Files.writeString(wat, """
+                (module
+                  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+                  (func $init (loop $l (br $l)))
+                  (start $init)
+                  (func (export "_start") (call $exit (i32.const 0))))
+                """);
+        Manifest m = Manifest.parse("{\"name\":\"t/start\",\"version\":\"1.0.0\","
+                + "\"entrypoints\":{\"main\":{\"export\":\"_start\"}},\"limits\":{\"wallMs\":200}}");
+        Sandbox.Result r = Sandbox.run(Wat.compile(wat), m, "main", Sandbox.Bindings.none(),
+                AuditLog.inMemory(new ByteArrayOutputStream()));
+        assertThat(r.violation()).isNotNull();
+        assertThat(r.violation().message()).isEqualTo("limit wallMs=200 exceeded");
+    }
 }
