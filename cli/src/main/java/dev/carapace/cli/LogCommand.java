@@ -93,11 +93,11 @@ public final class LogCommand extends CommandGroup {
                 }
                 try {
                     TlogProof p = TlogProof.parse(text);
-                    Checkpoint cp = entry == null
-                            ? p.verify(Merkle.leafHash(p.verifyCarriedEntry(log, trust.witnesses(), trust.quorum())),
-                                    log, trust.witnesses(), trust.quorum())
-                            : p.verify(Merkle.leafHash(entryBytes(Files.readAllBytes(entry))), log,
-                                    trust.witnesses(), trust.quorum());
+                    byte[] e = entry == null ? p.extra() : entryBytes(Files.readAllBytes(entry));
+                    if (e == null) {
+                        throw new CryptoException("the proof carries no entry: pass --entry FILE");
+                    }
+                    Checkpoint cp = p.verify(Merkle.leafHash(e), log, trust.witnesses(), trust.quorum());
                     valid = true;
                     detail = "entry " + p.index() + " is in " + cp.origin() + " at size " + cp.size()
                             + (trust.quorum() > 0 ? ", cosigned by " + trust.quorum() + " or more witnesses" : "");
@@ -135,13 +135,7 @@ public final class LogCommand extends CommandGroup {
         CommandSpec spec;
 
         @Mixin
-        HomeOptions homeOptions;
-
-        @Mixin
-        HubOptions hubOptions;
-
-        @Mixin
-        LogTrustOptions trust;
+        LogTrustOptions.Access access;
 
         @Parameters(index = "0", paramLabel = "INDEX")
         long index;
@@ -151,11 +145,8 @@ public final class LogCommand extends CommandGroup {
 
         @Override
         public Integer call() throws Exception {
-            Home home = homeOptions.open();
-            URI hub = hubOptions.resolve(home);
-            HubClient client = new HubClient(hub);
-            LogVerifier verifier = trust.connect(home, client, hub);
-            String proof = Hubs.verified(hub, () -> verifier.proof(index)).encode();
+            var log = access.connect();
+            String proof = Hubs.verified(log.hub(), () -> log.verifier().proof(index)).encode();
             if (output == null) {
                 spec.commandLine().getOut().print(proof);
             } else {
@@ -177,13 +168,7 @@ public final class LogCommand extends CommandGroup {
         CommandSpec spec;
 
         @Mixin
-        HomeOptions homeOptions;
-
-        @Mixin
-        HubOptions hubOptions;
-
-        @Mixin
-        LogTrustOptions trust;
+        LogTrustOptions.Access access;
 
         @Option(names = "--once", description = "Verify up to the current checkpoint, then exit.")
         boolean once;
@@ -200,11 +185,9 @@ public final class LogCommand extends CommandGroup {
             if (interval < 1) {
                 throw CliException.usage("--interval must be at least 1 second");
             }
-            Home home = homeOptions.open();
-            URI hub = hubOptions.resolve(home);
-            HubClient client = new HubClient(hub);
-            LogVerifier verifier = trust.connect(home, client, hub);
-            LogMonitor monitor = new LogMonitor(client, verifier, LogTrustOptions.store(home));
+            var log = access.connect();
+            URI hub = log.hub();
+            LogMonitor monitor = new LogMonitor(log.client(), log.verifier(), LogTrustOptions.store(log.home()));
             var out = spec.commandLine().getOut();
             long lastSize = -1;
             while (true) {
@@ -308,24 +291,16 @@ public final class LogCommand extends CommandGroup {
         CommandSpec spec;
 
         @Mixin
-        HomeOptions homeOptions;
-
-        @Mixin
-        HubOptions hubOptions;
-
-        @Mixin
-        LogTrustOptions trust;
+        LogTrustOptions.Access access;
 
         @Option(names = "--json", description = "Print JSON.")
         boolean json;
 
         @Override
         public Integer call() throws Exception {
-            Home home = homeOptions.open();
-            URI hub = hubOptions.resolve(home);
-            HubClient client = new HubClient(hub);
-            LogVerifier verifier = trust.connect(home, client, hub);
-            LogVerifier.Verified v = Hubs.verified(hub, verifier::update);
+            var log = access.connect();
+            LogVerifier verifier = log.verifier();
+            LogVerifier.Verified v = Hubs.verified(log.hub(), verifier::update);
             Checkpoint cp = v.checkpoint();
             String note = v.note();
             if (json) {

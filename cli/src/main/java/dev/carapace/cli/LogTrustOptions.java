@@ -8,6 +8,7 @@ import dev.carapace.tlog.Cosigner;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -56,5 +57,27 @@ public final class LogTrustOptions {
         List<Cosigner> w = witnesses();
         int k = quorum();
         return Hubs.verified(hub, () -> LogVerifier.connect(client, store(home), w, k));
+    }
+
+    /** The options of a command that reads a hub's log: home, hub, and the witness policy. */
+    public static final class Access {
+        @Mixin
+        HomeOptions homeOptions;
+
+        @Mixin
+        HubOptions hubOptions;
+
+        @Mixin
+        LogTrustOptions trust;
+
+        /** A connection to the hub's log, its key pinned and its witness policy set. */
+        record Connected(Home home, URI hub, HubClient client, LogVerifier verifier) {}
+
+        Connected connect() throws java.io.IOException {
+            Home home = homeOptions.open();
+            URI hub = hubOptions.resolve(home);
+            HubClient client = new HubClient(hub);
+            return new Connected(home, hub, client, trust.connect(home, client, hub));
+        }
     }
 }
