@@ -207,28 +207,27 @@ final class HubApi {
         if (!newer.id().toString().equals(id)) {
             throw ApiException.badRequest("wrong_identity", "the document is for another identity");
         }
-        long[] knownSeq = new long[1];
-        boolean advanced = db.inTransaction(c -> {
+        record Advance(boolean advanced, long knownSeq) {}
+        Advance result = db.inTransaction(c -> {
             IdentityStore.Stored known = identities.find(c, id)
                     .orElseThrow(() -> new SQLException("gone"));
-            knownSeq[0] = known.log().currentSeq();
+            long knownSeq = known.log().currentSeq();
             try {
                 known.log().requireExtendedBy(newer);
             } catch (KelException e) {
                 throw new ForkSignal(e.getMessage());
             }
-            if (newer.currentSeq() <= known.log().currentSeq()) {
-                return false;
-            }
-            return identities.advance(c, known.log(), newer, clock.millis());
+            boolean advanced = newer.currentSeq() > knownSeq
+                    && identities.advance(c, known.log(), newer, clock.millis());
+            return new Advance(advanced, knownSeq);
         });
-        if (!advanced) {
+        if (!result.advanced()) {
             throw ApiException.conflict("not_newer", "the stored history is already at or past this one");
         }
         ObjectNode o = Json.object();
         o.put("id", id);
         o.put("seq", newer.currentSeq());
-        o.put("logIndex", recordEvents(newer, (int) knownSeq[0] + 1));
+        o.put("logIndex", recordEvents(newer, (int) result.knownSeq() + 1));
         return Reply.json(201, o);
     }
 
@@ -271,15 +270,13 @@ final class HubApi {
         }
         String name = Call.text(body, "displayName", 200);
         long now = clock.millis();
-        boolean[] newIdentity = new boolean[1];
-        boolean created = db.inTransaction(c -> {
-            newIdentity[0] = identities.insert(c, log, now);
-            return owners.insert(c, log.id().toString(), email, name, now);
-        });
-        if (!created) {
+        record Registration(boolean newIdentity, boolean newOwner) {}
+        Registration r = db.inTransaction(c -> new Registration(identities.insert(c, log, now),
+                owners.insert(c, log.id().toString(), email, name, now)));
+        if (!r.newOwner()) {
             throw ApiException.conflict("already_registered", "owner " + log.id() + " is already registered");
         }
-        if (newIdentity[0]) {
+        if (r.newIdentity()) {
             recordEvents(log, 0);
         }
         ObjectNode o = Json.object();
