@@ -12,6 +12,7 @@ import dev.carapace.hub.http.OpenApi;
 import dev.carapace.hub.http.Reply;
 import dev.carapace.hub.http.Route;
 import dev.carapace.hub.limits.RateLimiter;
+import dev.carapace.hub.log.LogOutbox;
 import dev.carapace.hub.log.TransparencyLog;
 import dev.carapace.hub.owners.MasterKeyring;
 import dev.carapace.hub.owners.OwnerService;
@@ -110,8 +111,9 @@ public final class Hub implements AutoCloseable {
             TransparencyLog log = new TransparencyLog(db, cfg.name() + "/" + hubKey.publicKey().b64url().substring(0, 8),
                     hubKey, cfg.witnesses(), cfg.clock());
             logRef[0] = log;
-            HubApi api = new HubApi(db, identities, owners, auth, cfg.clock(),
-                    (entry, by) -> log.append(entry, by).get(30, TimeUnit.SECONDS).index());
+            LogOutbox outbox = new LogOutbox(db, log, cfg.clock());
+            outbox.deliverLeftovers(); // what a crash left between a committed change and its log entry
+            HubApi api = new HubApi(db, identities, owners, auth, cfg.clock(), outbox);
             PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
 
             Server server = new Server(new VirtualThreadPool());

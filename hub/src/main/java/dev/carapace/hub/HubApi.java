@@ -13,13 +13,16 @@ import dev.carapace.hub.http.Call;
 import dev.carapace.hub.http.Reply;
 import dev.carapace.hub.http.Route;
 import dev.carapace.hub.limits.RateLimiter;
+import dev.carapace.hub.log.LogOutbox;
 import dev.carapace.hub.owners.OwnerService;
 import dev.carapace.hub.store.Database;
 import dev.carapace.hub.store.IdentityStore;
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -36,17 +39,12 @@ final class HubApi {
     private final OwnerService owners;
     private final RequestAuthenticator authenticator;
     private final Clock clock;
-    private final EventLog eventLog;
-
-    /** Where accepted key events are recorded: the transparency log. Returns the entry's index. */
-    @FunctionalInterface
-    interface EventLog {
-        long record(byte[] entry, String submittedBy) throws Exception;
-    }
+    /** Accepted key events are owed to the transparency log in the transaction that accepts them. */
+    private final LogOutbox logOutbox;
 
     HubApi(Database db, IdentityStore identities, OwnerService owners, RequestAuthenticator authenticator, Clock clock,
-           EventLog eventLog) {
-        this.eventLog = eventLog;
+           LogOutbox logOutbox) {
+        this.logOutbox = logOutbox;
         this.db = db;
         this.identities = identities;
         this.owners = owners;
@@ -169,27 +167,49 @@ final class HubApi {
         JsonNode body = call.json();
         Call.onlyFields(body, "identity");
         KeyEventLog log = documentFrom(body);
-        boolean inserted = db.inTransaction(c -> identities.insert(c, log, clock.millis()));
-        if (!inserted) {
+        record Registered(boolean inserted, List<LogOutbox.Pending> owed) {}
+        Registered r = db.inTransaction(c -> identities.insert(c, log, clock.millis())
+                ? new Registered(true, oweEvents(c, log, 0)) : new Registered(false, List.of()));
+        if (!r.inserted()) {
             throw ApiException.conflict("already_registered", "identity " + log.id() + " is already registered");
         }
         ObjectNode o = Json.object();
         o.put("id", log.id().toString());
         o.put("seq", log.currentSeq());
-        o.put("logIndex", recordEvents(log, 0));
+        putLogIndex(o, r.owed());
         return Reply.json(201, o);
     }
 
-    /**
-     * Writes the events of {@code log} from position {@code from} on to the transparency log, each as the canonical
-     * JSON of the signed event, and returns the index of the last one.
-     */
-    private long recordEvents(KeyEventLog log, int from) throws Exception {
-        long last = -1;
+    /** Owes the log the events of {@code log} from position {@code from} on, each as its canonical signed JSON. */
+    private List<LogOutbox.Pending> oweEvents(Connection c, KeyEventLog log, int from) throws SQLException {
+        List<LogOutbox.Pending> owed = new ArrayList<>();
         for (int i = from; i < log.events().size(); i++) {
-            last = eventLog.record(CanonicalJson.encode(log.events().get(i).toJson()), log.id().toString());
+            byte[] event;
+            try {
+                event = CanonicalJson.encode(log.events().get(i).toJson());
+            } catch (CryptoException e) {
+                throw new IllegalStateException("a verified key event does not encode", e);
+            }
+            owed.add(logOutbox.add(c, event, log.id().toString()));
         }
-        return last;
+        return owed;
+    }
+
+    /**
+     * Logs what a committed change owes and answers the index of its last entry. If the log cannot take it now, the
+     * change stands (it is committed) and the events are logged at the next start: the answer says so.
+     */
+    private void putLogIndex(ObjectNode o, List<LogOutbox.Pending> owed) throws SQLException {
+        long last = -1;
+        try {
+            for (LogOutbox.Pending p : owed) {
+                last = logOutbox.deliver(p);
+            }
+            o.put("logIndex", last);
+        } catch (LogOutbox.LogUnavailableException e) {
+            o.putNull("logIndex");
+            o.put("logPending", true);
+        }
     }
 
     private Reply identity(Call call) throws Exception {
@@ -207,7 +227,7 @@ final class HubApi {
         if (!newer.id().toString().equals(id)) {
             throw ApiException.badRequest("wrong_identity", "the document is for another identity");
         }
-        record Advance(boolean advanced, long knownSeq) {}
+        record Advance(boolean advanced, List<LogOutbox.Pending> owed) {}
         Advance result = db.inTransaction(c -> {
             IdentityStore.Stored known = identities.find(c, id)
                     .orElseThrow(() -> new SQLException("gone"));
@@ -219,7 +239,7 @@ final class HubApi {
             }
             boolean advanced = newer.currentSeq() > knownSeq
                     && identities.advance(c, known.log(), newer, clock.millis());
-            return new Advance(advanced, knownSeq);
+            return new Advance(advanced, advanced ? oweEvents(c, newer, (int) knownSeq + 1) : List.of());
         });
         if (!result.advanced()) {
             throw ApiException.conflict("not_newer", "the stored history is already at or past this one");
@@ -227,7 +247,7 @@ final class HubApi {
         ObjectNode o = Json.object();
         o.put("id", id);
         o.put("seq", newer.currentSeq());
-        o.put("logIndex", recordEvents(newer, (int) result.knownSeq() + 1));
+        putLogIndex(o, result.owed());
         return Reply.json(201, o);
     }
 
@@ -270,16 +290,17 @@ final class HubApi {
         }
         String name = Call.text(body, "displayName", 200);
         long now = clock.millis();
-        record Registration(boolean newIdentity, boolean newOwner) {}
-        Registration r = db.inTransaction(c -> new Registration(identities.insert(c, log, now),
-                owners.insert(c, log.id().toString(), email, name, now)));
+        record Registration(boolean newOwner, List<LogOutbox.Pending> owed) {}
+        Registration r = db.inTransaction(c -> {
+            boolean newIdentity = identities.insert(c, log, now);
+            boolean newOwner = owners.insert(c, log.id().toString(), email, name, now);
+            return new Registration(newOwner, newIdentity ? oweEvents(c, log, 0) : List.of());
+        });
         if (!r.newOwner()) {
             throw ApiException.conflict("already_registered", "owner " + log.id() + " is already registered");
         }
-        if (r.newIdentity()) {
-            recordEvents(log, 0);
-        }
         ObjectNode o = Json.object();
+        putLogIndex(o, r.owed());
         o.put("id", log.id().toString());
         return Reply.json(201, o);
     }

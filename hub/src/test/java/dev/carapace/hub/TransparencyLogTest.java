@@ -110,4 +110,30 @@ class TransparencyLogTest extends BackendTest {
         assertThatThrownBy(() -> f.client.appendToLog(null, statement(agent, 2)))
                 .isInstanceOfSatisfying(HubException.class, e -> assertThat(e.status()).isEqualTo(401));
     }
+
+    @Test
+    void statementsOwedByACommittedChangeAreLoggedAfterACrash() throws Exception {
+        f.agent();
+        f.close();
+        // As if the hub died after committing a change and before appending what it owes the log.
+        byte[] owed = "a key event the log was owed".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        try (var db = dev.carapace.hub.store.Database.open(f.dbUrl, dir)) {
+            var outbox = new dev.carapace.hub.log.LogOutbox(db, null, java.time.Clock.systemUTC());
+            db.inTransaction(c -> outbox.add(c, owed, "cara1test"));
+        }
+        f = new HubFixture(backend, dir, f.dbUrl, HubFixture.generousLimits());
+        NoteVerifier vkey = NoteVerifier.parse(f.client.wellKnown().get("log").get("vkey").asString());
+        Checkpoint cp = Checkpoint.open(f.client.checkpoint(), vkey);
+        assertThat(cp.size()).isEqualTo(2);
+        assertThat(f.client.logEntry(1)).isEqualTo(owed);
+        try (var db = dev.carapace.hub.store.Database.open(f.dbUrl, dir.resolve("other"))) {
+            int left = db.read(c -> {
+                try (var rs = c.createStatement().executeQuery("SELECT COUNT(*) FROM log_outbox")) {
+                    rs.next();
+                    return rs.getInt(1);
+                }
+            });
+            assertThat(left).isZero();
+        }
+    }
 }

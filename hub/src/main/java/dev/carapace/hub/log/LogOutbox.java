@@ -1,0 +1,96 @@
+package dev.carapace.hub.log;
+
+import dev.carapace.crypto.Bytes;
+import dev.carapace.hub.store.Database;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Statements the log owes because a change they describe was committed (a registered identity, an accepted rotation).
+ * A statement is written in the change's own transaction, appended to the log once that commits, then removed; at
+ * start, whatever a crash left is appended. So no committed change goes unlogged. A crash between the append and the
+ * removal logs a statement twice, which is harmless: the log is a record of what happened, not a set.
+ */
+public final class LogOutbox {
+    /** A statement waiting to be logged. */
+    public record Pending(String id, byte[] entry, String submittedBy) {}
+
+    private final Database db;
+    private final TransparencyLog log;
+    private final Clock clock;
+
+    public LogOutbox(Database db, TransparencyLog log, Clock clock) {
+        this.db = db;
+        this.log = log;
+        this.clock = clock;
+    }
+
+    /** Records a statement inside the caller's transaction; {@link #deliver} it after the commit. */
+    public Pending add(Connection c, byte[] entry, String submittedBy) throws SQLException {
+        Pending p = new Pending(Bytes.hex(Bytes.random(16)), entry.clone(), submittedBy);
+        try (PreparedStatement ps = c.prepareStatement(
+                "INSERT INTO log_outbox (id, entry, submitted_by, created_ms) VALUES (?, ?, ?, ?)")) {
+            ps.setString(1, p.id());
+            ps.setBytes(2, p.entry());
+            ps.setString(3, p.submittedBy());
+            ps.setLong(4, clock.millis());
+            ps.executeUpdate();
+        }
+        return p;
+    }
+
+    /** Appends a committed statement and removes it from the outbox; returns its log index. */
+    public long deliver(Pending p) throws SQLException, LogUnavailableException {
+        long index;
+        try {
+            index = log.append(p.entry(), p.submittedBy()).get(30, TimeUnit.SECONDS).index();
+        } catch (ExecutionException | TimeoutException e) {
+            // Still in the outbox: the next start appends it.
+            throw new LogUnavailableException("the log could not take the statement yet: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new LogUnavailableException("interrupted");
+        }
+        db.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM log_outbox WHERE id = ?")) {
+                ps.setString(1, p.id());
+                return ps.executeUpdate();
+            }
+        });
+        return index;
+    }
+
+    /** Appends what a crash left in the outbox; returns how many statements were delivered. */
+    public int deliverLeftovers() throws SQLException, LogUnavailableException {
+        List<Pending> left = db.read(c -> {
+            List<Pending> out = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT id, entry, submitted_by FROM log_outbox ORDER BY created_ms, id");
+                 ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new Pending(rs.getString(1), rs.getBytes(2), rs.getString(3)));
+                }
+            }
+            return out;
+        });
+        for (Pending p : left) {
+            deliver(p);
+        }
+        return left.size();
+    }
+
+    /** The log did not take a statement in time; it stays owed and is delivered later. */
+    public static final class LogUnavailableException extends Exception {
+        public LogUnavailableException(String message) {
+            super(message);
+        }
+    }
+}
