@@ -107,7 +107,7 @@ final class HubApi {
 
     /** For registration and key events: the signer's key comes from the (verified) document in the body. */
     RequestAuthenticator.KeyLookup bodyKey(Call call) throws ApiException {
-        KeyEventLog log = documentFrom(call.json());
+        KeyEventLog log = documentFrom(call);
         return id -> id.equals(log.id().toString())
                 ? new RequestAuthenticator.CurrentKey(id, log.currentSeq(), log.kind(), log.currentKey()) : null;
     }
@@ -149,6 +149,11 @@ final class HubApi {
         return tier;
     }
 
+    /** The identity document in the body, verified once per request (the key lookup and the handler share it). */
+    private static KeyEventLog documentFrom(Call call) throws ApiException {
+        return call.once("identity", KeyEventLog.class, () -> documentFrom(call.json()));
+    }
+
     private static KeyEventLog documentFrom(JsonNode body) throws ApiException {
         JsonNode doc = body.get("identity");
         if (doc == null) {
@@ -166,7 +171,7 @@ final class HubApi {
     private Reply register(Call call) throws Exception {
         JsonNode body = call.json();
         Call.onlyFields(body, "identity");
-        KeyEventLog log = documentFrom(body);
+        KeyEventLog log = documentFrom(call);
         record Registered(boolean inserted, List<LogOutbox.Pending> owed) {}
         Registered r = db.inTransaction(c -> identities.insert(c, log, clock.millis())
                 ? new Registered(true, oweEvents(c, log, 0)) : new Registered(false, List.of()));
@@ -223,7 +228,7 @@ final class HubApi {
         String id = requireId(call.param("id"));
         JsonNode body = call.json();
         Call.onlyFields(body, "identity");
-        KeyEventLog newer = documentFrom(body);
+        KeyEventLog newer = documentFrom(call);
         if (!newer.id().toString().equals(id)) {
             throw ApiException.badRequest("wrong_identity", "the document is for another identity");
         }
@@ -280,7 +285,7 @@ final class HubApi {
     private Reply registerOwner(Call call) throws Exception {
         JsonNode body = call.json();
         Call.onlyFields(body, "identity", "email", "displayName");
-        KeyEventLog log = documentFrom(body);
+        KeyEventLog log = documentFrom(call);
         if (!"owner".equals(log.kind())) {
             throw ApiException.badRequest("wrong_kind", "an owner identity has kind 'owner'");
         }

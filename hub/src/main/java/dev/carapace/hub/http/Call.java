@@ -2,6 +2,7 @@ package dev.carapace.hub.http;
 
 import dev.carapace.crypto.CryptoException;
 import dev.carapace.crypto.Json;
+import java.util.HashMap;
 import java.util.Map;
 import tools.jackson.databind.JsonNode;
 
@@ -12,6 +13,8 @@ public final class Call {
     private final String clientIp;
     private final String targetUri;
     private Caller caller;
+    private JsonNode json; // parsed once: the key lookup of SIGNED_BY_BODY routes and the handler both read it
+    private final Map<String, Object> parsed = new HashMap<>();
 
     Call(Map<String, String> pathParams, byte[] body, String clientIp, String targetUri) {
         this.pathParams = pathParams;
@@ -47,8 +50,26 @@ public final class Call {
         this.caller = c;
     }
 
+    /** Parses something from the request at most once (e.g. an identity document whose signatures are costly). */
+    @FunctionalInterface
+    public interface Parser<T> {
+        T parse() throws ApiException;
+    }
+
+    public <T> T once(String name, Class<T> type, Parser<T> parser) throws ApiException {
+        Object v = parsed.get(name);
+        if (v == null) {
+            v = parser.parse();
+            parsed.put(name, v);
+        }
+        return type.cast(v);
+    }
+
     /** The body as a JSON object, or a 400 that names the problem. */
     public JsonNode json() throws ApiException {
+        if (json != null) {
+            return json;
+        }
         if (body.length == 0) {
             throw ApiException.badRequest("malformed_json", "a JSON body is required");
         }
@@ -57,6 +78,7 @@ public final class Call {
             if (!n.isObject()) {
                 throw ApiException.badRequest("malformed_json", "the body must be a JSON object");
             }
+            json = n;
             return n;
         } catch (CryptoException e) {
             throw ApiException.badRequest("malformed_json", e.getMessage());
