@@ -73,7 +73,7 @@ final class ModuleCache {
     }
 
     /**
-     * Compiles the whole module to JVM bytecode. Compiler 1.0.0 is used against a newer runtime, so any failure
+     * Compiles the whole module to JVM bytecode. The compiler is newer code than the interpreter and any failure
      * (an exception, a linkage or verify error, a compiler stack overflow) is caught: the module then runs on the
      * interpreter. Functions the compiler would hand to the interpreter on its own count as a failure too
      * (InterpreterFallback.FAIL), so a module is either wholly compiled or wholly interpreted.

@@ -246,6 +246,10 @@ public final class Sandbox {
                 return finish(audit, null, pe.code, stdout, stderr, start, cpuNanos);
             }
             if (c instanceof ViolationException ve) {
+                if (ve.violation.kind() == SandboxViolation.Kind.LIMIT && ve.violation.subject().equals("wallMs")) {
+                    // A host call found the wall budget spent and stopped the skill itself.
+                    audit.record("limit", Map.of("limit", "wallMs", "value", limits.wallMs(), "stopped", true));
+                }
                 return finish(audit, ve.violation, -1, stdout, stderr, start, cpuNanos);
             }
         }
