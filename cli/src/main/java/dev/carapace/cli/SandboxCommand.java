@@ -2,6 +2,7 @@ package dev.carapace.cli;
 
 import dev.carapace.crypto.Json;
 import dev.carapace.sandbox.AuditLog;
+import dev.carapace.sandbox.Engine;
 import dev.carapace.sandbox.Manifest;
 import dev.carapace.sandbox.ManifestException;
 import dev.carapace.sandbox.Sandbox;
@@ -61,12 +62,23 @@ public final class SandboxCommand extends CommandGroup {
                 description = "Append the hash-chained audit records to FILE (it must verify if it exists).")
         Path auditLog;
 
+        @Option(names = "--engine", paramLabel = "ENGINE", defaultValue = "interpreter",
+                description = "interpreter (default) or compiled: compile the module to JVM bytecode once per digest"
+                        + " (for skills whose signature you verified); a module the compiler cannot handle runs on"
+                        + " the interpreter, and the audit log's engine record says which ran.")
+        String engine;
+
         @Option(names = "--entrypoint", paramLabel = "NAME", defaultValue = "main",
                 description = "Manifest entrypoint to run (default: ${DEFAULT-VALUE}).")
         String entrypoint;
 
         @Override
         public Integer call() throws Exception {
+            Engine eng = switch (engine) {
+                case "interpreter" -> Engine.INTERPRETER;
+                case "compiled" -> Engine.COMPILED;
+                default -> throw CliException.usage("--engine must be interpreter or compiled, got '" + engine + "'");
+            };
             Manifest manifest;
             try {
                 manifest = Manifest.parse(Files.readAllBytes(manifestFile));
@@ -102,7 +114,7 @@ public final class SandboxCommand extends CommandGroup {
             Sandbox.Result r;
             try (AuditLog audit = auditLog == null ? AuditLog.inMemory(OutputStream.nullOutputStream())
                     : openAudit(auditLog)) {
-                r = Sandbox.run(wasm, manifest, entrypoint, bindings, audit);
+                r = Sandbox.run(wasm, manifest, entrypoint, bindings, audit, eng);
             } catch (SandboxException e) {
                 throw CliException.config("sandbox: " + e.getMessage() + "; nothing ran");
             }

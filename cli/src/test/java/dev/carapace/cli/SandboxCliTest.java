@@ -57,12 +57,19 @@ class SandboxCliTest {
         assertThat(r.err()).isEmpty();
         assertThat(r.out()).isEqualTo("hi\n");
         assertThat(r.code()).isEqualTo(43); // argv = name, one, two
+        var compiled = cli.raw("sandbox", "run", "--engine", "compiled", module.toString(), "--manifest", m.toString(),
+                "--", "one", "two");
+        assertThat(compiled.out()).isEqualTo("hi\n");
+        assertThat(compiled.code()).isEqualTo(43);
+        assertThat(cli.raw("sandbox", "run", "--engine", "jit", module.toString(), "--manifest", m.toString()).code())
+                .isEqualTo(2);
         var ok = cli.raw("sandbox", "verify-audit", audit.toString());
         assertThat(ok.code()).isZero();
-        assertThat(ok.out()).startsWith("valid: 2 records");
+        assertThat(ok.out()).startsWith("valid: 3 records"); // run.start, engine, exit
 
         List<String> lines = Files.readAllLines(audit);
-        Files.write(audit, List.of(lines.get(0).replace("test/cli", "test/cl1"), lines.get(1)));
+        assertThat(lines.get(1)).contains("\"type\":\"engine\"").contains("\"engine\":\"interpreter\"");
+        Files.write(audit, List.of(lines.get(0).replace("test/cli", "test/cl1"), lines.get(1), lines.get(2)));
         var bad = cli.raw("sandbox", "verify-audit", audit.toString());
         assertThat(bad.code()).isEqualTo(ExitCodes.VERIFICATION_FAILED);
         assertThat(bad.out()).startsWith("INVALID: line 1");

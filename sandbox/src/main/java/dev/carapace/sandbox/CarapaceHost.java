@@ -165,6 +165,11 @@ final class CarapaceHost {
         } catch (IOException e) {
             what.put("reason", "network error");
             session.audit("net.request", withStatus(what, -1, 0));
+            if (session.pastDeadline() || Thread.currentThread().isInterrupted()) {
+                // The wall budget ran out while the skill waited: end the run here rather than hand the guest a
+                // network error it could act on (compiled code would get there before the watchdog looks).
+                throw new ViolationException(SandboxViolation.limit("wallMs", session.manifest.limits().wallMs()));
+            }
             return NETWORK_ERROR;
         }
         if (r.status / 100 == 3) {

@@ -10,10 +10,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 import run.endive.runtime.HostFunction;
 import run.endive.runtime.ImportFunction;
 import run.endive.runtime.ImportValues;
 import run.endive.runtime.Instance;
+import run.endive.runtime.Machine;
 import run.endive.runtime.TableInstance;
 import run.endive.wasm.WasmModule;
 import run.endive.wasm.types.FunctionImport;
@@ -93,6 +95,17 @@ public final class Sandbox {
      */
     public static Result run(byte[] wasm, Manifest manifest, String entrypoint, Bindings bindings, AuditLog audit)
             throws SandboxException {
+        return run(wasm, manifest, entrypoint, bindings, audit, Engine.INTERPRETER);
+    }
+
+    /**
+     * Runs {@code entrypoint} of {@code wasm} on the given engine. {@link Engine#COMPILED} compiles the module once per
+     * digest (on the caller's thread, after admission, not charged to the skill's budgets) and falls back to the
+     * interpreter for a module the compiler cannot handle; the audit record {@code engine} says which ran.
+     */
+    public static Result run(byte[] wasm, Manifest manifest, String entrypoint, Bindings bindings, AuditLog audit,
+            Engine engine) throws SandboxException {
+        java.util.Objects.requireNonNull(engine, "engine");
         String export;
         try {
             export = manifest.entrypoint(entrypoint).export();
@@ -139,13 +152,15 @@ public final class Sandbox {
         // Admission: parse and check on the caller's thread; nothing of the module has run yet.
         WasmModule module;
         ImportValues imports;
+        ModuleCache.Entry entry;
         try {
             if (wasm.length > Admission.MAX_MODULE_BYTES) {
                 throw new ViolationException(SandboxViolation.admission("module is larger than "
                         + Admission.MAX_MODULE_BYTES + " bytes"));
             }
             try {
-                module = ModuleCache.parsed(wasm, moduleHash);
+                entry = ModuleCache.get(wasm, moduleHash);
+                module = entry.module;
             } catch (RuntimeException e) {
                 throw new ViolationException(SandboxViolation.admission("malformed module: " + clip(e.getMessage())));
             }
@@ -154,19 +169,42 @@ public final class Sandbox {
         } catch (ViolationException v) {
             return finish(audit, v.violation, -1, stdout, stderr, start, 0);
         }
+        // Only an admitted module reaches the compiler.
+        Function<Instance, Machine> machine = null;
+        Map<String, Object> engineRecord = new LinkedHashMap<>();
+        engineRecord.put("requested", engine.name().toLowerCase(java.util.Locale.ROOT));
+        if (engine == Engine.COMPILED) {
+            ModuleCache.Compiled c = entry.compiled();
+            machine = c.factory();
+            if (machine == null) {
+                engineRecord.put("reason", c.failure());
+            }
+        }
+        engineRecord.put("engine", machine == null ? "interpreter" : "compiled");
+        audit.record("engine", engineRecord);
+        Function<Instance, Machine> machineFactory = machine;
 
         AtomicReference<Object> outcome = new AtomicReference<>();
         java.util.concurrent.atomic.AtomicLong cpuUsed = new java.util.concurrent.atomic.AtomicLong();
         Runnable body = () -> {
             try {
-                Instance instance = Instance.builder(module)
+                Instance.Builder builder = Instance.builder(module)
                         .withImportValues(imports)
                         .withMemoryFactory(ml -> new CappedMemory(ml, limits.memoryPages(), session))
                         .withTableFactory(Sandbox::cappedTable)
                         // Endive would otherwise call an export named _start while instantiating; we call the
                         // manifest's entrypoint ourselves, once.
-                        .withStart(false)
-                        .build();
+                        .withStart(false);
+                if (machineFactory != null) {
+                    builder.withMachineFactory(machineFactory);
+                }
+                Instance instance = builder.build();
+                // Fail closed: whichever engine runs, the guest's memory must be the capped one.
+                if (module.memorySection().map(s -> s.memoryCount()).orElse(0) > 0
+                        && !(instance.memory() instanceof CappedMemory)) {
+                    throw new ViolationException(SandboxViolation.capability("memory",
+                            "the page-capped memory could not be installed; nothing ran"));
+                }
                 long[] r = instance.export(export).apply();
                 outcome.set(r != null && r.length == 1 ? (int) r[0] : 0);
             } catch (Throwable t) {
@@ -208,6 +246,10 @@ public final class Sandbox {
                 return finish(audit, null, pe.code, stdout, stderr, start, cpuNanos);
             }
             if (c instanceof ViolationException ve) {
+                if (ve.violation.kind() == SandboxViolation.Kind.LIMIT && ve.violation.subject().equals("wallMs")) {
+                    // A host call found the wall budget spent and stopped the skill itself.
+                    audit.record("limit", Map.of("limit", "wallMs", "value", limits.wallMs(), "stopped", true));
+                }
                 return finish(audit, ve.violation, -1, stdout, stderr, start, cpuNanos);
             }
         }
