@@ -26,7 +26,8 @@ import tools.jackson.databind.ObjectMapper;
  * <p>A file belongs to a family when its name (without {@code .json}) equals the family name or starts with
  * {@code family + "-"} / {@code family + "_"}. Every case counts towards TOTAL; a case passes only if every check
  * in it holds. All 16 families have checks (psk_secret, transcript-hashes, tree-validation and deserialization
- * in {@link ExtraVectors}); cases for unsupported cipher suites count as not passed, so {@link Result#allPassed()} is an honest conformance signal.
+ * in {@link ExtraVectors}); cases for unsupported cipher suites count as not passed, so
+ * {@link Result#allPassed()} is an honest conformance signal.
  */
 public final class VectorRunner {
     /** The 16 mlswg families, in the order they are reported. */
