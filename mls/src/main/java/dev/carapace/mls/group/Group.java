@@ -21,6 +21,7 @@ import dev.carapace.mls.message.KeyPackage;
 import dev.carapace.mls.message.LeafNode;
 import dev.carapace.mls.message.PreSharedKeyId;
 import dev.carapace.mls.message.Proposal;
+import dev.carapace.mls.message.RequiredCapabilities;
 import dev.carapace.mls.message.Welcome;
 import dev.carapace.mls.schedule.EpochSecrets;
 import dev.carapace.mls.schedule.GroupContext;
@@ -179,6 +180,33 @@ public final class Group {
                 throw new dev.carapace.mls.InvalidSignatureException("leaf " + i + " signature");
             }
             config.credentials().validate(l.credential(), l.signatureKey());
+        }
+        checkRequiredCapabilities(tree, ctx.extensions());
+    }
+
+    /**
+     * RFC 9420 §11.1/§12.1.7: every member's leaf must list the types in the group's required_capabilities, and
+     * every (non-default) GroupContext extension type in use.
+     */
+    static void checkRequiredCapabilities(RatchetTree tree, byte[] contextExtensions) {
+        List<Extension> exts = Extension.decodeBody(contextExtensions);
+        RequiredCapabilities rc = RequiredCapabilities.in(exts);
+        for (int i : tree.occupiedLeaves()) {
+            LeafNode l = tree.leaf(i);
+            for (Extension e : exts) {
+                if (!l.capabilities().supportsExtension(e.type())) {
+                    throw new ProtocolViolationException("leaf " + i + " does not support group extension "
+                            + e.type());
+                }
+            }
+            checkLeafMeets(l, rc, "leaf " + i);
+        }
+    }
+
+    private static void checkLeafMeets(LeafNode leaf, RequiredCapabilities rc, String who) {
+        String unmet = rc == null ? null : rc.unmetBy(leaf.capabilities());
+        if (unmet != null) {
+            throw new ProtocolViolationException(who + " lacks required capability: " + unmet);
         }
     }
 
@@ -357,6 +385,7 @@ public final class Group {
         if (commit.path() != null) {
             LeafNode pl = commit.path().leafNode();
             config.credentials().validate(pl.credential(), pl.signatureKey());
+            checkLeafMeets(pl, RequiredCapabilities.in(Extension.decodeBody(ext)), "commit path leaf");
             final RatchetTree t = tree;
             TreeKem.Processed pr = TreeKem.process(s, t, committer, commit.path(), st.context().groupId(),
                     a.added, st.myLeaf(), keys, th -> st.context().withEpoch(st.epoch() + 1, th,
@@ -522,6 +551,8 @@ public final class Group {
                 a.pathRequired = true;
             }
         }
+        // Adds and Updates in this commit are checked against the extensions the commit leads to (§12.1.7).
+        RequiredCapabilities required = RequiredCapabilities.in(Extension.decodeBody(a.extensions));
         Set<Integer> touched = new HashSet<>();
         for (SenderProposal sp : props) {
             if (sp.proposal() instanceof Proposal.Update u) {
@@ -530,6 +561,7 @@ public final class Group {
                     throw new ProtocolViolationException("invalid Update proposal sender");
                 }
                 validateLeaf(s, u.leafNode(), LeafNode.SOURCE_UPDATE, groupId, leaf);
+                checkLeafMeets(u.leafNode(), required, "Update leaf");
                 a.tree.updateLeaf(leaf, u.leafNode());
                 a.pathRequired = true;
             }
@@ -548,6 +580,7 @@ public final class Group {
             if (sp.proposal() instanceof Proposal.Add add) {
                 KeyPackage kp = add.keyPackage();
                 validateKeyPackage(s, kp);
+                checkLeafMeets(kp.leafNode(), required, "added KeyPackage");
                 int leaf = a.tree.addLeaf(kp.leafNode());
                 a.added.add(leaf);
                 a.addedOrder.add(leaf);
@@ -566,6 +599,10 @@ public final class Group {
         }
         if (external && a.externalInit == null) {
             throw new ProtocolViolationException("external commit without ExternalInit");
+        }
+        if (a.extensions != st.context().extensions()) {
+            // A GroupContextExtensions proposal: every member left after this commit must support the new set.
+            checkRequiredCapabilities(a.tree, a.extensions);
         }
         return a;
     }
@@ -632,7 +669,8 @@ public final class Group {
 
     private void advance(EpochState next) {
         if (config.pastEpochs() > 0) {
-            past.addFirst(current);
+            // Past epochs only decrypt late application messages: drop their path keys and other secrets now.
+            past.addFirst(GroupStateCodec.decryptOnly(current));
             while (past.size() > config.pastEpochs()) {
                 past.removeLast();
             }
@@ -677,16 +715,23 @@ public final class Group {
 
     // ---- persistence (see GroupStateCodec) ------------------------------------------------------------------
 
-    /** Versioned binary snapshot of the current epoch (includes private keys: store encrypted). */
+    /**
+     * Versioned binary snapshot of the current epoch and the retained past epochs (decrypt-only form), see
+     * {@link GroupStateCodec}. Includes private keys: store encrypted.
+     */
     public byte[] save() {
-        return GroupStateCodec.encode(this, signaturePrivateKey, current, resumptionPsks);
+        return GroupStateCodec.encode(signaturePrivateKey, current, resumptionPsks, List.copyOf(past));
     }
 
-    /** Restores a group saved with {@link #save()}; past epochs and cached proposals are not persisted. */
+    /**
+     * Restores a group saved with {@link #save()} (any supported format version). Past epochs are restored up to
+     * {@code config.pastEpochs()}; cached proposals are not persisted.
+     */
     public static Group load(GroupConfig config, byte[] saved) {
         GroupStateCodec.Decoded d = GroupStateCodec.decode(config, saved);
         Group g = new Group(config, d.signaturePrivateKey(), d.state());
         g.resumptionPsks.putAll(d.resumptionPsks());
+        g.past.addAll(d.past());
         return g;
     }
 }

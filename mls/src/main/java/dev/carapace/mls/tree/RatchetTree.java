@@ -255,7 +255,12 @@ public final class RatchetTree {
                 .writeVarBytes(treeHash(s, sibling, unmerged)).toByteArray());
     }
 
-    /** Every non-blank parent must be the target of a parent-hash link from a descendant (RFC 9420 §7.9.2). */
+    /**
+     * Every non-blank parent must be the target of exactly one parent-hash link from a node in the resolution of
+     * one of its children (RFC 9420 §7.9.2: parent-hash chains cover each non-blank parent node exactly once).
+     * Zero links means an unauthenticated parent; two means a forged or replayed node claims the same parent,
+     * which a sender-built tree never produces.
+     */
     public boolean verifyParentHashes(CipherSuite s) {
         for (int p = 1; p < nodes.length; p += 2) {
             ParentNode pn = (ParentNode) nodes[p];
@@ -264,20 +269,19 @@ public final class RatchetTree {
             }
             Set<Integer> unmerged = new java.util.HashSet<>();
             pn.unmergedLeaves().forEach(u -> unmerged.add(u.intValue()));
-            boolean ok = false;
-            for (int side = 0; side < 2 && !ok; side++) {
+            int links = 0;
+            for (int side = 0; side < 2; side++) {
                 int c = side == 0 ? TreeMath.left(p).getAsInt() : TreeMath.right(p).getAsInt();
                 int sib = side == 0 ? TreeMath.right(p).getAsInt() : TreeMath.left(p).getAsInt();
                 byte[] ph = parentHash(s, p, sib);
                 for (int d : resolution(c, unmerged)) {
                     byte[] dph = d % 2 == 0 ? ((LeafNode) nodes[d]).parentHash() : ((ParentNode) nodes[d]).parentHash();
-                    if (dph != null && MessageDigest.isEqual(dph, ph)) {
-                        ok = true;
-                        break;
+                    if (dph != null && dph.length == ph.length && MessageDigest.isEqual(dph, ph)) {
+                        links++;
                     }
                 }
             }
-            if (!ok) {
+            if (links != 1) {
                 return false;
             }
         }
