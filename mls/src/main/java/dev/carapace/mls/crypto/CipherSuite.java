@@ -212,8 +212,45 @@ public enum CipherSuite {
 
     // ---- signatures -----------------------------------------------------------------------------
 
+    /**
+     * A signature private key with its public key derived once, so signing need not re-derive it (for Ed25519 that
+     * halves the cost of a signature). Only {@link #signingKey(byte[])} creates one, so the two always match:
+     * an Ed25519 signature made with a mismatched public key would leak the private key.
+     */
+    public static final class SigningKey {
+        private final CipherSuite suite;
+        private final byte[] privateKey;
+        private final byte[] publicKey;
+
+        private SigningKey(CipherSuite suite, byte[] privateKey) {
+            this.suite = suite;
+            this.privateKey = privateKey.clone();
+            this.publicKey = suite.signaturePublicKey(privateKey);
+        }
+
+        public byte[] publicKey() {
+            return publicKey.clone();
+        }
+    }
+
+    public SigningKey signingKey(byte[] privateKey) {
+        return new SigningKey(this, privateKey);
+    }
+
     /** SignWithLabel (RFC 9420 §5.1.2). ECDSA uses RFC 6979 nonces, so every scheme here is deterministic. */
     public byte[] signWithLabel(byte[] privateKey, String label, byte[] content) {
+        return sign(privateKey, null, label, content);
+    }
+
+    /** SignWithLabel with a prepared key (see {@link SigningKey}). */
+    public byte[] signWithLabel(SigningKey key, String label, byte[] content) {
+        if (key.suite != this) {
+            throw new IllegalArgumentException("signing key belongs to " + key.suite);
+        }
+        return sign(key.privateKey, key.publicKey, label, content);
+    }
+
+    private byte[] sign(byte[] privateKey, byte[] ed25519PublicKey, String label, byte[] content) {
         byte[] msg = signContent(label, content);
         switch (sig) {
             case ED25519 -> {
@@ -221,7 +258,11 @@ public enum CipherSuite {
                     throw new IllegalArgumentException("Ed25519 private key must be 32 bytes");
                 }
                 byte[] out = new byte[Ed25519.SIGNATURE_SIZE];
-                Ed25519.sign(privateKey, 0, msg, 0, msg.length, out, 0);
+                if (ed25519PublicKey != null) {
+                    Ed25519.sign(privateKey, 0, ed25519PublicKey, 0, msg, 0, msg.length, out, 0);
+                } else {
+                    Ed25519.sign(privateKey, 0, msg, 0, msg.length, out, 0);
+                }
                 return out;
             }
             case ED448 -> {
@@ -252,8 +293,11 @@ public enum CipherSuite {
         try {
             switch (sig) {
                 case ED25519 -> {
-                    return publicKey.length == Ed25519.PUBLIC_KEY_SIZE && signature.length == Ed25519.SIGNATURE_SIZE
-                            && Ed25519.verify(signature, 0, publicKey, 0, msg, 0, msg.length);
+                    if (publicKey.length != Ed25519.PUBLIC_KEY_SIZE || signature.length != Ed25519.SIGNATURE_SIZE) {
+                        return false;
+                    }
+                    Ed25519.PublicPoint point = ed25519Point(publicKey);
+                    return point != null && Ed25519.verify(signature, 0, point, msg, 0, msg.length);
                 }
                 case ED448 -> {
                     return publicKey.length == org.bouncycastle.math.ec.rfc8032.Ed448.PUBLIC_KEY_SIZE
@@ -278,6 +322,31 @@ public enum CipherSuite {
         } catch (RuntimeException e) {
             return false;
         }
+    }
+
+    /**
+     * Decompressed Ed25519 public points by encoded key: members' keys are verified over and over, and
+     * decompression (a square root) is a noticeable share of a verification. Public data only; bounded by
+     * clearing when full. Null for keys that are not valid points (never cached).
+     */
+    private static final java.util.concurrent.ConcurrentHashMap<java.nio.ByteBuffer, Ed25519.PublicPoint> POINTS =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    private static final int MAX_POINTS = 4096;
+
+    private static Ed25519.PublicPoint ed25519Point(byte[] publicKey) {
+        java.nio.ByteBuffer k = java.nio.ByteBuffer.wrap(publicKey.clone());
+        Ed25519.PublicPoint p = POINTS.get(k);
+        if (p == null) {
+            p = Ed25519.validatePublicKeyPartialExport(publicKey, 0);
+            if (p == null) {
+                return null;
+            }
+            if (POINTS.size() >= MAX_POINTS) {
+                POINTS.clear();
+            }
+            POINTS.put(k, p);
+        }
+        return p;
     }
 
     /** Signature public key for a private key in this suite's encoding. */
@@ -405,9 +474,40 @@ public enum CipherSuite {
         return aead(false, key, nonce, aad, ciphertext);
     }
 
+    /**
+     * AES-GCM through the JDK provider: HotSpot compiles it to AES-NI and carry-less-multiply instructions, and a
+     * fresh key per message (MLS's case) costs one key schedule instead of BouncyCastle's 4 KiB GHASH table.
+     * One Cipher per thread; Cipher objects are not thread-safe.
+     */
+    private static final ThreadLocal<javax.crypto.Cipher> JCA_GCM = ThreadLocal.withInitial(() -> {
+        try {
+            return javax.crypto.Cipher.getInstance("AES/GCM/NoPadding");
+        } catch (java.security.GeneralSecurityException e) {
+            return null; // no JCA AES-GCM: BouncyCastle below
+        }
+    });
+
     private byte[] aead(boolean encrypt, byte[] key, byte[] nonce, byte[] aad, byte[] input) {
         if (key.length != aeadKeyLength || nonce.length != AEAD_NONCE_LENGTH) {
             throw new IllegalArgumentException("bad AEAD key or nonce length");
+        }
+        if (hpkeAeadId != HPKE.aead_CHACHA20_POLY1305) {
+            javax.crypto.Cipher c = JCA_GCM.get();
+            if (c != null) {
+                try {
+                    c.init(encrypt ? javax.crypto.Cipher.ENCRYPT_MODE : javax.crypto.Cipher.DECRYPT_MODE,
+                            new javax.crypto.spec.SecretKeySpec(key, "AES"),
+                            new javax.crypto.spec.GCMParameterSpec(AEAD_TAG_BITS, nonce));
+                    c.updateAAD(aad);
+                    return c.doFinal(input);
+                } catch (javax.crypto.AEADBadTagException e) {
+                    throw new CryptoFailureException("AEAD authentication failed", e);
+                } catch (java.security.GeneralSecurityException | IllegalStateException e) {
+                    // E.g. the JDK refuses a key/nonce pair identical to this Cipher's previous encryption (a
+                    // deterministic re-encryption of the same message): BouncyCastle below has no such check.
+                    JCA_GCM.remove();
+                }
+            }
         }
         AEADCipher c = hpkeAeadId == HPKE.aead_CHACHA20_POLY1305 ? new ChaCha20Poly1305()
                 : GCMBlockCipher.newInstance(AESEngine.newInstance());

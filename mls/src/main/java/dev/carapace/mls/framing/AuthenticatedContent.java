@@ -62,6 +62,11 @@ public record AuthenticatedContent(int wireFormat, FramedContent content, byte[]
         return suite.signWithLabel(signaturePrivateKey, "FramedContentTBS", tbs(wireFormat, content, ctx));
     }
 
+    public static byte[] sign(CipherSuite suite, CipherSuite.SigningKey key, int wireFormat, FramedContent content,
+            GroupContext ctx) {
+        return suite.signWithLabel(key, "FramedContentTBS", tbs(wireFormat, content, ctx));
+    }
+
     public boolean verify(CipherSuite suite, byte[] signaturePublicKey, GroupContext ctx) {
         return suite.verifyWithLabel(signaturePublicKey, "FramedContentTBS", tbs(wireFormat, content, ctx),
                 signature);

@@ -54,6 +54,8 @@ public final class Group {
 
     private final GroupConfig config;
     private final byte[] signaturePrivateKey;
+    /** The same key prepared once for this group's suite (signing then skips re-deriving the public key). */
+    private final CipherSuite.SigningKey signingKey;
     private EpochState current;
     private boolean removed;
     private final ArrayDeque<EpochState> past = new ArrayDeque<>();
@@ -70,6 +72,7 @@ public final class Group {
     private Group(GroupConfig config, byte[] signaturePrivateKey, EpochState state) {
         this.config = config;
         this.signaturePrivateKey = signaturePrivateKey.clone();
+        this.signingKey = state.suite().signingKey(signaturePrivateKey);
         this.current = state;
         resumptionPsks.put(state.epoch(), state.secrets().resumptionPsk());
     }
@@ -266,7 +269,7 @@ public final class Group {
         FramedContent fc = FramedContent.application(st.context().groupId(), st.epoch(), Sender.member(st.myLeaf()),
                 authenticatedData, data);
         return MlsMessage.of(MessageProtection.protectPrivate(st.context(), st.secretTree(),
-                st.secrets().senderDataSecret(), signaturePrivateKey, fc, null, 0));
+                st.secrets().senderDataSecret(), signingKey, fc, null, 0));
     }
 
     // ---- incoming -------------------------------------------------------------------------------------------
@@ -453,7 +456,7 @@ public final class Group {
         FramedContent fc = FramedContent.commit(st.context().groupId(), st.epoch(), Sender.member(st.myLeaf()),
                 new byte[0], commit);
         int wf = config.encryptHandshake() ? MlsMessage.PRIVATE_MESSAGE : MlsMessage.PUBLIC_MESSAGE;
-        byte[] sig = AuthenticatedContent.sign(s, signaturePrivateKey, wf, fc, st.context());
+        byte[] sig = AuthenticatedContent.sign(s, signingKey, wf, fc, st.context());
         byte[] confirmed = TranscriptHash.confirmed(s, st.interimTranscriptHash(),
                 new AuthenticatedContent(wf, fc, sig, null).confirmedTranscriptHashInput());
         GroupContext ctx = st.context().withEpoch(st.epoch() + 1, tree.rootTreeHash(s), confirmed, ext);
@@ -463,9 +466,9 @@ public final class Group {
         // Ed25519 is deterministic, so protecting re-derives exactly the signature hashed into the transcript.
         MlsMessage msg = wf == MlsMessage.PUBLIC_MESSAGE
                 ? MlsMessage.of(MessageProtection.protectPublic(st.context(), st.secrets().membershipKey(),
-                        signaturePrivateKey, fc, tag))
+                        signingKey, fc, tag))
                 : MlsMessage.of(MessageProtection.protectPrivate(st.context(), st.secretTree(),
-                        st.secrets().senderDataSecret(), signaturePrivateKey, fc, tag, 0));
+                        st.secrets().senderDataSecret(), signingKey, fc, tag, 0));
         Map<Integer, byte[]> keys = new HashMap<>(st.nodeKeys());
         keys.putAll(created.privateKeys());
         prune(s, tree, keys);
