@@ -160,7 +160,8 @@ public final class Group {
             int lca = tree.commonAncestor(myLeaf, (int) gi.signer());
             keys.putAll(TreeKem.keysFromPathSecret(s, tree, lca, gs.pathSecret(), (int) gi.signer()));
         }
-        if (prune(s, tree, keys) != keys.size()) {
+        int derived = keys.size(); // every key from the Welcome must match the tree (count before pruning)
+        if (prune(s, tree, keys, s::hpkePublicKey) != derived) {
             throw new ProtocolViolationException("Welcome path secret does not match the tree");
         }
         EpochState st = new EpochState(s, ctx, tree, myLeaf, keys, es,
@@ -383,7 +384,7 @@ public final class Group {
         }
         byte[] ext = a.extensions;
         Map<Integer, byte[]> keys = new HashMap<>(st.nodeKeys());
-        prune(s, tree, keys);
+        prune(s, tree, keys, this::publicKeyOf);
         byte[] commitSecret;
         if (commit.path() != null) {
             LeafNode pl = commit.path().leafNode();
@@ -398,7 +399,7 @@ public final class Group {
         } else {
             commitSecret = new byte[s.hashLength()];
         }
-        prune(s, tree, keys);
+        prune(s, tree, keys, this::publicKeyOf);
         byte[] confirmed = TranscriptHash.confirmed(s, st.interimTranscriptHash(), ac.confirmedTranscriptHashInput());
         GroupContext ctx = st.context().withEpoch(st.epoch() + 1, tree.rootTreeHash(s), confirmed, ext);
         byte[] init = st.secrets().initSecret();
@@ -471,7 +472,7 @@ public final class Group {
                         st.secrets().senderDataSecret(), signingKey, fc, tag, 0));
         Map<Integer, byte[]> keys = new HashMap<>(st.nodeKeys());
         keys.putAll(created.privateKeys());
-        prune(s, tree, keys);
+        prune(s, tree, keys, this::publicKeyOf);
         EpochState next = new EpochState(s, ctx, tree, st.myLeaf(), keys, es,
                 new SecretTree(s, es.encryptionSecret(), tree.leafCount(), config.ratchetLimits()),
                 TranscriptHash.interim(s, confirmed, tag));
@@ -680,6 +681,10 @@ public final class Group {
         }
         current = next;
         proposals.clear();
+        // Forget public keys of private keys no longer held (identity map: compare references).
+        java.util.Set<byte[]> held = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        held.addAll(next.nodeKeys().values());
+        publicKeys.keySet().retainAll(held);
         resumptionPsks.put(next.epoch(), next.secrets().resumptionPsk());
         while (resumptionPsks.size() > MAX_RESUMPTION_PSKS) {
             resumptionPsks.remove(resumptionPsks.keySet().iterator().next());
@@ -694,13 +699,27 @@ public final class Group {
 
     /** Drops private keys for nodes that are blank or whose public key changed; returns how many remain. */
     static int prune(CipherSuite s, RatchetTree tree, Map<Integer, byte[]> keys) {
+        return prune(s, tree, keys, s::hpkePublicKey);
+    }
+
+    /**
+     * HPKE public keys of the private keys this member holds, by array identity (the same arrays move from epoch
+     * to epoch), so pruning does not redo an X25519 base multiplication per key per commit. Holds no copies.
+     */
+    private final java.util.IdentityHashMap<byte[], byte[]> publicKeys = new java.util.IdentityHashMap<>();
+
+    private byte[] publicKeyOf(byte[] privateKey) {
+        return publicKeys.computeIfAbsent(privateKey, current.suite()::hpkePublicKey);
+    }
+
+    static int prune(CipherSuite s, RatchetTree tree, Map<Integer, byte[]> keys, Function<byte[], byte[]> pubOf) {
         keys.entrySet().removeIf(e -> {
             int n = e.getKey();
             if (n >= tree.nodeCount() || tree.isBlank(n)) {
                 return true;
             }
             byte[] pub = n % 2 == 0 ? tree.leaf(n / 2).encryptionKey() : tree.parent(n).encryptionKey();
-            return !MessageDigest.isEqual(pub, s.hpkePublicKey(e.getValue()));
+            return !MessageDigest.isEqual(pub, pubOf.apply(e.getValue()));
         });
         return keys.size();
     }

@@ -113,6 +113,11 @@ final class GroupStateCodec {
             });
         }
         r.requireFullyConsumed();
+        // The tree must be the one the GroupContext commits to: catches a damaged or spliced blob, and fills the
+        // tree-hash cache so the first commit after loading costs what later ones do.
+        if (!java.security.MessageDigest.isEqual(tree.rootTreeHash(s), ctx.treeHash())) {
+            throw new DecodeException("saved tree does not match the saved GroupContext");
+        }
         // A config with fewer past epochs than were saved keeps the newest ones.
         while (past.size() > config.pastEpochs()) {
             past.remove(past.size() - 1);
