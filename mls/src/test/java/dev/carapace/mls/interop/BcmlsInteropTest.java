@@ -45,13 +45,19 @@ import org.junit.jupiter.params.provider.CsvSource;
  * of both stacks, Welcome with the tree inline); a path-only commit ("update") from each stack; remove by value
  * from each stack; application messages both ways in every epoch; the removed member's own view.
  *
+ * <p>Also covered: a bcmls member's standalone Update proposal, cached by everyone and committed by reference by
+ * one of our members; all other members of both stacks follow and agree.
+ *
  * <p>Not covered, and why:
  * <ul>
- *   <li>Update <em>proposals</em> committed by someone else: our public API commits only with a full path (an
- *       "update" is a commit refreshing the committer's own leaf); bcmls 1.84's {@code Group.update} proposal path
- *       is exercised only through bcmls→bcmls in its own tests. Key refresh interop is covered by path commits.</li>
- *   <li>Proposals by reference: our public API has no call that emits a standalone proposal, so only by-value
- *       proposals inside commits are exchanged.</li>
+ *   <li>The bcmls proposer itself following that commit: bcmls 1.84 refuses it ("Commit path has invalid parent
+ *       hash") while the other bcmls members and ours accept it and agree on the epoch authenticator, so the fault
+ *       is in how bcmls re-applies its own cached Update. The test asserts the refusal, so a fixed bcmls shows
+ *       up here.</li>
+ *   <li>Update proposals from our side: our public API has no call that sends a standalone proposal (an
+ *       "update" is a commit refreshing the committer's own leaf).</li>
+ *   <li>Proposals by reference from our side, for the same reason; bcmls's Update proposal above is the only
+ *       by-reference proposal exchanged.</li>
  *   <li>A removed bcmls member: bcmls 1.84 reports its own removal with a generic exception (see
  *       /work/shared/notes/mls.md), so we only assert that it refuses the commit; our engine throws the typed
  *       {@link RemovedFromGroupException}.</li>
@@ -107,6 +113,12 @@ class BcmlsInteropTest {
 
         /** Applies someone else's commit. */
         void handle(byte[] commit);
+
+        /** Caches someone else's standalone proposal. */
+        void handleProposal(byte[] proposal);
+
+        /** Commits every cached proposal by reference (with a path). */
+        Committed commitPending();
 
         byte[] protect(byte[] plaintext);
 
@@ -168,6 +180,14 @@ class BcmlsInteropTest {
 
         public void handle(byte[] commit) {
             assertThat(group.process(MlsMessage.decode(commit))).isInstanceOf(Received.NewEpoch.class);
+        }
+
+        public void handleProposal(byte[] proposal) {
+            assertThat(group.process(MlsMessage.decode(proposal))).isInstanceOf(Received.ProposalStored.class);
+        }
+
+        public Committed commitPending() {
+            return done(group.commit(List.of()));
         }
 
         public byte[] protect(byte[] pt) {
@@ -297,6 +317,21 @@ class BcmlsInteropTest {
             group = next;
         }
 
+        public void handleProposal(byte[] proposal) {
+            assertThat(bc(() -> java.util.Optional.ofNullable(group.handle(proposal, null)))).isEmpty();
+        }
+
+        public Committed commitPending() {
+            return commit(new ArrayList<>(), false);
+        }
+
+        /** A standalone Update proposal refreshing this member's leaf (bcmls keeps the new private key). */
+        byte[] proposeUpdate() {
+            return bc(() -> MLSOutputStream.encode(group.update(group.updateProposal(
+                    suite.getHPKE().generatePrivateKey(), new org.bouncycastle.mls.protocol.Group.LeafNodeOptions()),
+                    options())));
+        }
+
         public byte[] protect(byte[] pt) {
             return bc(() -> MLSOutputStream.encode(group.protect(new byte[0], pt, 0)));
         }
@@ -414,5 +449,27 @@ class BcmlsInteropTest {
         Committed u2 = bcRemover.update();
         broadcast(bcRemover, u2);
         checkAgreement("final updates");
+
+        // Last: a bcmls member proposes an Update and one of our members commits it by reference. Every member
+        // except the proposer follows; bcmls 1.84's proposer refuses a commit of its own Update (see above).
+        Member late2 = make(false, "late2", s, encryptHs);
+        Committed add3 = ourRemover.add(List.of(late2.keyPackage()));
+        broadcast(ourRemover, add3);
+        late2.join(add3.welcome());
+        members.add(late2);
+        checkAgreement("second bcmls member added");
+        Bc proposer = (Bc) late2;
+        byte[] proposal = proposer.proposeUpdate();
+        for (Member m : members) {
+            if (m != proposer) {
+                m.handleProposal(proposal);
+            }
+        }
+        Committed byRef = ourRemover.commitPending();
+        members.remove(proposer);
+        broadcast(ourRemover, byRef);
+        checkAgreement("bcmls Update proposal committed by " + ourRemover.name());
+        assertThatThrownBy(() -> proposer.handle(byRef.commit())).as("bcmls 1.84 proposer limitation")
+                .hasMessageContaining("parent hash");
     }
 }
