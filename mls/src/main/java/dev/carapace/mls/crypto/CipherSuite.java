@@ -3,6 +3,7 @@ package dev.carapace.mls.crypto;
 import dev.carapace.mls.codec.TlsWriter;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
+import java.util.List;
 import java.util.Optional;
 import org.bouncycastle.crypto.AsymmetricCipherKeyPair;
 import org.bouncycastle.crypto.InvalidCipherTextException;
@@ -413,6 +414,71 @@ public enum CipherSuite {
         } catch (InvalidCipherTextException | RuntimeException e) {
             throw new CryptoFailureException("HPKE seal failed", e);
         }
+    }
+
+    /**
+     * EncryptWithLabel of one plaintext per recipient, all under the same label and context (a Welcome: context is
+     * the encrypted GroupInfo, which carries the whole ratchet tree). RFC 9180's key schedule hashes the info once
+     * per seal; here info_hash is computed once for all recipients, which turns adding N members from O(N²) into
+     * O(N) hashing. Implemented directly for DHKEM(X25519, HKDF-SHA256) (suites 1 and 3); other suites seal one by
+     * one. Output is identical in form to {@link #encryptWithLabel} (checked against BouncyCastle's HPKE open).
+     */
+    public List<HpkeCiphertext> encryptWithLabel(List<byte[]> publicKeys, String label, byte[] context,
+            List<byte[]> plaintexts) {
+        if (publicKeys.size() != plaintexts.size()) {
+            throw new IllegalArgumentException("one plaintext per public key");
+        }
+        List<HpkeCiphertext> out = new java.util.ArrayList<>(publicKeys.size());
+        if (kemId != HPKE.kem_X25519_SHA256) {
+            for (int i = 0; i < publicKeys.size(); i++) {
+                out.add(encryptWithLabel(publicKeys.get(i), label, context, plaintexts.get(i)));
+            }
+            return out;
+        }
+        byte[] hpkeSuite = new TlsWriter().writeBytes("HPKE".getBytes(StandardCharsets.US_ASCII)).writeUint16(kemId)
+                .writeUint16(kdfId).writeUint16(hpkeAeadId).toByteArray();
+        byte[] kemSuite = new TlsWriter().writeBytes("KEM".getBytes(StandardCharsets.US_ASCII)).writeUint16(kemId)
+                .toByteArray();
+        byte[] none = new byte[0];
+        byte[] pskIdHash = labeledExtract(hpkeSuite, none, "psk_id_hash", none);
+        byte[] infoHash = labeledExtract(hpkeSuite, none, "info_hash", encryptContext(label, context));
+        byte[] ksContext = new TlsWriter().writeUint8(0).writeBytes(pskIdHash).writeBytes(infoHash).toByteArray();
+        for (int i = 0; i < publicKeys.size(); i++) {
+            byte[] pkR = publicKeys.get(i);
+            if (pkR.length != org.bouncycastle.math.ec.rfc7748.X25519.POINT_SIZE) {
+                throw new CryptoFailureException("HPKE seal failed: bad X25519 public key length", null);
+            }
+            byte[] skE = randomBytes(org.bouncycastle.math.ec.rfc7748.X25519.SCALAR_SIZE);
+            byte[] pkE = new byte[org.bouncycastle.math.ec.rfc7748.X25519.POINT_SIZE];
+            org.bouncycastle.math.ec.rfc7748.X25519.scalarMultBase(skE, 0, pkE, 0);
+            byte[] dh = new byte[org.bouncycastle.math.ec.rfc7748.X25519.POINT_SIZE];
+            if (!org.bouncycastle.math.ec.rfc7748.X25519.calculateAgreement(skE, 0, pkR, 0, dh, 0)) {
+                throw new CryptoFailureException("HPKE seal failed: X25519 agreement is zero", null);
+            }
+            java.util.Arrays.fill(skE, (byte) 0);
+            byte[] kemContext = new TlsWriter().writeBytes(pkE).writeBytes(pkR).toByteArray();
+            byte[] eaePrk = labeledExtract(kemSuite, none, "eae_prk", dh);
+            byte[] shared = labeledExpand(kemSuite, eaePrk, "shared_secret", kemContext, 32);
+            byte[] secret = labeledExtract(hpkeSuite, shared, "secret", none);
+            byte[] key = labeledExpand(hpkeSuite, secret, "key", ksContext, aeadKeyLength);
+            byte[] nonce = labeledExpand(hpkeSuite, secret, "base_nonce", ksContext, AEAD_NONCE_LENGTH);
+            out.add(new HpkeCiphertext(pkE, aeadSeal(key, nonce, none, plaintexts.get(i))));
+        }
+        return out;
+    }
+
+    private static final byte[] HPKE_V1 = "HPKE-v1".getBytes(StandardCharsets.US_ASCII);
+
+    /** RFC 9180 LabeledExtract: Extract(salt, "HPKE-v1" || suite_id || label || ikm); Extract is HMAC(salt, ·). */
+    private byte[] labeledExtract(byte[] suiteId, byte[] salt, String label, byte[] ikm) {
+        return mac(salt, new TlsWriter().writeBytes(HPKE_V1).writeBytes(suiteId)
+                .writeBytes(label.getBytes(StandardCharsets.US_ASCII)).writeBytes(ikm).toByteArray());
+    }
+
+    /** RFC 9180 LabeledExpand: Expand(prk, I2OSP(L, 2) || "HPKE-v1" || suite_id || label || info, L). */
+    private byte[] labeledExpand(byte[] suiteId, byte[] prk, String label, byte[] info, int length) {
+        return kdfExpand(prk, new TlsWriter().writeUint16(length).writeBytes(HPKE_V1).writeBytes(suiteId)
+                .writeBytes(label.getBytes(StandardCharsets.US_ASCII)).writeBytes(info).toByteArray(), length);
     }
 
     /** DecryptWithLabel; throws {@link CryptoFailureException} when authentication fails. */

@@ -513,14 +513,19 @@ public final class Group {
         byte[] ws = next.secrets().welcomeSecret();
         byte[] encGi = s.aeadSeal(s.expandWithLabel(ws, "key", new byte[0], s.aeadKeyLength()),
                 s.expandWithLabel(ws, "nonce", new byte[0], s.aeadNonceLength()), new byte[0], gi.encode());
-        List<Welcome.Secrets> secrets = new ArrayList<>();
+        List<byte[]> initKeys = new ArrayList<>();
+        List<byte[]> plaintexts = new ArrayList<>();
         for (int i = 0; i < a.added.size(); i++) {
             int leaf = a.addedOrder.get(i);
-            KeyPackage kp = a.addedKeyPackages.get(i);
             byte[] ps = pathSecrets.get(next.tree().commonAncestor(leaf, next.myLeaf()));
-            GroupSecrets gs = new GroupSecrets(next.secrets().joinerSecret(), ps, a.psks);
-            secrets.add(new Welcome.Secrets(kp.ref(s),
-                    s.encryptWithLabel(kp.initKey(), "Welcome", encGi, gs.encode())));
+            initKeys.add(a.addedKeyPackages.get(i).initKey());
+            plaintexts.add(new GroupSecrets(next.secrets().joinerSecret(), ps, a.psks).encode());
+        }
+        // One call: the encrypted GroupInfo (the HPKE info) is hashed once for all new members.
+        List<CipherSuite.HpkeCiphertext> sealed = s.encryptWithLabel(initKeys, "Welcome", encGi, plaintexts);
+        List<Welcome.Secrets> secrets = new ArrayList<>();
+        for (int i = 0; i < a.added.size(); i++) {
+            secrets.add(new Welcome.Secrets(a.addedKeyPackages.get(i).ref(s), sealed.get(i)));
         }
         return MlsMessage.of(new Welcome(s.id(), List.copyOf(secrets), encGi));
     }
