@@ -178,14 +178,34 @@ public final class Group {
         if (!tree.verifyParentHashes(s)) {
             throw new ProtocolViolationException("ratchet tree parent hashes do not verify");
         }
-        for (int i : tree.occupiedLeaves()) {
+        List<Integer> leaves = tree.occupiedLeaves();
+        verifyAll(leaves.size(), k -> tree.leaf(leaves.get(k)).verifySignature(s, ctx.groupId(), leaves.get(k)),
+                k -> "leaf " + leaves.get(k) + " signature");
+        for (int i : leaves) {
             LeafNode l = tree.leaf(i);
-            if (!l.verifySignature(s, ctx.groupId(), i)) {
-                throw new dev.carapace.mls.InvalidSignatureException("leaf " + i + " signature");
-            }
             config.credentials().validate(l.credential(), l.signatureKey());
         }
         checkRequiredCapabilities(tree, ctx.extensions());
+    }
+
+    /** Below this many signatures, checking them on one thread is cheaper than forking. */
+    private static final int PARALLEL_SIGNATURES = 32;
+
+    /**
+     * Checks {@code count} independent signatures, across the common fork-join pool when there are many (joining a
+     * group of N verifies N leaf signatures; adding N members verifies 2N). Throws for the lowest failing index,
+     * so the error does not depend on scheduling. Signature checks are pure; callbacks into the application
+     * (credential validation) stay on the caller's thread.
+     */
+    static void verifyAll(int count, java.util.function.IntPredicate ok, java.util.function.IntFunction<String> what) {
+        java.util.stream.IntStream idx = java.util.stream.IntStream.range(0, count);
+        if (count >= PARALLEL_SIGNATURES) {
+            idx = idx.parallel();
+        }
+        java.util.OptionalInt bad = idx.filter(k -> !ok.test(k)).min();
+        if (bad.isPresent()) {
+            throw new dev.carapace.mls.InvalidSignatureException(what.apply(bad.getAsInt()));
+        }
     }
 
     /**
@@ -562,6 +582,12 @@ public final class Group {
         }
         // Adds and Updates in this commit are checked against the extensions the commit leads to (§12.1.7).
         RequiredCapabilities required = RequiredCapabilities.in(Extension.decodeBody(a.extensions));
+        // KeyPackage and leaf signatures of all Adds up front (in parallel when many); the rest stays in order.
+        List<KeyPackage> adds = props.stream().map(SenderProposal::proposal).filter(p -> p instanceof Proposal.Add)
+                .map(p -> ((Proposal.Add) p).keyPackage()).toList();
+        verifyAll(adds.size(), k -> adds.get(k).cipherSuite() != s.id()
+                || adds.get(k).verifySignature(s) && adds.get(k).leafNode().verifySignature(s, null, 0),
+                k -> "KeyPackage signature (Add " + k + ")");
         Set<Integer> touched = new HashSet<>();
         for (SenderProposal sp : props) {
             if (sp.proposal() instanceof Proposal.Update u) {
@@ -569,7 +595,7 @@ public final class Group {
                 if (leaf < 0 || leaf == committer || !touched.add(leaf) || a.tree.leaf(leaf) == null) {
                     throw new ProtocolViolationException("invalid Update proposal sender");
                 }
-                validateLeaf(s, u.leafNode(), LeafNode.SOURCE_UPDATE, groupId, leaf);
+                validateLeaf(s, u.leafNode(), LeafNode.SOURCE_UPDATE, groupId, leaf, true);
                 checkLeafMeets(u.leafNode(), required, "Update leaf");
                 a.tree.updateLeaf(leaf, u.leafNode());
                 a.pathRequired = true;
@@ -588,7 +614,7 @@ public final class Group {
         for (SenderProposal sp : props) {
             if (sp.proposal() instanceof Proposal.Add add) {
                 KeyPackage kp = add.keyPackage();
-                validateKeyPackage(s, kp);
+                validateKeyPackage(s, kp, false);
                 checkLeafMeets(kp.leafNode(), required, "added KeyPackage");
                 int leaf = a.tree.addLeaf(kp.leafNode());
                 a.added.add(leaf);
@@ -616,25 +642,27 @@ public final class Group {
         return a;
     }
 
-    private void validateKeyPackage(CipherSuite s, KeyPackage kp) {
+    /** @param checkSignatures false when the caller has already verified both signatures (see verifyAll) */
+    private void validateKeyPackage(CipherSuite s, KeyPackage kp, boolean checkSignatures) {
         if (kp.version() != GroupContext.MLS10 || kp.cipherSuite() != s.id()) {
             throw new ProtocolViolationException("KeyPackage version or cipher suite mismatch");
         }
-        if (!kp.verifySignature(s)) {
+        if (checkSignatures && !kp.verifySignature(s)) {
             throw new dev.carapace.mls.InvalidSignatureException("KeyPackage signature");
         }
         if (MessageDigest.isEqual(kp.initKey(), kp.leafNode().encryptionKey())) {
             throw new ProtocolViolationException("KeyPackage init key equals its encryption key");
         }
-        validateLeaf(s, kp.leafNode(), LeafNode.SOURCE_KEY_PACKAGE, null, 0);
+        validateLeaf(s, kp.leafNode(), LeafNode.SOURCE_KEY_PACKAGE, null, 0, checkSignatures);
     }
 
     /** LeafNode checks (RFC 9420 §7.3): source, signature, lifetime, capabilities, credential. */
-    private void validateLeaf(CipherSuite s, LeafNode leaf, int source, byte[] groupId, int leafIndex) {
+    private void validateLeaf(CipherSuite s, LeafNode leaf, int source, byte[] groupId, int leafIndex,
+            boolean checkSignature) {
         if (leaf.source() != source) {
             throw new ProtocolViolationException("leaf node source " + leaf.source() + ", expected " + source);
         }
-        if (!leaf.verifySignature(s, groupId, leafIndex)) {
+        if (checkSignature && !leaf.verifySignature(s, groupId, leafIndex)) {
             throw new dev.carapace.mls.InvalidSignatureException("leaf node signature");
         }
         if (source == LeafNode.SOURCE_KEY_PACKAGE && config.clock() != null) {

@@ -81,6 +81,26 @@ class HardeningTest {
     }
 
     @Test
+    void forgedKeyPackageAmongManyIsRefused() {
+        Group alice = Group.create(CFG, "many".getBytes(), member("alice", false));
+        List<dev.carapace.mls.message.KeyPackage> kps = new java.util.ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            kps.add(member("m" + i, false).keyPackage());
+        }
+        dev.carapace.mls.message.KeyPackage k = kps.get(33);
+        byte[] sig = k.signature().clone();
+        sig[5] ^= 1;
+        kps.set(33, new dev.carapace.mls.message.KeyPackage(k.version(), k.cipherSuite(), k.initKey(), k.leafNode(),
+                k.extensions(), sig));
+        assertThatThrownBy(() -> alice.add(kps)).isInstanceOf(dev.carapace.mls.InvalidSignatureException.class)
+                .hasMessageContaining("Add 33");
+        assertThat(alice.epoch()).isZero();
+        kps.set(33, k);
+        alice.merge(alice.add(kps));
+        assertThat(alice.members()).hasSize(41);
+    }
+
+    @Test
     void groupExtensionsMustBeSupportedByAllMembers() {
         Group alice = Group.create(CFG, "rc2".getBytes(), member("alice", false));
         List<Extension> unknown = List.of(new Extension(EXT, new byte[] {1}));
