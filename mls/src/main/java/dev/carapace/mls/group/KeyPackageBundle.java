@@ -28,12 +28,14 @@ public record KeyPackageBundle(KeyPackage keyPackage, byte[] initPrivateKey, byt
         byte[][] init = s.generateHpkeKeyPair();
         byte[][] enc = s.generateHpkeKeyPair();
         long now = Instant.now().getEpochSecond();
-        LeafNode leaf = new LeafNode(enc[1], s.signaturePublicKey(signaturePrivateKey), credential,
+        // Derive the public key once for both signatures.
+        CipherSuite.SigningKey key = s.signingKey(signaturePrivateKey);
+        LeafNode leaf = new LeafNode(enc[1], key.publicKey(), credential,
                 capabilities, LeafNode.SOURCE_KEY_PACKAGE, now - 3600, now + lifetime.toSeconds(), null,
-                List.of(), new byte[0]).sign(s, signaturePrivateKey, null, 0);
+                List.of(), new byte[0]).sign(s, key, null, 0);
         KeyPackage unsigned = new KeyPackage(1, s.id(), init[1], leaf, List.of(), new byte[0]);
         KeyPackage kp = new KeyPackage(1, s.id(), init[1], leaf, List.of(),
-                s.signWithLabel(signaturePrivateKey, "KeyPackageTBS", unsigned.tbs()));
+                s.signWithLabel(key, "KeyPackageTBS", unsigned.tbs()));
         return new KeyPackageBundle(kp, init[0], enc[0], signaturePrivateKey);
     }
 
