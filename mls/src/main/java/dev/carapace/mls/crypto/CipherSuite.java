@@ -21,8 +21,9 @@ import org.bouncycastle.crypto.params.X25519PrivateKeyParameters;
 import org.bouncycastle.math.ec.rfc8032.Ed25519;
 
 /**
- * An MLS cipher suite. Immutable and stateless: each call builds fresh BouncyCastle engines, so a single
- * instance may be used from many threads at once (unlike bcmls 1.84's shared stateful engines).
+ * An MLS cipher suite. Immutable: each call builds fresh BouncyCastle engines (JDK AES-GCM Ciphers are per thread,
+ * decompressed Ed25519 points sit in a concurrent cache of public data), so a single instance may be used from
+ * many threads at once (unlike bcmls 1.84's shared stateful engines).
  *
  * <p>Supported: all seven RFC 9420 suites, 0x0001 to 0x0007.
  */
