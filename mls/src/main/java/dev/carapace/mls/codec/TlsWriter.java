@@ -1,10 +1,39 @@
 package dev.carapace.mls.codec;
 
-import java.io.ByteArrayOutputStream;
-
-/** Growable writer for the TLS presentation language. Not thread-safe (one writer per encode). */
+/**
+ * Growable writer for the TLS presentation language. Not thread-safe (one writer per encode). A plain array rather
+ * than ByteArrayOutputStream: messages are encoded several times each (TBS, AAD, plaintext, wire), and the
+ * stream's synchronised single-byte writes and growth from 32 bytes showed up in application-message profiles.
+ */
 public final class TlsWriter {
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final Out out = new Out();
+
+    /** Minimal unsynchronised byte buffer. */
+    private static final class Out {
+        private byte[] buf = new byte[128];
+        private int len;
+
+        private void ensure(int extra) {
+            if (len + extra > buf.length) {
+                buf = java.util.Arrays.copyOf(buf, Math.max(buf.length * 2, len + extra));
+            }
+        }
+
+        void write(int b) {
+            ensure(1);
+            buf[len++] = (byte) b;
+        }
+
+        void writeBytes(byte[] b) {
+            ensure(b.length);
+            System.arraycopy(b, 0, buf, len, b.length);
+            len += b.length;
+        }
+
+        byte[] toByteArray() {
+            return java.util.Arrays.copyOf(buf, len);
+        }
+    }
 
     public TlsWriter writeUint8(int v) {
         checkRange(v, 0xff);

@@ -3,6 +3,7 @@ package dev.carapace.mls.crypto;
 import dev.carapace.mls.codec.TlsWriter;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
+import java.util.List;
 import java.util.Optional;
 import org.bouncycastle.crypto.AsymmetricCipherKeyPair;
 import org.bouncycastle.crypto.InvalidCipherTextException;
@@ -20,8 +21,9 @@ import org.bouncycastle.crypto.params.X25519PrivateKeyParameters;
 import org.bouncycastle.math.ec.rfc8032.Ed25519;
 
 /**
- * An MLS cipher suite. Immutable and stateless: each call builds fresh BouncyCastle engines, so a single
- * instance may be used from many threads at once (unlike bcmls 1.84's shared stateful engines).
+ * An MLS cipher suite. Immutable: each call builds fresh BouncyCastle engines (JDK AES-GCM Ciphers are per thread,
+ * decompressed Ed25519 points sit in a concurrent cache of public data), so a single instance may be used from
+ * many threads at once (unlike bcmls 1.84's shared stateful engines).
  *
  * <p>Supported: all seven RFC 9420 suites, 0x0001 to 0x0007.
  */
@@ -212,8 +214,45 @@ public enum CipherSuite {
 
     // ---- signatures -----------------------------------------------------------------------------
 
+    /**
+     * A signature private key with its public key derived once, so signing need not re-derive it (for Ed25519 that
+     * halves the cost of a signature). Only {@link #signingKey(byte[])} creates one, so the two always match:
+     * an Ed25519 signature made with a mismatched public key would leak the private key.
+     */
+    public static final class SigningKey {
+        private final CipherSuite suite;
+        private final byte[] privateKey;
+        private final byte[] publicKey;
+
+        private SigningKey(CipherSuite suite, byte[] privateKey) {
+            this.suite = suite;
+            this.privateKey = privateKey.clone();
+            this.publicKey = suite.signaturePublicKey(privateKey);
+        }
+
+        public byte[] publicKey() {
+            return publicKey.clone();
+        }
+    }
+
+    public SigningKey signingKey(byte[] privateKey) {
+        return new SigningKey(this, privateKey);
+    }
+
     /** SignWithLabel (RFC 9420 §5.1.2). ECDSA uses RFC 6979 nonces, so every scheme here is deterministic. */
     public byte[] signWithLabel(byte[] privateKey, String label, byte[] content) {
+        return sign(privateKey, null, label, content);
+    }
+
+    /** SignWithLabel with a prepared key (see {@link SigningKey}). */
+    public byte[] signWithLabel(SigningKey key, String label, byte[] content) {
+        if (key.suite != this) {
+            throw new IllegalArgumentException("signing key belongs to " + key.suite);
+        }
+        return sign(key.privateKey, key.publicKey, label, content);
+    }
+
+    private byte[] sign(byte[] privateKey, byte[] ed25519PublicKey, String label, byte[] content) {
         byte[] msg = signContent(label, content);
         switch (sig) {
             case ED25519 -> {
@@ -221,7 +260,11 @@ public enum CipherSuite {
                     throw new IllegalArgumentException("Ed25519 private key must be 32 bytes");
                 }
                 byte[] out = new byte[Ed25519.SIGNATURE_SIZE];
-                Ed25519.sign(privateKey, 0, msg, 0, msg.length, out, 0);
+                if (ed25519PublicKey != null) {
+                    Ed25519.sign(privateKey, 0, ed25519PublicKey, 0, msg, 0, msg.length, out, 0);
+                } else {
+                    Ed25519.sign(privateKey, 0, msg, 0, msg.length, out, 0);
+                }
                 return out;
             }
             case ED448 -> {
@@ -252,8 +295,11 @@ public enum CipherSuite {
         try {
             switch (sig) {
                 case ED25519 -> {
-                    return publicKey.length == Ed25519.PUBLIC_KEY_SIZE && signature.length == Ed25519.SIGNATURE_SIZE
-                            && Ed25519.verify(signature, 0, publicKey, 0, msg, 0, msg.length);
+                    if (publicKey.length != Ed25519.PUBLIC_KEY_SIZE || signature.length != Ed25519.SIGNATURE_SIZE) {
+                        return false;
+                    }
+                    Ed25519.PublicPoint point = ed25519Point(publicKey);
+                    return point != null && Ed25519.verify(signature, 0, point, msg, 0, msg.length);
                 }
                 case ED448 -> {
                     return publicKey.length == org.bouncycastle.math.ec.rfc8032.Ed448.PUBLIC_KEY_SIZE
@@ -278,6 +324,31 @@ public enum CipherSuite {
         } catch (RuntimeException e) {
             return false;
         }
+    }
+
+    /**
+     * Decompressed Ed25519 public points by encoded key: members' keys are verified over and over, and
+     * decompression (a square root) is a noticeable share of a verification. Public data only; bounded by
+     * clearing when full. Null for keys that are not valid points (never cached).
+     */
+    private static final java.util.concurrent.ConcurrentHashMap<java.nio.ByteBuffer, Ed25519.PublicPoint> POINTS =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    private static final int MAX_POINTS = 4096;
+
+    private static Ed25519.PublicPoint ed25519Point(byte[] publicKey) {
+        java.nio.ByteBuffer k = java.nio.ByteBuffer.wrap(publicKey.clone());
+        Ed25519.PublicPoint p = POINTS.get(k);
+        if (p == null) {
+            p = Ed25519.validatePublicKeyPartialExport(publicKey, 0);
+            if (p == null) {
+                return null;
+            }
+            if (POINTS.size() >= MAX_POINTS) {
+                POINTS.clear();
+            }
+            POINTS.put(k, p);
+        }
+        return p;
     }
 
     /** Signature public key for a private key in this suite's encoding. */
@@ -346,6 +417,71 @@ public enum CipherSuite {
         }
     }
 
+    /**
+     * EncryptWithLabel of one plaintext per recipient, all under the same label and context (a Welcome: context is
+     * the encrypted GroupInfo, which carries the whole ratchet tree). RFC 9180's key schedule hashes the info once
+     * per seal; here info_hash is computed once for all recipients, which turns adding N members from O(N²) into
+     * O(N) hashing. Implemented directly for DHKEM(X25519, HKDF-SHA256) (suites 1 and 3); other suites seal one by
+     * one. Output is identical in form to {@link #encryptWithLabel} (checked against BouncyCastle's HPKE open).
+     */
+    public List<HpkeCiphertext> encryptWithLabel(List<byte[]> publicKeys, String label, byte[] context,
+            List<byte[]> plaintexts) {
+        if (publicKeys.size() != plaintexts.size()) {
+            throw new IllegalArgumentException("one plaintext per public key");
+        }
+        List<HpkeCiphertext> out = new java.util.ArrayList<>(publicKeys.size());
+        if (kemId != HPKE.kem_X25519_SHA256) {
+            for (int i = 0; i < publicKeys.size(); i++) {
+                out.add(encryptWithLabel(publicKeys.get(i), label, context, plaintexts.get(i)));
+            }
+            return out;
+        }
+        byte[] hpkeSuite = new TlsWriter().writeBytes("HPKE".getBytes(StandardCharsets.US_ASCII)).writeUint16(kemId)
+                .writeUint16(kdfId).writeUint16(hpkeAeadId).toByteArray();
+        byte[] kemSuite = new TlsWriter().writeBytes("KEM".getBytes(StandardCharsets.US_ASCII)).writeUint16(kemId)
+                .toByteArray();
+        byte[] none = new byte[0];
+        byte[] pskIdHash = labeledExtract(hpkeSuite, none, "psk_id_hash", none);
+        byte[] infoHash = labeledExtract(hpkeSuite, none, "info_hash", encryptContext(label, context));
+        byte[] ksContext = new TlsWriter().writeUint8(0).writeBytes(pskIdHash).writeBytes(infoHash).toByteArray();
+        for (int i = 0; i < publicKeys.size(); i++) {
+            byte[] pkR = publicKeys.get(i);
+            if (pkR.length != org.bouncycastle.math.ec.rfc7748.X25519.POINT_SIZE) {
+                throw new CryptoFailureException("HPKE seal failed: bad X25519 public key length", null);
+            }
+            byte[] skE = randomBytes(org.bouncycastle.math.ec.rfc7748.X25519.SCALAR_SIZE);
+            byte[] pkE = new byte[org.bouncycastle.math.ec.rfc7748.X25519.POINT_SIZE];
+            org.bouncycastle.math.ec.rfc7748.X25519.scalarMultBase(skE, 0, pkE, 0);
+            byte[] dh = new byte[org.bouncycastle.math.ec.rfc7748.X25519.POINT_SIZE];
+            if (!org.bouncycastle.math.ec.rfc7748.X25519.calculateAgreement(skE, 0, pkR, 0, dh, 0)) {
+                throw new CryptoFailureException("HPKE seal failed: X25519 agreement is zero", null);
+            }
+            java.util.Arrays.fill(skE, (byte) 0);
+            byte[] kemContext = new TlsWriter().writeBytes(pkE).writeBytes(pkR).toByteArray();
+            byte[] eaePrk = labeledExtract(kemSuite, none, "eae_prk", dh);
+            byte[] shared = labeledExpand(kemSuite, eaePrk, "shared_secret", kemContext, 32);
+            byte[] secret = labeledExtract(hpkeSuite, shared, "secret", none);
+            byte[] key = labeledExpand(hpkeSuite, secret, "key", ksContext, aeadKeyLength);
+            byte[] nonce = labeledExpand(hpkeSuite, secret, "base_nonce", ksContext, AEAD_NONCE_LENGTH);
+            out.add(new HpkeCiphertext(pkE, aeadSeal(key, nonce, none, plaintexts.get(i))));
+        }
+        return out;
+    }
+
+    private static final byte[] HPKE_V1 = "HPKE-v1".getBytes(StandardCharsets.US_ASCII);
+
+    /** RFC 9180 LabeledExtract: Extract(salt, "HPKE-v1" || suite_id || label || ikm); Extract is HMAC(salt, ·). */
+    private byte[] labeledExtract(byte[] suiteId, byte[] salt, String label, byte[] ikm) {
+        return mac(salt, new TlsWriter().writeBytes(HPKE_V1).writeBytes(suiteId)
+                .writeBytes(label.getBytes(StandardCharsets.US_ASCII)).writeBytes(ikm).toByteArray());
+    }
+
+    /** RFC 9180 LabeledExpand: Expand(prk, I2OSP(L, 2) || "HPKE-v1" || suite_id || label || info, L). */
+    private byte[] labeledExpand(byte[] suiteId, byte[] prk, String label, byte[] info, int length) {
+        return kdfExpand(prk, new TlsWriter().writeUint16(length).writeBytes(HPKE_V1).writeBytes(suiteId)
+                .writeBytes(label.getBytes(StandardCharsets.US_ASCII)).writeBytes(info).toByteArray(), length);
+    }
+
     /** DecryptWithLabel; throws {@link CryptoFailureException} when authentication fails. */
     public byte[] decryptWithLabel(byte[] privateKey, String label, byte[] context, HpkeCiphertext ct) {
         HPKE h = hpke();
@@ -405,9 +541,40 @@ public enum CipherSuite {
         return aead(false, key, nonce, aad, ciphertext);
     }
 
+    /**
+     * AES-GCM through the JDK provider: HotSpot compiles it to AES-NI and carry-less-multiply instructions, and a
+     * fresh key per message (MLS's case) costs one key schedule instead of BouncyCastle's 4 KiB GHASH table.
+     * One Cipher per thread; Cipher objects are not thread-safe.
+     */
+    private static final ThreadLocal<javax.crypto.Cipher> JCA_GCM = ThreadLocal.withInitial(() -> {
+        try {
+            return javax.crypto.Cipher.getInstance("AES/GCM/NoPadding");
+        } catch (java.security.GeneralSecurityException e) {
+            return null; // no JCA AES-GCM: BouncyCastle below
+        }
+    });
+
     private byte[] aead(boolean encrypt, byte[] key, byte[] nonce, byte[] aad, byte[] input) {
         if (key.length != aeadKeyLength || nonce.length != AEAD_NONCE_LENGTH) {
             throw new IllegalArgumentException("bad AEAD key or nonce length");
+        }
+        if (hpkeAeadId != HPKE.aead_CHACHA20_POLY1305) {
+            javax.crypto.Cipher c = JCA_GCM.get();
+            if (c != null) {
+                try {
+                    c.init(encrypt ? javax.crypto.Cipher.ENCRYPT_MODE : javax.crypto.Cipher.DECRYPT_MODE,
+                            new javax.crypto.spec.SecretKeySpec(key, "AES"),
+                            new javax.crypto.spec.GCMParameterSpec(AEAD_TAG_BITS, nonce));
+                    c.updateAAD(aad);
+                    return c.doFinal(input);
+                } catch (javax.crypto.AEADBadTagException e) {
+                    throw new CryptoFailureException("AEAD authentication failed", e);
+                } catch (java.security.GeneralSecurityException | IllegalStateException e) {
+                    // E.g. the JDK refuses a key/nonce pair identical to this Cipher's previous encryption (a
+                    // deterministic re-encryption of the same message): BouncyCastle below has no such check.
+                    JCA_GCM.remove();
+                }
+            }
         }
         AEADCipher c = hpkeAeadId == HPKE.aead_CHACHA20_POLY1305 ? new ChaCha20Poly1305()
                 : GCMBlockCipher.newInstance(AESEngine.newInstance());

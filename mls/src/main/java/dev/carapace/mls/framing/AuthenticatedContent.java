@@ -29,6 +29,17 @@ public record AuthenticatedContent(int wireFormat, FramedContent content, byte[]
         return new byte[][] {sig, tag};
     }
 
+    /** Decodes a TLS-serialised AuthenticatedContent (wire_format, FramedContent, FramedContentAuthData). */
+    public static AuthenticatedContent decode(TlsReader r) {
+        int wf = r.readUint16();
+        if (wf != MlsMessage.PUBLIC_MESSAGE && wf != MlsMessage.PRIVATE_MESSAGE) {
+            throw new dev.carapace.mls.codec.DecodeException("wire format " + wf + " carries no AuthenticatedContent");
+        }
+        FramedContent fc = FramedContent.decode(r);
+        byte[][] auth = decodeAuth(r, fc.contentType());
+        return new AuthenticatedContent(wf, fc, auth[0], auth[1]);
+    }
+
     public byte[] encode() {
         TlsWriter w = new TlsWriter().writeUint16(wireFormat);
         content.encode(w);
@@ -49,6 +60,11 @@ public record AuthenticatedContent(int wireFormat, FramedContent content, byte[]
     public static byte[] sign(CipherSuite suite, byte[] signaturePrivateKey, int wireFormat, FramedContent content,
             GroupContext ctx) {
         return suite.signWithLabel(signaturePrivateKey, "FramedContentTBS", tbs(wireFormat, content, ctx));
+    }
+
+    public static byte[] sign(CipherSuite suite, CipherSuite.SigningKey key, int wireFormat, FramedContent content,
+            GroupContext ctx) {
+        return suite.signWithLabel(key, "FramedContentTBS", tbs(wireFormat, content, ctx));
     }
 
     public boolean verify(CipherSuite suite, byte[] signaturePublicKey, GroupContext ctx) {

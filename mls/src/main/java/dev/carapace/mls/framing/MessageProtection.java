@@ -33,11 +33,17 @@ public final class MessageProtection {
     /** Signs and (for member senders) MACs {@code content}. Application data may never be sent in the clear. */
     public static PublicMessage protectPublic(GroupContext ctx, byte[] membershipKey, byte[] signaturePrivateKey,
             FramedContent content, byte[] confirmationTag) {
+        return protectPublic(ctx, membershipKey, ctx.suite().signingKey(signaturePrivateKey), content,
+                confirmationTag);
+    }
+
+    public static PublicMessage protectPublic(GroupContext ctx, byte[] membershipKey, CipherSuite.SigningKey signer,
+            FramedContent content, byte[] confirmationTag) {
         if (content.contentType() == FramedContent.APPLICATION) {
             throw new MlsException("application data must be sent as a PrivateMessage");
         }
         CipherSuite s = ctx.suite();
-        byte[] sig = AuthenticatedContent.sign(s, signaturePrivateKey, MlsMessage.PUBLIC_MESSAGE, content, ctx);
+        byte[] sig = AuthenticatedContent.sign(s, signer, MlsMessage.PUBLIC_MESSAGE, content, ctx);
         byte[] tag = null;
         if (content.sender().type() == Sender.MEMBER) {
             tag = s.mac(membershipKey, PublicMessage.tbm(content, sig, confirmationTag, ctx));
@@ -70,11 +76,17 @@ public final class MessageProtection {
     /** Signs, pads and encrypts {@code content} from a member; reuse_guard is fresh random per message. */
     public static PrivateMessage protectPrivate(GroupContext ctx, SecretTree tree, byte[] senderDataSecret,
             byte[] signaturePrivateKey, FramedContent content, byte[] confirmationTag, int paddingLength) {
+        return protectPrivate(ctx, tree, senderDataSecret, ctx.suite().signingKey(signaturePrivateKey), content,
+                confirmationTag, paddingLength);
+    }
+
+    public static PrivateMessage protectPrivate(GroupContext ctx, SecretTree tree, byte[] senderDataSecret,
+            CipherSuite.SigningKey signer, FramedContent content, byte[] confirmationTag, int paddingLength) {
         CipherSuite s = ctx.suite();
         if (content.sender().type() != Sender.MEMBER) {
             throw new MlsException("only members can send PrivateMessages");
         }
-        byte[] sig = AuthenticatedContent.sign(s, signaturePrivateKey, MlsMessage.PRIVATE_MESSAGE, content, ctx);
+        byte[] sig = AuthenticatedContent.sign(s, signer, MlsMessage.PRIVATE_MESSAGE, content, ctx);
         TlsWriter pt = new TlsWriter();
         content.encodeBody(pt);
         AuthenticatedContent.encodeAuth(pt, content.contentType(), sig, confirmationTag);

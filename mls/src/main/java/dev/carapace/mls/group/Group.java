@@ -21,6 +21,7 @@ import dev.carapace.mls.message.KeyPackage;
 import dev.carapace.mls.message.LeafNode;
 import dev.carapace.mls.message.PreSharedKeyId;
 import dev.carapace.mls.message.Proposal;
+import dev.carapace.mls.message.RequiredCapabilities;
 import dev.carapace.mls.message.Welcome;
 import dev.carapace.mls.schedule.EpochSecrets;
 import dev.carapace.mls.schedule.GroupContext;
@@ -53,6 +54,8 @@ public final class Group {
 
     private final GroupConfig config;
     private final byte[] signaturePrivateKey;
+    /** The same key prepared once for this group's suite (signing then skips re-deriving the public key). */
+    private final CipherSuite.SigningKey signingKey;
     private EpochState current;
     private boolean removed;
     private final ArrayDeque<EpochState> past = new ArrayDeque<>();
@@ -69,6 +72,7 @@ public final class Group {
     private Group(GroupConfig config, byte[] signaturePrivateKey, EpochState state) {
         this.config = config;
         this.signaturePrivateKey = signaturePrivateKey.clone();
+        this.signingKey = state.suite().signingKey(signaturePrivateKey);
         this.current = state;
         resumptionPsks.put(state.epoch(), state.secrets().resumptionPsk());
     }
@@ -156,7 +160,8 @@ public final class Group {
             int lca = tree.commonAncestor(myLeaf, (int) gi.signer());
             keys.putAll(TreeKem.keysFromPathSecret(s, tree, lca, gs.pathSecret(), (int) gi.signer()));
         }
-        if (prune(s, tree, keys) != keys.size()) {
+        int derived = keys.size(); // every key from the Welcome must match the tree (count before pruning)
+        if (prune(s, tree, keys, s::hpkePublicKey) != derived) {
             throw new ProtocolViolationException("Welcome path secret does not match the tree");
         }
         EpochState st = new EpochState(s, ctx, tree, myLeaf, keys, es,
@@ -173,12 +178,59 @@ public final class Group {
         if (!tree.verifyParentHashes(s)) {
             throw new ProtocolViolationException("ratchet tree parent hashes do not verify");
         }
+        List<Integer> leaves = tree.occupiedLeaves();
+        verifyAll(leaves.size(), k -> tree.leaf(leaves.get(k)).verifySignature(s, ctx.groupId(), leaves.get(k)),
+                k -> "leaf " + leaves.get(k) + " signature");
+        for (int i : leaves) {
+            LeafNode l = tree.leaf(i);
+            config.credentials().validate(l.credential(), l.signatureKey());
+        }
+        checkRequiredCapabilities(tree, ctx.extensions());
+    }
+
+    /** Below this many signatures, checking them on one thread is cheaper than forking. */
+    private static final int PARALLEL_SIGNATURES = 32;
+
+    /**
+     * Checks {@code count} independent signatures, across the common fork-join pool when there are many (joining a
+     * group of N verifies N leaf signatures; adding N members verifies 2N). Throws for the lowest failing index,
+     * so the error does not depend on scheduling. Signature checks are pure; callbacks into the application
+     * (credential validation) stay on the caller's thread.
+     */
+    static void verifyAll(int count, java.util.function.IntPredicate ok, java.util.function.IntFunction<String> what) {
+        java.util.stream.IntStream idx = java.util.stream.IntStream.range(0, count);
+        if (count >= PARALLEL_SIGNATURES) {
+            idx = idx.parallel();
+        }
+        java.util.OptionalInt bad = idx.filter(k -> !ok.test(k)).min();
+        if (bad.isPresent()) {
+            throw new dev.carapace.mls.InvalidSignatureException(what.apply(bad.getAsInt()));
+        }
+    }
+
+    /**
+     * RFC 9420 §11.1/§12.1.7: every member's leaf must list the types in the group's required_capabilities, and
+     * every (non-default) GroupContext extension type in use.
+     */
+    static void checkRequiredCapabilities(RatchetTree tree, byte[] contextExtensions) {
+        List<Extension> exts = Extension.decodeBody(contextExtensions);
+        RequiredCapabilities rc = RequiredCapabilities.in(exts);
         for (int i : tree.occupiedLeaves()) {
             LeafNode l = tree.leaf(i);
-            if (!l.verifySignature(s, ctx.groupId(), i)) {
-                throw new dev.carapace.mls.InvalidSignatureException("leaf " + i + " signature");
+            for (Extension e : exts) {
+                if (!l.capabilities().supportsExtension(e.type())) {
+                    throw new ProtocolViolationException("leaf " + i + " does not support group extension "
+                            + e.type());
+                }
             }
-            config.credentials().validate(l.credential(), l.signatureKey());
+            checkLeafMeets(l, rc, "leaf " + i);
+        }
+    }
+
+    private static void checkLeafMeets(LeafNode leaf, RequiredCapabilities rc, String who) {
+        String unmet = rc == null ? null : rc.unmetBy(leaf.capabilities());
+        if (unmet != null) {
+            throw new ProtocolViolationException(who + " lacks required capability: " + unmet);
         }
     }
 
@@ -238,7 +290,7 @@ public final class Group {
         FramedContent fc = FramedContent.application(st.context().groupId(), st.epoch(), Sender.member(st.myLeaf()),
                 authenticatedData, data);
         return MlsMessage.of(MessageProtection.protectPrivate(st.context(), st.secretTree(),
-                st.secrets().senderDataSecret(), signaturePrivateKey, fc, null, 0));
+                st.secrets().senderDataSecret(), signingKey, fc, null, 0));
     }
 
     // ---- incoming -------------------------------------------------------------------------------------------
@@ -352,11 +404,12 @@ public final class Group {
         }
         byte[] ext = a.extensions;
         Map<Integer, byte[]> keys = new HashMap<>(st.nodeKeys());
-        prune(s, tree, keys);
+        prune(s, tree, keys, this::publicKeyOf);
         byte[] commitSecret;
         if (commit.path() != null) {
             LeafNode pl = commit.path().leafNode();
             config.credentials().validate(pl.credential(), pl.signatureKey());
+            checkLeafMeets(pl, RequiredCapabilities.in(Extension.decodeBody(ext)), "commit path leaf");
             final RatchetTree t = tree;
             TreeKem.Processed pr = TreeKem.process(s, t, committer, commit.path(), st.context().groupId(),
                     a.added, st.myLeaf(), keys, th -> st.context().withEpoch(st.epoch() + 1, th,
@@ -366,7 +419,7 @@ public final class Group {
         } else {
             commitSecret = new byte[s.hashLength()];
         }
-        prune(s, tree, keys);
+        prune(s, tree, keys, this::publicKeyOf);
         byte[] confirmed = TranscriptHash.confirmed(s, st.interimTranscriptHash(), ac.confirmedTranscriptHashInput());
         GroupContext ctx = st.context().withEpoch(st.epoch() + 1, tree.rootTreeHash(s), confirmed, ext);
         byte[] init = st.secrets().initSecret();
@@ -424,7 +477,7 @@ public final class Group {
         FramedContent fc = FramedContent.commit(st.context().groupId(), st.epoch(), Sender.member(st.myLeaf()),
                 new byte[0], commit);
         int wf = config.encryptHandshake() ? MlsMessage.PRIVATE_MESSAGE : MlsMessage.PUBLIC_MESSAGE;
-        byte[] sig = AuthenticatedContent.sign(s, signaturePrivateKey, wf, fc, st.context());
+        byte[] sig = AuthenticatedContent.sign(s, signingKey, wf, fc, st.context());
         byte[] confirmed = TranscriptHash.confirmed(s, st.interimTranscriptHash(),
                 new AuthenticatedContent(wf, fc, sig, null).confirmedTranscriptHashInput());
         GroupContext ctx = st.context().withEpoch(st.epoch() + 1, tree.rootTreeHash(s), confirmed, ext);
@@ -434,12 +487,12 @@ public final class Group {
         // Ed25519 is deterministic, so protecting re-derives exactly the signature hashed into the transcript.
         MlsMessage msg = wf == MlsMessage.PUBLIC_MESSAGE
                 ? MlsMessage.of(MessageProtection.protectPublic(st.context(), st.secrets().membershipKey(),
-                        signaturePrivateKey, fc, tag))
+                        signingKey, fc, tag))
                 : MlsMessage.of(MessageProtection.protectPrivate(st.context(), st.secretTree(),
-                        st.secrets().senderDataSecret(), signaturePrivateKey, fc, tag, 0));
+                        st.secrets().senderDataSecret(), signingKey, fc, tag, 0));
         Map<Integer, byte[]> keys = new HashMap<>(st.nodeKeys());
         keys.putAll(created.privateKeys());
-        prune(s, tree, keys);
+        prune(s, tree, keys, this::publicKeyOf);
         EpochState next = new EpochState(s, ctx, tree, st.myLeaf(), keys, es,
                 new SecretTree(s, es.encryptionSecret(), tree.leafCount(), config.ratchetLimits()),
                 TranscriptHash.interim(s, confirmed, tag));
@@ -480,14 +533,19 @@ public final class Group {
         byte[] ws = next.secrets().welcomeSecret();
         byte[] encGi = s.aeadSeal(s.expandWithLabel(ws, "key", new byte[0], s.aeadKeyLength()),
                 s.expandWithLabel(ws, "nonce", new byte[0], s.aeadNonceLength()), new byte[0], gi.encode());
-        List<Welcome.Secrets> secrets = new ArrayList<>();
+        List<byte[]> initKeys = new ArrayList<>();
+        List<byte[]> plaintexts = new ArrayList<>();
         for (int i = 0; i < a.added.size(); i++) {
             int leaf = a.addedOrder.get(i);
-            KeyPackage kp = a.addedKeyPackages.get(i);
             byte[] ps = pathSecrets.get(next.tree().commonAncestor(leaf, next.myLeaf()));
-            GroupSecrets gs = new GroupSecrets(next.secrets().joinerSecret(), ps, a.psks);
-            secrets.add(new Welcome.Secrets(kp.ref(s),
-                    s.encryptWithLabel(kp.initKey(), "Welcome", encGi, gs.encode())));
+            initKeys.add(a.addedKeyPackages.get(i).initKey());
+            plaintexts.add(new GroupSecrets(next.secrets().joinerSecret(), ps, a.psks).encode());
+        }
+        // One call: the encrypted GroupInfo (the HPKE info) is hashed once for all new members.
+        List<CipherSuite.HpkeCiphertext> sealed = s.encryptWithLabel(initKeys, "Welcome", encGi, plaintexts);
+        List<Welcome.Secrets> secrets = new ArrayList<>();
+        for (int i = 0; i < a.added.size(); i++) {
+            secrets.add(new Welcome.Secrets(a.addedKeyPackages.get(i).ref(s), sealed.get(i)));
         }
         return MlsMessage.of(new Welcome(s.id(), List.copyOf(secrets), encGi));
     }
@@ -522,6 +580,14 @@ public final class Group {
                 a.pathRequired = true;
             }
         }
+        // Adds and Updates in this commit are checked against the extensions the commit leads to (§12.1.7).
+        RequiredCapabilities required = RequiredCapabilities.in(Extension.decodeBody(a.extensions));
+        // KeyPackage and leaf signatures of all Adds up front (in parallel when many); the rest stays in order.
+        List<KeyPackage> adds = props.stream().map(SenderProposal::proposal).filter(p -> p instanceof Proposal.Add)
+                .map(p -> ((Proposal.Add) p).keyPackage()).toList();
+        verifyAll(adds.size(), k -> adds.get(k).cipherSuite() != s.id()
+                || adds.get(k).verifySignature(s) && adds.get(k).leafNode().verifySignature(s, null, 0),
+                k -> "KeyPackage signature (Add " + k + ")");
         Set<Integer> touched = new HashSet<>();
         for (SenderProposal sp : props) {
             if (sp.proposal() instanceof Proposal.Update u) {
@@ -529,7 +595,8 @@ public final class Group {
                 if (leaf < 0 || leaf == committer || !touched.add(leaf) || a.tree.leaf(leaf) == null) {
                     throw new ProtocolViolationException("invalid Update proposal sender");
                 }
-                validateLeaf(s, u.leafNode(), LeafNode.SOURCE_UPDATE, groupId, leaf);
+                validateLeaf(s, u.leafNode(), LeafNode.SOURCE_UPDATE, groupId, leaf, true);
+                checkLeafMeets(u.leafNode(), required, "Update leaf");
                 a.tree.updateLeaf(leaf, u.leafNode());
                 a.pathRequired = true;
             }
@@ -547,7 +614,8 @@ public final class Group {
         for (SenderProposal sp : props) {
             if (sp.proposal() instanceof Proposal.Add add) {
                 KeyPackage kp = add.keyPackage();
-                validateKeyPackage(s, kp);
+                validateKeyPackage(s, kp, false);
+                checkLeafMeets(kp.leafNode(), required, "added KeyPackage");
                 int leaf = a.tree.addLeaf(kp.leafNode());
                 a.added.add(leaf);
                 a.addedOrder.add(leaf);
@@ -567,28 +635,34 @@ public final class Group {
         if (external && a.externalInit == null) {
             throw new ProtocolViolationException("external commit without ExternalInit");
         }
+        if (a.extensions != st.context().extensions()) {
+            // A GroupContextExtensions proposal: every member left after this commit must support the new set.
+            checkRequiredCapabilities(a.tree, a.extensions);
+        }
         return a;
     }
 
-    private void validateKeyPackage(CipherSuite s, KeyPackage kp) {
+    /** @param checkSignatures false when the caller has already verified both signatures (see verifyAll) */
+    private void validateKeyPackage(CipherSuite s, KeyPackage kp, boolean checkSignatures) {
         if (kp.version() != GroupContext.MLS10 || kp.cipherSuite() != s.id()) {
             throw new ProtocolViolationException("KeyPackage version or cipher suite mismatch");
         }
-        if (!kp.verifySignature(s)) {
+        if (checkSignatures && !kp.verifySignature(s)) {
             throw new dev.carapace.mls.InvalidSignatureException("KeyPackage signature");
         }
         if (MessageDigest.isEqual(kp.initKey(), kp.leafNode().encryptionKey())) {
             throw new ProtocolViolationException("KeyPackage init key equals its encryption key");
         }
-        validateLeaf(s, kp.leafNode(), LeafNode.SOURCE_KEY_PACKAGE, null, 0);
+        validateLeaf(s, kp.leafNode(), LeafNode.SOURCE_KEY_PACKAGE, null, 0, checkSignatures);
     }
 
     /** LeafNode checks (RFC 9420 §7.3): source, signature, lifetime, capabilities, credential. */
-    private void validateLeaf(CipherSuite s, LeafNode leaf, int source, byte[] groupId, int leafIndex) {
+    private void validateLeaf(CipherSuite s, LeafNode leaf, int source, byte[] groupId, int leafIndex,
+            boolean checkSignature) {
         if (leaf.source() != source) {
             throw new ProtocolViolationException("leaf node source " + leaf.source() + ", expected " + source);
         }
-        if (!leaf.verifySignature(s, groupId, leafIndex)) {
+        if (checkSignature && !leaf.verifySignature(s, groupId, leafIndex)) {
             throw new dev.carapace.mls.InvalidSignatureException("leaf node signature");
         }
         if (source == LeafNode.SOURCE_KEY_PACKAGE && config.clock() != null) {
@@ -632,13 +706,18 @@ public final class Group {
 
     private void advance(EpochState next) {
         if (config.pastEpochs() > 0) {
-            past.addFirst(current);
+            // Past epochs only decrypt late application messages: drop their path keys and other secrets now.
+            past.addFirst(GroupStateCodec.decryptOnly(current));
             while (past.size() > config.pastEpochs()) {
                 past.removeLast();
             }
         }
         current = next;
         proposals.clear();
+        // Forget public keys of private keys no longer held (identity map: compare references).
+        java.util.Set<byte[]> held = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        held.addAll(next.nodeKeys().values());
+        publicKeys.keySet().retainAll(held);
         resumptionPsks.put(next.epoch(), next.secrets().resumptionPsk());
         while (resumptionPsks.size() > MAX_RESUMPTION_PSKS) {
             resumptionPsks.remove(resumptionPsks.keySet().iterator().next());
@@ -653,13 +732,27 @@ public final class Group {
 
     /** Drops private keys for nodes that are blank or whose public key changed; returns how many remain. */
     static int prune(CipherSuite s, RatchetTree tree, Map<Integer, byte[]> keys) {
+        return prune(s, tree, keys, s::hpkePublicKey);
+    }
+
+    /**
+     * HPKE public keys of the private keys this member holds, by array identity (the same arrays move from epoch
+     * to epoch), so pruning does not redo an X25519 base multiplication per key per commit. Holds no copies.
+     */
+    private final java.util.IdentityHashMap<byte[], byte[]> publicKeys = new java.util.IdentityHashMap<>();
+
+    private byte[] publicKeyOf(byte[] privateKey) {
+        return publicKeys.computeIfAbsent(privateKey, current.suite()::hpkePublicKey);
+    }
+
+    static int prune(CipherSuite s, RatchetTree tree, Map<Integer, byte[]> keys, Function<byte[], byte[]> pubOf) {
         keys.entrySet().removeIf(e -> {
             int n = e.getKey();
             if (n >= tree.nodeCount() || tree.isBlank(n)) {
                 return true;
             }
             byte[] pub = n % 2 == 0 ? tree.leaf(n / 2).encryptionKey() : tree.parent(n).encryptionKey();
-            return !MessageDigest.isEqual(pub, s.hpkePublicKey(e.getValue()));
+            return !MessageDigest.isEqual(pub, pubOf.apply(e.getValue()));
         });
         return keys.size();
     }
@@ -677,16 +770,23 @@ public final class Group {
 
     // ---- persistence (see GroupStateCodec) ------------------------------------------------------------------
 
-    /** Versioned binary snapshot of the current epoch (includes private keys: store encrypted). */
+    /**
+     * Versioned binary snapshot of the current epoch and the retained past epochs (decrypt-only form), see
+     * {@link GroupStateCodec}. Includes private keys: store encrypted.
+     */
     public byte[] save() {
-        return GroupStateCodec.encode(this, signaturePrivateKey, current, resumptionPsks);
+        return GroupStateCodec.encode(signaturePrivateKey, current, resumptionPsks, List.copyOf(past));
     }
 
-    /** Restores a group saved with {@link #save()}; past epochs and cached proposals are not persisted. */
+    /**
+     * Restores a group saved with {@link #save()} (any supported format version). Past epochs are restored up to
+     * {@code config.pastEpochs()}; cached proposals are not persisted.
+     */
     public static Group load(GroupConfig config, byte[] saved) {
         GroupStateCodec.Decoded d = GroupStateCodec.decode(config, saved);
         Group g = new Group(config, d.signaturePrivateKey(), d.state());
         g.resumptionPsks.putAll(d.resumptionPsks());
+        g.past.addAll(d.past());
         return g;
     }
 }

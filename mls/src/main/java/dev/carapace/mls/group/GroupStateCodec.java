@@ -11,23 +11,42 @@ import dev.carapace.mls.tree.RatchetTree;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
- * Versioned binary form of a group's current epoch. Version byte first so later layouts can be told apart;
- * unknown versions are rejected rather than guessed at. The output contains private keys.
+ * Versioned binary form of a group's state. Version byte first so layouts can be told apart; unknown versions are
+ * rejected rather than guessed at. The output contains private keys.
+ *
+ * <ul>
+ *   <li>Version 1: the current epoch and the resumption PSKs.</li>
+ *   <li>Version 2: version 1's layout followed by the retained past epochs (newest first, at most
+ *       {@link GroupConfig#pastEpochs()}), each in decrypt-only form: GroupContext, public tree, own leaf index,
+ *       sender_data_secret and the secret-tree state. No path private keys and no other epoch secrets are kept
+ *       for past epochs (they only decrypt late application messages), so saving them costs no forward secrecy
+ *       beyond what the in-memory group already holds. Size: roughly one public tree (about 300 bytes per
+ *       member for suite 1) plus the secret-tree nodes touched so far, per past epoch.</li>
+ * </ul>
+ * Version 1 blobs still load (with no past epochs).
  */
 final class GroupStateCodec {
-    static final int VERSION = 1;
+    static final int VERSION_1 = 1;
+    static final int VERSION = 2;
 
-    record Decoded(byte[] signaturePrivateKey, EpochState state, Map<Long, byte[]> resumptionPsks) {
+    record Decoded(byte[] signaturePrivateKey, EpochState state, Map<Long, byte[]> resumptionPsks,
+            List<EpochState> past) {
     }
 
     private GroupStateCodec() {
     }
 
-    static byte[] encode(Group g, byte[] sigPriv, EpochState st, Map<Long, byte[]> psks) {
-        TlsWriter w = new TlsWriter().writeUint8(VERSION).writeUint16(st.suite().id()).writeVarBytes(sigPriv)
+    static byte[] encode(byte[] sigPriv, EpochState st, Map<Long, byte[]> psks, List<EpochState> past) {
+        return encode(VERSION, sigPriv, st, psks, past);
+    }
+
+    /** {@code version} is VERSION, or VERSION_1 (tests only: checks that old blobs still load). */
+    static byte[] encode(int version, byte[] sigPriv, EpochState st, Map<Long, byte[]> psks, List<EpochState> past) {
+        TlsWriter w = new TlsWriter().writeUint8(version).writeUint16(st.suite().id()).writeVarBytes(sigPriv)
                 .writeBytes(st.context().encode());
         st.tree().encode(w);
         w.writeUint32(st.myLeaf());
@@ -44,13 +63,21 @@ final class GroupStateCodec {
         w.writeVarBytes(st.interimTranscriptHash());
         w.writeList(new ArrayList<>(psks.entrySet()), (ww, e) -> ww.writeUint64(e.getKey())
                 .writeVarBytes(e.getValue()));
+        if (version >= 2) {
+            w.writeList(past, (ww, p) -> {
+                ww.writeBytes(p.context().encode());
+                p.tree().encode(ww);
+                ww.writeUint32(p.myLeaf()).writeVarBytes(p.secrets().senderDataSecret());
+                p.secretTree().encode(ww);
+            });
+        }
         return w.toByteArray();
     }
 
     static Decoded decode(GroupConfig config, byte[] bytes) {
         TlsReader r = new TlsReader(bytes);
         int version = r.readUint8();
-        if (version != VERSION) {
+        if (version != VERSION && version != VERSION_1) {
             throw new DecodeException("unsupported group state version " + version);
         }
         CipherSuite s = Group.suiteOf(r.readUint16());
@@ -70,7 +97,48 @@ final class GroupStateCodec {
         byte[] interim = r.readVarBytes();
         Map<Long, byte[]> psks = new LinkedHashMap<>();
         r.readList(rr -> psks.put(rr.readUint64(), rr.readVarBytes()));
+        List<EpochState> past = new ArrayList<>();
+        if (version >= 2) {
+            r.readList(rr -> {
+                GroupContext pc = GroupContext.decode(rr);
+                if (pc.cipherSuiteId() != s.id()) {
+                    throw new DecodeException("past epoch with a different cipher suite");
+                }
+                RatchetTree pt = RatchetTree.decode(rr);
+                int pl = (int) rr.readUint32();
+                byte[] senderData = rr.readVarBytes();
+                SecretTree pst = SecretTree.decode(s, rr, config.ratchetLimits());
+                past.add(decryptOnly(s, pc, pt, pl, senderData, pst));
+                return null;
+            });
+        }
         r.requireFullyConsumed();
-        return new Decoded(sigPriv, new EpochState(s, ctx, tree, myLeaf, keys, es, st, interim), psks);
+        // The tree must be the one the GroupContext commits to: catches a damaged or spliced blob, and fills the
+        // tree-hash cache so the first commit after loading costs what later ones do.
+        if (!java.security.MessageDigest.isEqual(tree.rootTreeHash(s), ctx.treeHash())) {
+            throw new DecodeException("saved tree does not match the saved GroupContext");
+        }
+        // A config with fewer past epochs than were saved keeps the newest ones.
+        while (past.size() > config.pastEpochs()) {
+            past.remove(past.size() - 1);
+        }
+        return new Decoded(sigPriv, new EpochState(s, ctx, tree, myLeaf, keys, es, st, interim), psks,
+                List.copyOf(past));
+    }
+
+    /**
+     * A past epoch reduced to what decrypting application messages needs. The other secrets are zero
+     * placeholders: nothing reads them for a past epoch (Group only looks past epochs up for application data).
+     */
+    static EpochState decryptOnly(CipherSuite s, GroupContext ctx, RatchetTree tree, int myLeaf, byte[] senderData,
+            SecretTree secretTree) {
+        byte[] z = new byte[s.hashLength()];
+        EpochSecrets es = new EpochSecrets(s, z, z, z, senderData, z, z, z, z, z, z, z, z);
+        return new EpochState(s, ctx, tree, myLeaf, Map.of(), es, secretTree, z);
+    }
+
+    static EpochState decryptOnly(EpochState st) {
+        return decryptOnly(st.suite(), st.context(), st.tree(), st.myLeaf(), st.secrets().senderDataSecret(),
+                st.secretTree());
     }
 }

@@ -86,6 +86,13 @@ public record LeafNode(byte[] encryptionKey, byte[] signatureKey, Credential cre
                 parentHash, extensions, sig);
     }
 
+    /** As {@link #sign(CipherSuite, byte[], byte[], int)} with a prepared key (no public-key re-derivation). */
+    public LeafNode sign(CipherSuite suite, CipherSuite.SigningKey key, byte[] groupId, int leafIndex) {
+        byte[] sig = suite.signWithLabel(key, "LeafNodeTBS", tbs(groupId, leafIndex));
+        return new LeafNode(encryptionKey, signatureKey, credential, capabilities, source, notBefore, notAfter,
+                parentHash, extensions, sig);
+    }
+
     /** A copy with the given source-specific fields (signature must be recomputed by the caller). */
     public LeafNode withSource(int newSource, byte[] newEncryptionKey, byte[] newParentHash) {
         return new LeafNode(newEncryptionKey, signatureKey, credential, capabilities, newSource, notBefore,

@@ -19,9 +19,34 @@ import java.util.Set;
  */
 public final class RatchetTree {
     private Object[] nodes; // LeafNode, ParentNode or null (blank)
+    /**
+     * Tree hash per node for {@link #hashSuite}, null where unknown. A commit changes one path, so keeping the
+     * other subtrees' hashes turns the O(N) tree-hash and parent-hash recomputation per commit into O(log N).
+     * Every mutation clears the changed node and its ancestors; a resize clears everything.
+     */
+    private byte[][] hashes;
+    private CipherSuite hashSuite;
 
     private RatchetTree(Object[] nodes) {
         this.nodes = nodes;
+    }
+
+    private void changed(int node) {
+        if (hashes == null) {
+            return;
+        }
+        if (hashes.length != nodes.length) {
+            hashes = null;
+            return;
+        }
+        hashes[node] = null;
+        for (int p = parentOf(node); p >= 0; p = parentOf(p)) {
+            hashes[p] = null;
+        }
+    }
+
+    private void resized() {
+        hashes = null;
     }
 
     /** A one-member tree. */
@@ -30,7 +55,12 @@ public final class RatchetTree {
     }
 
     public RatchetTree copy() {
-        return new RatchetTree(nodes.clone());
+        RatchetTree t = new RatchetTree(nodes.clone());
+        if (hashes != null) {
+            t.hashes = hashes.clone(); // entries are never mutated, only replaced
+            t.hashSuite = hashSuite;
+        }
+        return t;
     }
 
     public int leafCount() {
@@ -229,6 +259,40 @@ public final class RatchetTree {
 
     /** Tree hash (RFC 9420 §7.8), treating leaves in {@code removed} as blank (used for parent hashes). */
     public byte[] treeHash(CipherSuite s, int node, Set<Integer> removed) {
+        boolean cacheable = !coversAny(node, removed);
+        if (cacheable) {
+            if (hashes == null || hashSuite != s || hashes.length != nodes.length) {
+                hashes = new byte[nodes.length][];
+                hashSuite = s;
+            }
+            byte[] h = hashes[node];
+            if (h != null) {
+                return h;
+            }
+            h = computeTreeHash(s, node, Set.of());
+            hashes[node] = h;
+            return h;
+        }
+        return computeTreeHash(s, node, removed);
+    }
+
+    /** Whether any leaf in {@code leaves} lies under {@code node} (level k node i covers leaves [i*2^k, (i+1)*2^k)). */
+    private static boolean coversAny(int node, Set<Integer> leaves) {
+        if (leaves.isEmpty()) {
+            return false;
+        }
+        int k = Integer.numberOfTrailingZeros(~node);
+        long first = (long) (node >>> (k + 1)) << k;
+        long end = first + (1L << k);
+        for (int l : leaves) {
+            if (l >= first && l < end) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private byte[] computeTreeHash(CipherSuite s, int node, Set<Integer> removed) {
         TlsWriter w = new TlsWriter();
         if (node % 2 == 0) {
             LeafNode leaf = removed.contains(node / 2) ? null : (LeafNode) nodes[node];
@@ -255,7 +319,12 @@ public final class RatchetTree {
                 .writeVarBytes(treeHash(s, sibling, unmerged)).toByteArray());
     }
 
-    /** Every non-blank parent must be the target of a parent-hash link from a descendant (RFC 9420 §7.9.2). */
+    /**
+     * Every non-blank parent must be the target of exactly one parent-hash link from a node in the resolution of
+     * one of its children (RFC 9420 §7.9.2: parent-hash chains cover each non-blank parent node exactly once).
+     * Zero links means an unauthenticated parent; two means a forged or replayed node claims the same parent,
+     * which a sender-built tree never produces.
+     */
     public boolean verifyParentHashes(CipherSuite s) {
         for (int p = 1; p < nodes.length; p += 2) {
             ParentNode pn = (ParentNode) nodes[p];
@@ -264,20 +333,19 @@ public final class RatchetTree {
             }
             Set<Integer> unmerged = new java.util.HashSet<>();
             pn.unmergedLeaves().forEach(u -> unmerged.add(u.intValue()));
-            boolean ok = false;
-            for (int side = 0; side < 2 && !ok; side++) {
+            int links = 0;
+            for (int side = 0; side < 2; side++) {
                 int c = side == 0 ? TreeMath.left(p).getAsInt() : TreeMath.right(p).getAsInt();
                 int sib = side == 0 ? TreeMath.right(p).getAsInt() : TreeMath.left(p).getAsInt();
                 byte[] ph = parentHash(s, p, sib);
                 for (int d : resolution(c, unmerged)) {
                     byte[] dph = d % 2 == 0 ? ((LeafNode) nodes[d]).parentHash() : ((ParentNode) nodes[d]).parentHash();
-                    if (dph != null && MessageDigest.isEqual(dph, ph)) {
-                        ok = true;
-                        break;
+                    if (dph != null && dph.length == ph.length && MessageDigest.isEqual(dph, ph)) {
+                        links++;
                     }
                 }
             }
-            if (!ok) {
+            if (links != 1) {
                 return false;
             }
         }
@@ -288,10 +356,12 @@ public final class RatchetTree {
 
     public void setLeaf(int leafIndex, LeafNode leaf) {
         nodes[2 * leafIndex] = leaf;
+        changed(2 * leafIndex);
     }
 
     public void setParent(int node, ParentNode p) {
         nodes[node] = p;
+        changed(node);
     }
 
     /** Add (RFC 9420 §12.1.1): leftmost blank leaf, doubling the tree if full; marks it unmerged above. */
@@ -306,8 +376,10 @@ public final class RatchetTree {
         if (idx < 0) {
             idx = leafCount();
             nodes = Arrays.copyOf(nodes, 2 * nodes.length + 1);
+            resized();
         }
         nodes[2 * idx] = leaf;
+        changed(2 * idx);
         for (int p : directPath(2 * idx)) {
             ParentNode pn = (ParentNode) nodes[p];
             if (pn != null) {
@@ -322,12 +394,14 @@ public final class RatchetTree {
     /** Update: replaces the leaf and blanks its direct path. */
     public void updateLeaf(int leafIndex, LeafNode leaf) {
         nodes[2 * leafIndex] = leaf;
+        changed(2 * leafIndex);
         blankDirectPath(leafIndex);
     }
 
     /** Remove: blanks the leaf and its direct path, then truncates trailing blank halves. */
     public void removeLeaf(int leafIndex) {
         nodes[2 * leafIndex] = null;
+        changed(2 * leafIndex);
         blankDirectPath(leafIndex);
         while (leafCount() > 1) {
             int half = leafCount() / 2;
@@ -339,6 +413,7 @@ public final class RatchetTree {
                 break;
             }
             nodes = Arrays.copyOf(nodes, 2 * half - 1);
+            resized();
         }
     }
 
@@ -346,6 +421,7 @@ public final class RatchetTree {
         for (int p : directPath(2 * leafIndex)) {
             nodes[p] = null;
         }
+        changed(2 * leafIndex);
     }
 
     /** Index of the first leaf equal (by encoding) to {@code leaf}, or -1. */

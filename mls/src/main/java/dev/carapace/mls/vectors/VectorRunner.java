@@ -25,8 +25,9 @@ import tools.jackson.databind.ObjectMapper;
  *
  * <p>A file belongs to a family when its name (without {@code .json}) equals the family name or starts with
  * {@code family + "-"} / {@code family + "_"}. Every case counts towards TOTAL; a case passes only if every check
- * in it holds. Cases for unsupported cipher suites and families whose checks are not implemented yet count as
- * not passed, so {@link Result#allPassed()} is an honest conformance signal.
+ * in it holds. All 16 families have checks (psk_secret, transcript-hashes, tree-validation and deserialization
+ * in {@link ExtraVectors}); cases for unsupported cipher suites count as not passed, so
+ * {@link Result#allPassed()} is an honest conformance signal.
  */
 public final class VectorRunner {
     /** The 16 mlswg families, in the order they are reported. */
@@ -117,7 +118,11 @@ public final class VectorRunner {
                 case "tree-operations" -> TreeVectors.treeOperations(c);
                 case "treekem" -> TreeVectors.treekem(c);
                 case "message-protection" -> FramingVectors.messageProtection(c);
-                default -> false; // checks for this family are not implemented yet
+                case "psk_secret" -> ExtraVectors.pskSecret(c);
+                case "transcript-hashes" -> ExtraVectors.transcriptHashes(c);
+                case "tree-validation" -> ExtraVectors.treeValidation(c);
+                case "deserialization" -> ExtraVectors.deserialization(c);
+                default -> false; // unknown family
             };
         } catch (RuntimeException e) {
             if (Boolean.getBoolean("carapace.mls.debug")) {
