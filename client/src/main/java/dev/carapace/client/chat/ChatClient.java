@@ -297,8 +297,12 @@ public final class ChatClient {
         return new Record(group, doc, g);
     }
 
-    private Record require(String group) throws IOException {
+    private Record require(String group) throws IOException, HubException {
         Record r = load(group);
+        if (r == null) {
+            syncLocked(null); // perhaps a Welcome is waiting
+            r = load(group);
+        }
         if (r == null) {
             throw new IllegalArgumentException("this installation is not in group " + group);
         }
