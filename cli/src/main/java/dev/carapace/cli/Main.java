@@ -21,6 +21,8 @@ import picocli.CommandLine.Command;
             LogCommand.class,
             WitnessCommand.class,
             MlsCommand.class,
+            ChatCommand.class,
+            ContactsCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class Main extends CommandGroup {
