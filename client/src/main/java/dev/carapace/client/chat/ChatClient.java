@@ -597,9 +597,13 @@ public final class ChatClient {
         return syncLocked(null);
     }
 
-    /** Like {@link #sync}, but waits (long poll, up to 25 s) for something to arrive when nothing is pending. */
-    public synchronized SyncReport await() throws IOException, HubException {
-        return syncLocked("/wait");
+    /**
+     * Like {@link #sync}, but first waits (long poll, up to 25 s) for something to arrive. The wait holds no lock, so
+     * another thread may send meanwhile.
+     */
+    public SyncReport await() throws IOException, HubException {
+        hub.send("GET", "/v1/inbox/" + installationId() + "/wait", null, signer());
+        return sync();
     }
 
     private SyncReport syncLocked(String waitSuffix) throws IOException, HubException {
@@ -860,12 +864,8 @@ public final class ChatClient {
     public void watch(String group, Consumer<ChatMessage> onMessage, BooleanSupplier stop)
             throws IOException, HubException {
         while (!stop.getAsBoolean()) {
-            List<ChatMessage> got;
-            synchronized (this) {
-                syncLocked("/wait");
-                got = read(group);
-            }
-            got.forEach(onMessage);
+            await();
+            read(group).forEach(onMessage);
         }
     }
 
