@@ -168,19 +168,23 @@ public final class ChatLoad {
             latencies.clear();
             measuring.set(true);
             Duration cpu0 = hubProcess.toHandle().info().totalCpuDuration().orElse(Duration.ZERO);
+            Duration own0 = ProcessHandle.current().info().totalCpuDuration().orElse(Duration.ZERO);
             long t0 = System.nanoTime();
             Thread.sleep(seconds * 1000L);
             measuring.set(false);
             double wall = (System.nanoTime() - t0) / 1e9;
             Duration cpu1 = hubProcess.toHandle().info().totalCpuDuration().orElse(Duration.ZERO);
+            Duration own1 = ProcessHandle.current().info().totalCpuDuration().orElse(Duration.ZERO);
             stop.set(true);
             long[] lat = latencies.stream().mapToLong(Long::longValue).sorted().toArray();
             System.out.printf("agents=%d groups=%d interval=%d ms seconds=%d accepted=%.0f msg/s deliveries=%.0f/s"
-                            + " e2e p50=%.1f ms p99=%.1f ms hub CPU=%.2f cores (%.0f%% of %d) errors=%d%n",
+                            + " e2e p50=%.1f ms p99=%.1f ms hub CPU=%.2f cores (%.0f%% of %d) clients CPU=%.2f cores"
+                            + " errors=%d%n",
                     agents, groups.size(), intervalMs, seconds, accepted.get() / wall, delivered.get() / wall,
                     pct(lat, 0.50) / 1e6, pct(lat, 0.99) / 1e6, (cpu1.toNanos() - cpu0.toNanos()) / 1e9 / wall,
                     100.0 * (cpu1.toNanos() - cpu0.toNanos()) / 1e9 / wall / Runtime.getRuntime().availableProcessors(),
-                    Runtime.getRuntime().availableProcessors(), sendErrors.get());
+                    Runtime.getRuntime().availableProcessors(), (own1.toNanos() - own0.toNanos()) / 1e9 / wall,
+                    sendErrors.get());
             pool.shutdownNow();
         } finally {
             hubProcess.destroyForcibly();

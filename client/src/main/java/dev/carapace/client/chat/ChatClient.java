@@ -61,6 +61,8 @@ public final class ChatClient {
     static final int MAX_REBASES = 8;
     static final int MAX_TEXT_BYTES = 64 * 1024;
     static final Duration KEY_PACKAGE_LIFETIME = Duration.ofDays(90);
+    /** The hub answers at most this many inbox items at a time. */
+    static final int INBOX_PAGE = 200;
 
     private final HubClient hub;
     private final KeyEventLog identity;
@@ -71,6 +73,8 @@ public final class ChatClient {
     private final Map<String, KeyEventLog> knownIdentities = new ConcurrentHashMap<>();
     private final GroupConfig config;
     private ObjectNode installation;
+    // Group records in memory once read (this process is the only writer of the folder); disk is written through.
+    private final Map<String, Record> records = new java.util.HashMap<>();
 
     /** A message this installation received. {@code request} means its sender is not (yet) allowed. */
     public record ChatMessage(String group, long seq, String sender, String senderInstallation, String text,
@@ -276,6 +280,7 @@ public final class ChatClient {
                 doc.put("state", Bytes.b64url(state.save()));
             }
             vault.write(groupFile(group), "group:" + group, Json.compact(doc).getBytes(StandardCharsets.UTF_8));
+            records.put(group, this);
         }
     }
 
@@ -287,6 +292,10 @@ public final class ChatClient {
         if (!group.matches("[A-Za-z0-9_-]{22,44}")) {
             throw new IllegalArgumentException("not a group id: " + group);
         }
+        Record cached = records.get(group);
+        if (cached != null) {
+            return cached;
+        }
         byte[] b = vault.read(groupFile(group), "group:" + group);
         if (b == null) {
             return null;
@@ -294,13 +303,15 @@ public final class ChatClient {
         ObjectNode doc = (ObjectNode) parse(b);
         Group g = doc.hasNonNull("state") && !doc.path("removed").asBoolean(false)
                 ? Group.load(config, b64url(doc.get("state").asString())) : null;
-        return new Record(group, doc, g);
+        Record r = new Record(group, doc, g);
+        records.put(group, r);
+        return r;
     }
 
     private Record require(String group) throws IOException, HubException {
         Record r = load(group);
         if (r == null) {
-            syncLocked(null); // perhaps a Welcome is waiting
+            syncLocked(); // perhaps a Welcome is waiting
             r = load(group);
         }
         if (r == null) {
@@ -455,7 +466,7 @@ public final class ChatClient {
                 if (e.status() != 409 || !"epoch_conflict".equals(e.reason())) {
                     throw e;
                 }
-                syncLocked(null);
+                syncLocked();
             }
         }
         throw new IOException("gave up after " + MAX_REBASES + " conflicting commits in a row");
@@ -572,7 +583,7 @@ public final class ChatClient {
                 if (e.status() != 409 || !"stale_epoch".equals(e.reason())) {
                     throw e;
                 }
-                syncLocked(null);
+                syncLocked();
             }
         }
         throw new IOException("the group kept changing; the message was not sent");
@@ -594,7 +605,7 @@ public final class ChatClient {
 
     /** Fetches and applies everything pending (Welcomes, commits, messages), then acknowledges it. */
     public synchronized SyncReport sync() throws IOException, HubException {
-        return syncLocked(null);
+        return syncLocked();
     }
 
     /**
@@ -606,15 +617,14 @@ public final class ChatClient {
         return sync();
     }
 
-    private SyncReport syncLocked(String waitSuffix) throws IOException, HubException {
+    private SyncReport syncLocked() throws IOException, HubException {
         List<ChatMessage> received = new ArrayList<>();
         List<String> joined = new ArrayList<>();
         List<String> removedFrom = new ArrayList<>();
         List<String> rejected = new ArrayList<>();
-        String suffix = waitSuffix == null ? "" : waitSuffix;
+        Set<String> withLeavers = new LinkedHashSet<>();
         for (int round = 0; round < 1000; round++) {
-            JsonNode inbox = hub.send("GET", "/v1/inbox/" + installationId() + suffix, null, signer());
-            suffix = "";
+            JsonNode inbox = hub.send("GET", "/v1/inbox/" + installationId(), null, signer());
             JsonNode items = inbox.path("items");
             if (items.isEmpty()) {
                 break;
@@ -652,6 +662,7 @@ public final class ChatClient {
                 } else if (kind.equals("leave")) {
                     r.doc.withArray("leavers").add(item.path("sender").asString("") + "/"
                             + item.path("senderInstallation").asString(""));
+                    withLeavers.add(group);
                 } else {
                     rejected.add(group + "#" + seq + ": unknown kind " + kind);
                 }
@@ -668,8 +679,11 @@ public final class ChatClient {
             ArrayNode list = ack.putArray("acks");
             acks.forEach((g, s) -> list.addObject().put("group", g).put("seq", s));
             hub.send("POST", "/v1/inbox/" + installationId() + "/ack", ack, signer());
+            if (items.size() < INBOX_PAGE) {
+                break; // a short page: nothing more is waiting
+            }
         }
-        removeLeavers(rejected);
+        removeLeavers(withLeavers, rejected);
         return new SyncReport(received, joined, removedFrom, rejected);
     }
 
@@ -794,9 +808,9 @@ public final class ChatClient {
     }
 
     /** An admin commits the removal of installations that announced they left. */
-    private void removeLeavers(List<String> rejected) throws IOException, HubException {
-        for (GroupInfo gi : groupsQuietly()) {
-            Record r = load(gi.group());
+    private void removeLeavers(Set<String> groups, List<String> rejected) throws IOException, HubException {
+        for (String group : groups) {
+            Record r = load(group);
             if (r == null || r.state == null || r.doc.withArray("leavers").isEmpty()) {
                 continue;
             }
@@ -813,10 +827,6 @@ public final class ChatClient {
                 rejected.add(r.group + ": could not remove members who left: " + e.getMessage());
             }
         }
-    }
-
-    private List<GroupInfo> groupsQuietly() throws IOException {
-        return groups();
     }
 
     private static ObjectNode messageJson(ChatMessage m) {
@@ -838,7 +848,7 @@ public final class ChatClient {
 
     /** Syncs, then returns (and marks read) the group's unread messages from allowed senders, in order. */
     public synchronized List<ChatMessage> read(String group) throws IOException, HubException {
-        syncLocked(null);
+        syncLocked();
         Record r = load(group);
         if (r == null) {
             throw new IllegalArgumentException("this installation is not in group " + group);
