@@ -307,13 +307,10 @@ class ChatTest extends BackendTest {
         e = (HubException) org.assertj.core.api.Assertions.catchThrowable(() ->
                 f.client.send("POST", "/v1/groups/" + g + "/commits", commit, pa.signer()));
         assertThat(e.status()).isEqualTo(400);
-        JsonAssert.noItems(f.client.send("GET", "/v1/inbox/" + a.installationId(), null, other.signer()));
-    }
-
-    /** Small helper so the assertion above reads as what it means. */
-    static final class JsonAssert {
-        static void noItems(tools.jackson.databind.JsonNode inbox) {
-            assertThat(inbox.path("items").isEmpty()).isTrue();
-        }
+        // Inboxes are per identity: naming another agent's installation finds nothing of it.
+        e = (HubException) org.assertj.core.api.Assertions.catchThrowable(() ->
+                f.client.send("GET", "/v1/inbox/" + a.installationId(), null, other.signer()));
+        assertThat(e.status()).isEqualTo(404);
+        a.send(g, "still works");
     }
 }

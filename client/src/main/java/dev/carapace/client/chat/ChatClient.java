@@ -162,7 +162,15 @@ public final class ChatClient {
      * crash in between leaves unused keys, never a KeyPackage nobody can open. Returns how many were uploaded.
      */
     public synchronized int publishKeyPackages() throws IOException, HubException {
-        JsonNode count = hub.send("GET", "/v1/key-packages/" + installationId(), null, signer());
+        JsonNode count;
+        try {
+            count = hub.send("GET", "/v1/key-packages/" + installationId(), null, signer());
+        } catch (HubException e) {
+            if (e.status() != 404) {
+                throw e;
+            }
+            count = Json.object(); // a new installation: nothing uploaded yet
+        }
         int missing = Math.max(0, KEY_PACKAGE_SUPPLY - count.path("available").asInt(0));
         boolean needLastResort = !count.path("lastResort").asBoolean(false);
         if (missing == 0 && !needLastResort) {

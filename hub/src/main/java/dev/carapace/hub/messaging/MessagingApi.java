@@ -196,9 +196,30 @@ public final class MessagingApi {
         }
     }
 
+    /** An installation exists once it uploaded KeyPackages or was routed a group; others get the same 404. */
+    private void requireKnownInstallation(String agent, String installation) throws Exception {
+        boolean known = db.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM chat_key_packages WHERE agent_id = ? AND"
+                    + " installation = ? UNION ALL SELECT 1 FROM chat_members WHERE agent_id = ? AND"
+                    + " installation = ?")) {
+                ps.setString(1, agent);
+                ps.setString(2, installation);
+                ps.setString(3, agent);
+                ps.setString(4, installation);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next();
+                }
+            }
+        });
+        if (!known) {
+            throw ApiException.notFound("you have no installation " + installation);
+        }
+    }
+
     private Reply countKeyPackages(Call call) throws Exception {
         String installation = MlsWire.installation(call.param("installation"));
         String agent = call.caller().id();
+        requireKnownInstallation(agent, installation);
         int n = db.read(c -> countOneTime(c, agent, installation));
         boolean lastResort = db.read(c -> {
             try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM chat_key_packages WHERE agent_id = ?"
@@ -219,6 +240,9 @@ public final class MessagingApi {
 
     private Reply claimKeyPackages(Call call) throws Exception {
         String target = MlsWire.agentId(call.param("id"));
+        if (call.body().length > 0) {
+            Call.onlyFields(call.json());
+        }
         String claimer = call.caller().id();
         Bucket bucket = claimBuckets.computeIfAbsent(claimer + ">" + target, k -> Bucket.builder()
                 .addLimit(Bandwidth.builder().capacity(CLAIMS_PER_HOUR).refillGreedy(CLAIMS_PER_HOUR,
@@ -647,6 +671,7 @@ public final class MessagingApi {
     private Reply inbox(Call call, boolean wait) throws Exception {
         String installation = MlsWire.installation(call.param("installation"));
         String me = call.caller().id();
+        requireKnownInstallation(me, installation);
         String key = me + "/" + installation;
         long deadline = System.currentTimeMillis() + (wait ? LONG_POLL_MS : 0);
         ArrayNode items = pending(me, installation);
