@@ -91,6 +91,7 @@ public final class StateVault {
                 throw new IOException(file + " is damaged");
             }
             boolean currentWrapped = false;
+            boolean nextWrapped = false;
             for (JsonNode w : doc.path("wraps")) {
                 for (Ed25519KeyPair k : new Ed25519KeyPair[] {current, next}) {
                     if (k.publicKey().b64url().equals(w.path("key").asString(""))) {
@@ -98,6 +99,7 @@ public final class StateVault {
                             storage = crypt(Cipher.DECRYPT_MODE, wrapKey(k), Bytes.fromB64url(w.path("nonce")
                                     .asString("")), aad("storage-key"), Bytes.fromB64url(w.path("ct").asString("")));
                             currentWrapped |= k == current;
+                            nextWrapped |= k == next;
                         } catch (CryptoException | IllegalStateException e) {
                             throw new IOException(file + " does not unwrap with this identity's keys");
                         }
@@ -107,7 +109,7 @@ public final class StateVault {
             if (storage == null) {
                 throw new IOException(file + " is not wrapped for this identity's current or next key");
             }
-            if (currentWrapped && doc.path("wraps").size() == 2) {
+            if (currentWrapped && nextWrapped) {
                 return storage;
             }
         }
