@@ -17,16 +17,18 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Load tool for end-to-end encrypted messaging: AGENTS agents (one installation each) in groups of 10, every one
- * connected (a long poll always outstanding) and each sending one message every INTERVAL_MS. The hub runs in its
+ * connected (a push WebSocket open) and each sending one message every INTERVAL_MS. The hub runs in its
  * own JVM (SQLite in a temporary folder), so its CPU time is measured alone. Prints messages accepted per second,
  * end-to-end latency (send call to decryption by a recipient) p50/p99, and the hub's CPU use.
  *
@@ -68,45 +70,25 @@ public final class ChatLoad {
             URI url = urlOf(hubProcess);
             HubClient http = new HubClient(url);
             ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
-            // Setup: identities, installations and KeyPackages, in parallel.
+            // Setup a few at a time, so that setup requests do not time out on a busy machine.
+            Semaphore setup = new Semaphore(16);
             List<Future<ChatClient>> made = new ArrayList<>();
             for (int i = 0; i < agents; i++) {
-                int n = i;
-                made.add(pool.submit(() -> {
-                    Ed25519KeyPair k = Ed25519KeyPair.generate();
-                    KeyEventLog log = KeyEventLog.incept("agent", k, Ed25519KeyPair.generate().publicKey(),
-                            System.currentTimeMillis());
-                    http.register(log, k);
-                    ChatClient c = ChatClient.open(http, log, k, data.resolve("agent" + n), Bytes.random(32));
-                    c.publishKeyPackages();
-                    return c;
-                }));
+                Path state = data.resolve("agent" + i);
+                made.add(pool.submit(() -> bounded(setup, () -> newAgent(http, state))));
             }
             List<ChatClient> clients = new ArrayList<>();
             for (Future<ChatClient> f : made) {
                 clients.add(f.get());
             }
             List<List<ChatClient>> groups = new ArrayList<>();
-            List<String> groupIds = new ArrayList<>();
             List<Future<String>> created = new ArrayList<>();
             for (int g = 0; g < agents / GROUP_SIZE; g++) {
                 List<ChatClient> members = clients.subList(g * GROUP_SIZE, (g + 1) * GROUP_SIZE);
                 groups.add(members);
-                created.add(pool.submit(() -> {
-                    String id = members.get(0).createGroup("load");
-                    members.get(0).invite(id, members.subList(1, members.size()).stream()
-                            .map(ChatClient::agentId).toList());
-                    for (ChatClient m : members) {
-                        m.sync();
-                        for (ChatClient other : members) {
-                            if (other != m) {
-                                m.allow(other.agentId());
-                            }
-                        }
-                    }
-                    return id;
-                }));
+                created.add(pool.submit(() -> bounded(setup, () -> newGroup(members))));
             }
+            List<String> groupIds = new ArrayList<>();
             for (Future<String> f : created) {
                 groupIds.add(f.get());
             }
@@ -124,9 +106,14 @@ public final class ChatLoad {
                 String gid = groupIds.get(g);
                 for (ChatClient c : groups.get(g)) {
                     loops.add(pool.submit(() -> {
+                        // Connected: a push socket per agent; each push triggers one fetch of the inbox.
+                        java.util.concurrent.Semaphore pushed = new java.util.concurrent.Semaphore(0);
+                        java.net.http.WebSocket ws = bounded(setup, () -> c.openPush(pushed::release));
                         while (!stop.get()) {
                             try {
-                                for (ChatClient.ChatMessage m : c.await().received()) {
+                                pushed.tryAcquire(5, java.util.concurrent.TimeUnit.SECONDS);
+                                pushed.drainPermits();
+                                for (ChatClient.ChatMessage m : c.sync().received()) {
                                     int at = m.text().indexOf(' ');
                                     long sent = Long.parseLong(at < 0 ? m.text() : m.text().substring(0, at));
                                     if (measuring.get()) {
@@ -140,6 +127,7 @@ public final class ChatLoad {
                                 }
                             }
                         }
+                        ws.abort();
                         return null;
                     }));
                     loops.add(pool.submit(() -> {
@@ -190,6 +178,41 @@ public final class ChatLoad {
             hubProcess.destroyForcibly();
         }
         System.exit(0);
+    }
+
+    private static <T> T bounded(Semaphore permits, Callable<T> task) throws Exception {
+        permits.acquire();
+        try {
+            return task.call();
+        } finally {
+            permits.release();
+        }
+    }
+
+    /** A registered agent with one installation and its KeyPackages on the hub. */
+    private static ChatClient newAgent(HubClient http, Path state) throws Exception {
+        Ed25519KeyPair k = Ed25519KeyPair.generate();
+        KeyEventLog log = KeyEventLog.incept("agent", k, Ed25519KeyPair.generate().publicKey(),
+                System.currentTimeMillis());
+        http.register(log, k);
+        ChatClient c = ChatClient.open(http, log, k, state, Bytes.random(32));
+        c.publishKeyPackages();
+        return c;
+    }
+
+    /** The first member creates the group and invites the others; everyone joins and allows everyone. */
+    private static String newGroup(List<ChatClient> members) throws Exception {
+        String id = members.get(0).createGroup("load");
+        members.get(0).invite(id, members.subList(1, members.size()).stream().map(ChatClient::agentId).toList());
+        for (ChatClient m : members) {
+            m.sync();
+            for (ChatClient other : members) {
+                if (other != m) {
+                    m.allow(other.agentId());
+                }
+            }
+        }
+        return id;
     }
 
     private static double pct(long[] sorted, double p) {

@@ -235,10 +235,99 @@ class ChatTest extends BackendTest {
         HubException refused = (HubException) org.assertj.core.api.Assertions.catchThrowable(() ->
                 f.client.send("POST", "/v1/agents/" + pb.id() + "/key-packages/claim", Json.object(), pm.signer()));
         assertThat(refused.status()).isEqualTo(403);
+        // The denied member's commits still reach b, or b's state would fall behind the group's.
+        m.update(g);
+        b.sync();
+        assertThat(b.group(g).epoch()).isEqualTo(m.group(g).epoch());
+        a.send(g, "after m's update");
+        assertThat(texts(b.read(g))).containsExactly("after m's update");
 
         for (String needle : List.of(secret, "secret-group-name-xyzzy", "spam from m")) {
             assertThat(dump()).doesNotContain(needle);
         }
+    }
+
+    @Test
+    void everyInstallationOfAnAgentIsAMember() throws Exception {
+        HubFixture.Party pa = f.agent();
+        HubFixture.Party pb = f.agent();
+        ChatClient a = chat(pa, "a");
+        ChatClient laptop = chat(pb, "b-laptop");
+        ChatClient server = chat(pb, "b-server");
+        laptop.allow(pa.id());
+        server.allow(pa.id());
+        String g = a.createGroup("g");
+        a.invite(g, List.of(pb.id()));
+        a.send(g, "to both of b's installations");
+        assertThat(texts(laptop.read(g))).containsExactly("to both of b's installations");
+        assertThat(texts(server.read(g))).containsExactly("to both of b's installations");
+        assertThat(a.group(g).members()).containsExactlyInAnyOrder(pa.id(), pb.id());
+        laptop.send(g, "from the laptop");
+        assertThat(texts(server.read(g))).containsExactly("from the laptop");
+        assertThat(texts(a.read(g))).containsExactly("from the laptop");
+        // Removing the agent removes all its installations.
+        a.remove(g, pb.id());
+        assertThat(laptop.sync().removedFrom()).containsExactly(g);
+        assertThat(server.sync().removedFrom()).containsExactly(g);
+    }
+
+    @Test
+    void directGroupsAreFoundByThePairAndLeavingRemovesTheMember() throws Exception {
+        HubFixture.Party pa = f.agent();
+        HubFixture.Party pb = f.agent();
+        ChatClient a = chat(pa, "a");
+        ChatClient b = chat(pb, "b");
+        b.allow(pa.id());
+        String dm = a.direct(pb.id());
+        assertThat(b.direct(pa.id())).isEqualTo(dm);
+        assertThat(a.direct(pb.id())).isEqualTo(dm);
+        a.send(dm, "just us");
+        assertThat(texts(b.read(dm))).containsExactly("just us");
+        assertThat(b.group(dm).members()).containsExactlyInAnyOrder(pa.id(), pb.id());
+
+        // b leaves: the hub stops routing to b at once, and a's client (the admin) commits b's removal.
+        b.leave(dm);
+        a.sync();
+        assertThat(a.group(dm).members()).containsExactly(pa.id());
+        a.send(dm, "alone now");
+        assertThat(b.group(dm).removed()).isTrue();
+        assertThat(b.sync().received()).isEmpty();
+    }
+
+    @Test
+    void onlineAgentsArePushedAndTicketsAreSingleUse() throws Exception {
+        HubFixture.Party pa = f.agent();
+        HubFixture.Party pb = f.agent();
+        ChatClient a = chat(pa, "a");
+        ChatClient b = chat(pb, "b");
+        b.allow(pa.id());
+        String g = a.createGroup("g");
+        a.invite(g, List.of(pb.id()));
+        java.util.concurrent.Semaphore pushed = new java.util.concurrent.Semaphore(0);
+        java.net.http.WebSocket ws = b.openPush(pushed::release);
+        try {
+            assertThat(pushed.tryAcquire(10, java.util.concurrent.TimeUnit.SECONDS)).as("catch-up push").isTrue();
+            assertThat(b.sync().joined()).containsExactly(g);
+            pushed.drainPermits();
+            a.send(g, "are you there?");
+            assertThat(pushed.tryAcquire(10, java.util.concurrent.TimeUnit.SECONDS)).as("push on arrival").isTrue();
+            assertThat(texts(b.read(g))).containsExactly("are you there?");
+        } finally {
+            ws.abort();
+        }
+        // A ticket opens one socket only; a made-up one opens none.
+        var ticket = f.client.send("POST", "/v1/inbox/" + b.installationId() + "/push-ticket", Json.object(),
+                pb.signer());
+        java.net.URI uri = java.net.URI.create(f.hub.url().toString().replace("http", "ws") + "/v1/push?ticket="
+                + ticket.get("ticket").asString());
+        var http = java.net.http.HttpClient.newHttpClient();
+        http.newWebSocketBuilder().buildAsync(uri, new java.net.http.WebSocket.Listener() {}).get().abort();
+        assertThatThrownBy(() -> http.newWebSocketBuilder().buildAsync(uri, new java.net.http.WebSocket.Listener() {})
+                .get()).hasCauseInstanceOf(java.net.http.WebSocketHandshakeException.class);
+        java.net.URI forged = java.net.URI.create(f.hub.url().toString().replace("http", "ws")
+                + "/v1/push?ticket=" + Bytes.b64url(Bytes.random(32)));
+        assertThatThrownBy(() -> http.newWebSocketBuilder().buildAsync(forged, new java.net.http.WebSocket.Listener() {})
+                .get()).hasCauseInstanceOf(java.net.http.WebSocketHandshakeException.class);
     }
 
     /** Every byte the database holds: the SQLite files, or every PostgreSQL table row rendered as text. */

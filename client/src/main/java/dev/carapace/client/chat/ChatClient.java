@@ -28,6 +28,14 @@ import dev.carapace.mls.message.LeafNode;
 import dev.carapace.mls.message.Proposal;
 import dev.carapace.mls.message.Welcome;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -63,6 +71,9 @@ public final class ChatClient {
     static final Duration KEY_PACKAGE_LIFETIME = Duration.ofDays(90);
     /** The hub answers at most this many inbox items at a time. */
     static final int INBOX_PAGE = 200;
+    // One client for every push socket of this process (each HttpClient has its own selector thread).
+    private static final HttpClient PUSH_HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
+            .build();
 
     private final HubClient hub;
     private final KeyEventLog identity;
@@ -878,12 +889,61 @@ public final class ChatClient {
         return out;
     }
 
-    /** Follows a group: prints new messages as they arrive until {@code stop} says so. */
+    /**
+     * Opens the hub's push WebSocket for this installation: {@code onPending} runs whenever the inbox has something
+     * new (and once at once, to catch up). The socket carries no message; fetch with {@link #sync} or
+     * {@link #read}. Authenticated by a single-use ticket from a signed request.
+     */
+    public WebSocket openPush(Runnable onPending) throws IOException, HubException {
+        JsonNode t = hub.send("POST", "/v1/inbox/" + installationId() + "/push-ticket", Json.object(), signer());
+        URI uri = URI.create(hub.base().toString().replaceFirst("^http", "ws") + t.path("path").asString("")
+                + "?ticket=" + t.path("ticket").asString(""));
+        try {
+            return PUSH_HTTP.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10))
+                    .buildAsync(uri, new WebSocket.Listener() {
+                        @Override
+                        public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
+                            if (last) {
+                                onPending.run();
+                            }
+                            ws.request(1);
+                            return null;
+                        }
+                    }).get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IOException("cannot open the push connection: " + (e.getCause() == null ? e : e.getCause()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted");
+        }
+    }
+
+    /**
+     * Follows a group: hands new messages to {@code onMessage} as they arrive, until {@code stop} says so. Woken by
+     * the push socket (reopened if it drops), and every 30 s regardless, so a lost push only delays.
+     */
     public void watch(String group, Consumer<ChatMessage> onMessage, BooleanSupplier stop)
             throws IOException, HubException {
-        while (!stop.getAsBoolean()) {
-            await();
-            read(group).forEach(onMessage);
+        Semaphore pending = new Semaphore(0);
+        WebSocket ws = null;
+        try {
+            while (!stop.getAsBoolean()) {
+                if (ws == null || ws.isInputClosed()) {
+                    ws = openPush(pending::release);
+                }
+                try {
+                    pending.tryAcquire(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+                pending.drainPermits();
+                read(group).forEach(onMessage);
+            }
+        } finally {
+            if (ws != null) {
+                ws.abort();
+            }
         }
     }
 
