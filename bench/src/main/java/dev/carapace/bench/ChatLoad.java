@@ -11,6 +11,7 @@ import dev.carapace.hub.limits.RateLimiter;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.URI;
+import java.net.http.WebSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,6 +24,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -107,11 +109,11 @@ public final class ChatLoad {
                 for (ChatClient c : groups.get(g)) {
                     loops.add(pool.submit(() -> {
                         // Connected: a push socket per agent; each push triggers one fetch of the inbox.
-                        java.util.concurrent.Semaphore pushed = new java.util.concurrent.Semaphore(0);
-                        java.net.http.WebSocket ws = bounded(setup, () -> c.openPush(pushed::release));
+                        Semaphore pushed = new Semaphore(0);
+                        WebSocket ws = bounded(setup, () -> c.openPush(pushed::release));
                         while (!stop.get()) {
                             try {
-                                pushed.tryAcquire(5, java.util.concurrent.TimeUnit.SECONDS);
+                                pushed.tryAcquire(5, TimeUnit.SECONDS);
                                 pushed.drainPermits();
                                 for (ChatClient.ChatMessage m : c.sync().received()) {
                                     int at = m.text().indexOf(' ');
