@@ -747,44 +747,16 @@ public final class ChatClient {
     }
 
     /**
-     * Applies a commit on a copy of the state and checks it against the group policy before adopting it: membership
-     * and policy changes must come from an admin (per the policy before the commit). The committer is the one
-     * existing member whose leaf the commit replaced (every commit here carries an UpdatePath); a commit that cannot
-     * be attributed is refused.
+     * Applies a commit on a copy of the state and adopts the copy only if the commit respects the group policy
+     * ({@link GroupPolicy#checkCommit}). A commit that removes this installation cannot be attributed (the engine
+     * stops at the removal), so it is obeyed: the state is dropped.
      */
     private void applyCommit(Record r, byte[] body, long seq, List<String> rejected, List<String> removedFrom) {
         Group before = r.state;
         try {
             Group after = Group.load(config, before.save());
             after.process(MlsMessage.decode(body));
-            Map<Integer, LeafNode> b = before.members();
-            Map<Integer, LeafNode> a = after.members();
-            boolean membershipChanged = false;
-            List<Integer> replaced = new ArrayList<>();
-            for (var e : b.entrySet()) {
-                LeafNode now = a.get(e.getKey());
-                if (now == null || !Arrays.equals(now.credential().identity(), e.getValue().credential().identity())) {
-                    membershipChanged = true;
-                } else if (!Arrays.equals(now.encode(), e.getValue().encode())) {
-                    replaced.add(e.getKey());
-                }
-            }
-            for (var e : a.entrySet()) {
-                LeafNode was = b.get(e.getKey());
-                if (was == null || !Arrays.equals(was.credential().identity(), e.getValue().credential().identity())) {
-                    membershipChanged = true;
-                }
-            }
-            GroupPolicy oldPolicy = GroupPolicy.from(before.contextExtensions());
-            boolean policyChanged = !oldPolicy.equals(GroupPolicy.from(after.contextExtensions()));
-            if (replaced.size() != 1) {
-                throw new MlsException("the commit cannot be attributed to one member");
-            }
-            String committer = claimsOf(b.get(replaced.get(0))).agent();
-            if ((membershipChanged || policyChanged) && !oldPolicy.isAdmin(committer)) {
-                throw new MlsException("a commit by " + committer + ", who is not an admin, changes the membership"
-                        + " or the policy");
-            }
+            GroupPolicy.checkCommit(before, after);
             r.state = after;
         } catch (RemovedFromGroupException e) {
             r.doc.put("removed", true);
