@@ -53,9 +53,18 @@ public final class ChatCommand extends CommandGroup {
         }
     }
 
-    /** Used by {@code agent register}: the first supply of KeyPackages. */
-    static void publishFirstSupply(Home home, URI hub) throws IOException {
-        open(home, hub);
+    /**
+     * Used by {@code agent register}: the first supply of KeyPackages. The registration itself has succeeded by
+     * then, so a failure here is a warning (every chat command tops the supply up again), not an error.
+     */
+    static void publishFirstSupply(Home home, URI hub, PrintWriter err) throws IOException {
+        try {
+            open(home, hub);
+        } catch (CliException e) {
+            err.println("carapace: warning: registered, but no KeyPackages were uploaded (" + e.getMessage()
+                    + "); any 'carapace chat' command retries");
+            err.flush();
+        }
     }
 
     @FunctionalInterface
