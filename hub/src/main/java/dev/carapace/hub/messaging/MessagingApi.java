@@ -14,8 +14,6 @@ import dev.carapace.mls.framing.PrivateMessage;
 import io.github.bucket4j.Bandwidth;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.websocket.api.Session;
-import org.eclipse.jetty.websocket.server.WebSocketUpgradeHandler;
 import io.github.bucket4j.Bucket;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -46,8 +44,6 @@ public final class MessagingApi {
     static final int MAX_ROUTING_ENTRIES = 100;
     static final long LONG_POLL_MS = 25_000;
     static final int MAX_LONG_POLLS = 64;
-    static final long PUSH_TICKET_MS = 60_000;
-    static final String PUSH_PATH = "/v1/push";
     /** Handing out KeyPackages drains a supply: per claimer and target, a few per hour. */
     static final int CLAIMS_PER_HOUR = 30;
 
@@ -61,11 +57,7 @@ public final class MessagingApi {
     private final java.util.concurrent.atomic.AtomicLong lastPurgeMs = new java.util.concurrent.atomic.AtomicLong();
     // A long poll holds one of the server's (bounded) request threads; beyond this many, polls answer at once.
     private final java.util.concurrent.Semaphore longPolls = new java.util.concurrent.Semaphore(MAX_LONG_POLLS);
-    // Single-use tickets that open a push WebSocket for one installation, and the sockets open per installation.
-    private final Map<String, PushTicket> pushTickets = new ConcurrentHashMap<>();
-    private final Map<String, Set<Session>> pushSessions = new ConcurrentHashMap<>();
-
-    private record PushTicket(String installationKey, long expiresMs) {}
+    private final PushChannel push;
 
     /**
      * @param retention how long an undelivered message is kept ({@code CARAPACE_CHAT_RETENTION_DAYS}, default 30)
@@ -76,6 +68,7 @@ public final class MessagingApi {
         this.clock = clock;
         this.retentionMs = retention.toMillis();
         this.lastPurgeMs.set(clock.millis());
+        this.push = new PushChannel(clock);
     }
 
     /** The hub's default: retention from {@code $CARAPACE_CHAT_RETENTION_DAYS} (default 30 days). */
@@ -122,7 +115,7 @@ public final class MessagingApi {
                         "Like the inbox, but waits up to 25 s for something to arrive (long poll).",
                         call -> inbox(call, true)),
                 new Route("POST", "/v1/inbox/{installation}/push-ticket", Route.Auth.SIGNED, "messaging",
-                        "A single-use ticket (valid 60 s) to open the push WebSocket " + PUSH_PATH + "?ticket=T, which"
+                        "A single-use ticket (valid 60 s) to open the push WebSocket " + PushChannel.PATH + "?ticket=T, which"
                                 + " says {\"type\": \"pending\"} whenever the inbox has something new.",
                         this::pushTicket),
                 new Route("POST", "/v1/inbox/{installation}/ack", Route.Auth.SIGNED, "messaging",
@@ -760,12 +753,7 @@ public final class MessagingApi {
 
     private void wakeUp(Set<String> installations) {
         for (String key : installations) {
-            Set<Session> open = pushSessions.get(key);
-            if (open != null) {
-                for (Session s : open) {
-                    s.sendText(PENDING, org.eclipse.jetty.websocket.api.Callback.NOOP);
-                }
-            }
+            push.notifyPending(key);
             Object monitor = waiters.get(key);
             if (monitor != null) {
                 synchronized (monitor) {
@@ -831,8 +819,6 @@ public final class MessagingApi {
 
     // --- push ------------------------------------------------------------------------------------------------
 
-    private static final String PENDING = "{\"type\":\"pending\"}";
-
     private Reply pushTicket(Call call) throws Exception {
         String installation = MlsWire.installation(call.param("installation"));
         if (call.body().length > 0) {
@@ -840,79 +826,17 @@ public final class MessagingApi {
         }
         String me = call.caller().id();
         requireKnownInstallation(me, installation);
-        long now = clock.millis();
-        if (pushTickets.size() > 100_000) {
-            pushTickets.values().removeIf(t -> t.expiresMs() < now);
-        }
-        String ticket = Bytes.b64url(Bytes.random(32));
-        pushTickets.put(ticket, new PushTicket(me + "/" + installation, now + PUSH_TICKET_MS));
+        PushChannel.Ticket t = push.issue(me + "/" + installation);
         ObjectNode o = Json.object();
-        o.put("ticket", ticket);
-        o.put("path", PUSH_PATH);
-        o.put("expiresMs", now + PUSH_TICKET_MS);
+        o.put("ticket", t.ticket());
+        o.put("path", PushChannel.PATH);
+        o.put("expiresMs", t.expiresMs());
         return Reply.json(201, o);
     }
 
-    /**
-     * Wraps the API handler with the push WebSocket endpoint. The upgrade request cannot carry an RFC 9421 signature
-     * from a browser-like client, so it presents a single-use ticket obtained through a signed request instead. The
-     * socket only ever says "pending"; the client then fetches its inbox (signed) and resumes from its cursor.
-     */
+    /** Wraps the API handler with the push WebSocket endpoint ({@link PushChannel}). */
     public Handler pushEndpoint(Server server, Handler api) {
-        WebSocketUpgradeHandler ws = WebSocketUpgradeHandler.from(server, container -> {
-            container.setIdleTimeout(Duration.ofMinutes(30));
-            container.setMaxTextMessageSize(1024);
-            container.addMapping(PUSH_PATH, (req, resp, cb) -> {
-                String query = req.getHttpURI().getQuery();
-                String ticket = query != null && query.startsWith("ticket=") ? query.substring(7) : null;
-                PushTicket t = ticket == null ? null : pushTickets.remove(ticket);
-                if (t == null || t.expiresMs() < clock.millis()) {
-                    org.eclipse.jetty.server.Response.writeError(req, resp, cb, 401, "a valid push ticket is needed");
-                    return null;
-                }
-                return new PushSocket(t.installationKey(), pushSessions);
-            });
-        });
-        ws.setHandler(api);
-        return ws;
-    }
-
-    /**
-     * One open push socket: registered while open, told "pending" at once so the client catches up. Public only
-     * because Jetty calls its listener methods reflectively.
-     */
-    public static final class PushSocket implements Session.Listener.AutoDemanding {
-        private final String key;
-        private final Map<String, Set<Session>> pushSessions;
-        private Session session;
-
-        PushSocket(String key, Map<String, Set<Session>> pushSessions) {
-            this.key = key;
-            this.pushSessions = pushSessions;
-        }
-
-        @Override
-        public void onWebSocketOpen(Session s) {
-            session = s;
-            pushSessions.computeIfAbsent(key, k -> ConcurrentHashMap.newKeySet()).add(s);
-            s.sendText(PENDING, org.eclipse.jetty.websocket.api.Callback.NOOP);
-        }
-
-        @Override
-        public void onWebSocketError(Throwable cause) {
-            // A client that goes away mid-frame is ordinary; the close callback unregisters the socket.
-        }
-
-        @Override
-        public void onWebSocketClose(int status, String reason) {
-            Set<Session> open = pushSessions.get(key);
-            if (open != null && session != null) {
-                open.remove(session);
-                if (open.isEmpty()) {
-                    pushSessions.remove(key, open);
-                }
-            }
-        }
+        return push.wrap(server, api);
     }
 
     // --- denials -----------------------------------------------------------------------------------------------
