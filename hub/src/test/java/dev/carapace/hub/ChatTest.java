@@ -79,6 +79,27 @@ class ChatTest extends BackendTest {
     }
 
     @Test
+    void removedAndAddedBackBeforeSyncingStillRejoins() throws Exception {
+        HubFixture.Party pa = f.agent();
+        HubFixture.Party pb = f.agent();
+        ChatClient a = chat(pa, "a");
+        ChatClient b = chat(pb, "b");
+        b.allow(pa.id());
+        String g = a.createGroup("g");
+        a.invite(g, List.of(pb.id()));
+        b.sync();
+        // b is offline while a removes it, says something, and adds it back: b never sees its removal.
+        a.remove(g, pb.id());
+        a.send(g, "while b was out");
+        a.invite(g, List.of(pb.id()));
+        a.send(g, "b is back");
+        ChatClient.SyncReport r = b.sync();
+        assertThat(r.joined()).containsExactly(g);
+        assertThat(texts(b.read(g))).containsExactly("b is back");
+        assertThat(b.group(g).epoch()).isEqualTo(a.group(g).epoch());
+    }
+
+    @Test
     void nonAdminCannotAddOrRemove() throws Exception {
         HubFixture.Party pa = f.agent();
         HubFixture.Party pb = f.agent();

@@ -661,13 +661,12 @@ public final class ChatClient {
                 String kind = item.path("kind").asString("");
                 byte[] body = b64(item.path("body").asString(""));
                 if (kind.equals("welcome")) {
-                    if (r != null && r.state != null) {
-                        rejected.add(group + "#" + seq + ": a Welcome to a group this installation is already in");
-                    } else {
-                        r = join(group, body, rejected, seq);
-                        if (r != null) {
-                            joined.add(group);
-                        }
+                    // A Welcome to a group we still have state for means we were removed and added back before we
+                    // saw the removal: the verified Welcome replaces the stale state; unread messages are kept.
+                    Record fresh = join(group, body, rejected, seq, r);
+                    if (fresh != null) {
+                        r = fresh;
+                        joined.add(group);
                     }
                 } else if (r == null || r.state == null) {
                     rejected.add(group + "#" + seq + ": " + kind + " for a group this installation is not in");
@@ -706,7 +705,8 @@ public final class ChatClient {
         return new SyncReport(received, joined, removedFrom, rejected);
     }
 
-    private Record join(String group, byte[] body, List<String> rejected, long seq) throws IOException {
+    private Record join(String group, byte[] body, List<String> rejected, long seq, Record previous)
+            throws IOException {
         ArrayNode bundles = (ArrayNode) installation.get("bundles");
         try {
             MlsMessage m = MlsMessage.decode(body);
@@ -728,12 +728,15 @@ public final class ChatClient {
                     bundles.remove(i); // one-time keys: gone once used
                     saveInstallation();
                 }
-                ObjectNode doc = Json.object();
+                ObjectNode doc = previous != null ? previous.doc : Json.object();
                 doc.put("group", group);
-                doc.put("name", "");
+                if (!doc.has("name")) {
+                    doc.put("name", "");
+                }
                 doc.put("cursor", seq);
-                doc.putArray("unread");
-                doc.putArray("held");
+                doc.put("removed", false);
+                doc.withArray("unread");
+                doc.withArray("held");
                 doc.putArray("leavers");
                 Record r = new Record(group, doc, g);
                 r.save();
