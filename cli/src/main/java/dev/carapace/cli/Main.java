@@ -22,6 +22,8 @@ import picocli.CommandLine.Command;
             WitnessCommand.class,
             MlsCommand.class,
             SandboxCommand.class,
+            ChatCommand.class,
+            ContactsCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class Main extends CommandGroup {

@@ -141,6 +141,8 @@ public final class Hub implements AutoCloseable {
                     call -> Reply.text("text/plain; version=0.0.4; charset=utf-8", metrics.scrape())));
             routes.addAll(api.routes());
             routes.addAll(new LogApi(log, api).routes());
+            var messaging = dev.carapace.hub.messaging.MessagingApi.fromEnvironment(db, identities, cfg.clock());
+            routes.addAll(messaging.routes());
             // The description is generated from the final table, this route included.
             AtomicReference<List<Route>> table = new AtomicReference<>();
             routes.add(new Route("GET", "/v1/openapi.json", Route.Auth.PUBLIC, "operations",
@@ -155,7 +157,7 @@ public final class Hub implements AutoCloseable {
             table.set(List.copyOf(routes));
             ApiHandler handler = new ApiHandler(routes, auth, api::storedKey, api::bodyKey,
                     new RateLimiter(cfg.limits()), api::tierOf, metrics, cfg.publicUrl());
-            server.setHandler(handler);
+            server.setHandler(messaging.pushEndpoint(server, handler));
             server.setErrorHandler(new JsonErrorHandler());
             server.setStopAtShutdown(false);
             server.start();

@@ -268,6 +268,11 @@ public final class Group {
         return out;
     }
 
+    /** The current epoch's GroupContext extensions (where an application carries its group policy). */
+    public List<Extension> contextExtensions() {
+        return Extension.decodeBody(current.context().extensions());
+    }
+
     /** A copy of the current public ratchet tree (for sending out of band with a Welcome). */
     public RatchetTree ratchetTree() {
         return current.tree().copy();

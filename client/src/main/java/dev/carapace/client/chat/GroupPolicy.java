@@ -1,0 +1,114 @@
+package dev.carapace.client.chat;
+
+import dev.carapace.crypto.AgentId;
+import dev.carapace.crypto.CanonicalJson;
+import dev.carapace.crypto.CryptoException;
+import dev.carapace.crypto.Json;
+import dev.carapace.crypto.InstallationCertificate;
+import dev.carapace.mls.MlsException;
+import dev.carapace.mls.group.Group;
+import dev.carapace.mls.message.Extension;
+import dev.carapace.mls.message.LeafNode;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * A group's roles, carried in the MLS GroupContext as a private-use extension so that every member holds the same
+ * policy, authenticated by the key schedule: only admins may add or remove members or change the policy; every
+ * member may refresh its own keys. The data is the RFC 8785 form of {@code {"v": 1, "admins": [agent ids]}}.
+ */
+public record GroupPolicy(Set<String> admins) {
+    /** From the private-use range of the MLS extension types registry (RFC 9420 §17.3). */
+    public static final int EXTENSION_TYPE = 0xF0CA;
+
+    public GroupPolicy {
+        admins = Set.copyOf(new TreeSet<>(admins));
+    }
+
+    public boolean isAdmin(String agentId) {
+        return admins.contains(agentId);
+    }
+
+    public Extension toExtension() {
+        ObjectNode o = Json.object();
+        o.put("v", 1);
+        var arr = o.putArray("admins");
+        new TreeSet<>(admins).forEach(arr::add);
+        try {
+            return new Extension(EXTENSION_TYPE, CanonicalJson.encode(o));
+        } catch (CryptoException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Checks a commit that took {@code before} to {@code after} (a copy of the group that processed it) against the
+     * policy in force before it, and returns the committer's agent id. Membership and policy changes need an admin.
+     * The committer is the one existing member whose leaf the commit replaced (every commit here carries an
+     * UpdatePath); a commit that cannot be attributed that way is refused.
+     */
+    public static String checkCommit(Group before, Group after) {
+        Map<Integer, LeafNode> b = before.members();
+        Map<Integer, LeafNode> a = after.members();
+        boolean membershipChanged = false;
+        List<Integer> replaced = new ArrayList<>();
+        for (var e : b.entrySet()) {
+            LeafNode now = a.get(e.getKey());
+            if (now == null || !Arrays.equals(now.credential().identity(), e.getValue().credential().identity())) {
+                membershipChanged = true;
+            } else if (!Arrays.equals(now.encode(), e.getValue().encode())) {
+                replaced.add(e.getKey());
+            }
+        }
+        for (var e : a.entrySet()) {
+            LeafNode was = b.get(e.getKey());
+            if (was == null || !Arrays.equals(was.credential().identity(), e.getValue().credential().identity())) {
+                membershipChanged = true;
+            }
+        }
+        GroupPolicy policy = from(before.contextExtensions());
+        boolean policyChanged = !policy.equals(from(after.contextExtensions()));
+        if (replaced.size() != 1) {
+            throw new MlsException("the commit cannot be attributed to one member");
+        }
+        String committer;
+        try {
+            committer = InstallationCertificate.peek(b.get(replaced.get(0)).credential().identity()).agent();
+        } catch (CryptoException e) {
+            throw new MlsException("the committer's credential is unreadable");
+        }
+        if ((membershipChanged || policyChanged) && !policy.isAdmin(committer)) {
+            throw new MlsException("a commit by " + committer + ", who is not an admin, changes the membership or"
+                    + " the policy");
+        }
+        return committer;
+    }
+
+    /** The policy in these GroupContext extensions; fails closed (no admins) when absent or malformed. */
+    public static GroupPolicy from(List<Extension> extensions) {
+        Extension e = Extension.find(extensions, EXTENSION_TYPE);
+        if (e == null) {
+            return new GroupPolicy(Set.of());
+        }
+        try {
+            JsonNode o = Json.parse(e.data());
+            Json.onlyFields(o, "group policy", "v", "admins");
+            if (o.path("v").asInt() != 1 || !o.path("admins").isArray()) {
+                return new GroupPolicy(Set.of());
+            }
+            Set<String> admins = new TreeSet<>();
+            for (JsonNode a : o.get("admins")) {
+                admins.add(AgentId.parse(a.asString("")).toString());
+            }
+            return new GroupPolicy(admins);
+        } catch (CryptoException | RuntimeException ex) {
+            return new GroupPolicy(Set.of());
+        }
+    }
+}

@@ -1,0 +1,90 @@
+package dev.carapace.crypto;
+
+import java.nio.charset.StandardCharsets;
+import java.util.regex.Pattern;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * An agent's identity key certifying one installation's messaging signature key: a DSSE envelope of type
+ * {@value #PAYLOAD_TYPE} over the RFC 8785 form of
+ * {@code {"type": "carapace.mls-installation.v1", "agent", "installation", "signatureKey"}}, signed by the agent's
+ * current key. Its canonical JSON is the identity of the installation's MLS basic credential, so every group member
+ * (and the hub, on upload) can check that a leaf speaks for the agent it names.
+ */
+public final class InstallationCertificate {
+    public static final String PAYLOAD_TYPE = "application/vnd.carapace.mls-installation+json";
+    public static final String TYPE = "carapace.mls-installation.v1";
+    /** Installation ids are chosen by the client: 8 to 64 base64url characters. */
+    public static final Pattern INSTALLATION_ID = Pattern.compile("[A-Za-z0-9_-]{8,64}");
+    private static final int MAX_BYTES = 4096;
+
+    /** What a verified certificate says. {@code keyId} is the identity key that signed it. */
+    public record Claims(String agent, String installation, byte[] signatureKey, String keyId) {}
+
+    private InstallationCertificate() {}
+
+    /** Certifies {@code signatureKey} (a raw Ed25519 public key) for this agent's installation. */
+    public static byte[] issue(KeyEventLog agent, Ed25519KeyPair identityKey, String installation,
+                               byte[] signatureKey) {
+        if (!INSTALLATION_ID.matcher(installation).matches()) {
+            throw new IllegalArgumentException("installation ids are 8 to 64 base64url characters");
+        }
+        ObjectNode st = Json.object();
+        st.put("type", TYPE);
+        st.put("agent", agent.id().toString());
+        st.put("installation", installation);
+        st.put("signatureKey", Bytes.b64url(signatureKey));
+        try {
+            Dsse.Envelope env = Dsse.sign(PAYLOAD_TYPE, CanonicalJson.encode(st), agent.currentKeyId(), identityKey);
+            return CanonicalJson.encode(env.toJson());
+        } catch (CryptoException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Parses the claims without checking the signature; only to find out whose key to fetch before {@link #verify}.
+     */
+    public static Claims peek(byte[] certificate) throws CryptoException {
+        if (certificate == null || certificate.length > MAX_BYTES) {
+            throw new CryptoException("installation certificate missing or larger than " + MAX_BYTES + " bytes");
+        }
+        Dsse.Envelope env = Dsse.fromJson(certificate);
+        if (!PAYLOAD_TYPE.equals(env.payloadType()) || env.signatures().size() != 1) {
+            throw new CryptoException("not an installation certificate");
+        }
+        JsonNode st = Json.parse(env.payload());
+        Json.onlyFields(st, "installation certificate", "type", "agent", "installation", "signatureKey");
+        if (!CanonicalJson.encodeToString(st).equals(new String(env.payload(), StandardCharsets.UTF_8))) {
+            throw new CryptoException("installation certificate payload is not canonical");
+        }
+        if (!TYPE.equals(Json.text(st, "type"))) {
+            throw new CryptoException("installation certificate has the wrong type");
+        }
+        String agent = AgentId.parse(Json.text(st, "agent")).toString();
+        String installation = Json.text(st, "installation");
+        if (!INSTALLATION_ID.matcher(installation).matches()) {
+            throw new CryptoException("installation id is not 8 to 64 base64url characters");
+        }
+        return new Claims(agent, installation, Bytes.fromB64url(Json.text(st, "signatureKey")),
+                env.signatures().get(0).keyid());
+    }
+
+    /**
+     * Verifies that {@code certificate} was signed by the agent's <em>current</em> key according to its verified key
+     * event log, and that it certifies {@code signatureKey}. Returns the claims.
+     */
+    public static Claims verify(byte[] certificate, KeyEventLog agentLog, byte[] signatureKey) throws CryptoException {
+        Claims c = peek(certificate);
+        if (!agentLog.id().toString().equals(c.agent())) {
+            throw new CryptoException("the certificate names another agent");
+        }
+        if (!Bytes.constantTimeEquals(c.signatureKey(), signatureKey)) {
+            throw new CryptoException("the certificate is for another signature key");
+        }
+        String current = agentLog.currentKeyId();
+        Dsse.verify(Dsse.fromJson(certificate), k -> current.equals(k) ? agentLog.currentKey() : null, 1);
+        return c;
+    }
+}

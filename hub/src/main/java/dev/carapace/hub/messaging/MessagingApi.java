@@ -1,0 +1,924 @@
+package dev.carapace.hub.messaging;
+
+import dev.carapace.crypto.Bytes;
+import dev.carapace.crypto.Json;
+import dev.carapace.crypto.KeyEventLog;
+import dev.carapace.hub.http.ApiException;
+import dev.carapace.hub.http.Call;
+import dev.carapace.hub.http.Reply;
+import dev.carapace.hub.http.Route;
+import dev.carapace.hub.store.Database;
+import dev.carapace.hub.store.IdentityStore;
+import dev.carapace.mls.framing.FramedContent;
+import dev.carapace.mls.framing.PrivateMessage;
+import io.github.bucket4j.Bandwidth;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Server;
+import io.github.bucket4j.Bucket;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+import java.util.concurrent.ConcurrentHashMap;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The messaging routes: KeyPackages, groups (a total order of handshake messages per group), application messages,
+ * per-installation inboxes with acknowledgements, and denials. Every answer comes after the database transaction
+ * that made it true has committed, so an accepted message survives a crash of the hub.
+ */
+public final class MessagingApi {
+    static final int MAX_ONE_TIME_PER_INSTALLATION = 100;
+    static final int MAX_KEY_PACKAGES_PER_UPLOAD = 50;
+    static final int MAX_INBOX_ITEMS = 200;
+    static final int MAX_ROUTING_ENTRIES = 100;
+    static final long LONG_POLL_MS = 25_000;
+    static final int MAX_LONG_POLLS = 64;
+    /** Handing out KeyPackages drains a supply: per claimer and target, a few per hour. */
+    static final int CLAIMS_PER_HOUR = 30;
+
+    private final Database db;
+    private final IdentityStore identities;
+    private final Clock clock;
+    private final long retentionMs;
+    private final Map<String, Bucket> claimBuckets = new ConcurrentHashMap<>();
+    // Installations waiting in a long poll; woken when a message for them is committed by this process.
+    private final Map<String, Object> waiters = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicLong lastPurgeMs = new java.util.concurrent.atomic.AtomicLong();
+    // A long poll holds one of the server's (bounded) request threads; beyond this many, polls answer at once.
+    private final java.util.concurrent.Semaphore longPolls = new java.util.concurrent.Semaphore(MAX_LONG_POLLS);
+    private final PushChannel push;
+
+    /**
+     * @param retention how long an undelivered message is kept ({@code CARAPACE_CHAT_RETENTION_DAYS}, default 30)
+     */
+    public MessagingApi(Database db, IdentityStore identities, Clock clock, Duration retention) {
+        this.db = db;
+        this.identities = identities;
+        this.clock = clock;
+        this.retentionMs = retention.toMillis();
+        this.lastPurgeMs.set(clock.millis());
+        this.push = new PushChannel(clock);
+    }
+
+    /** The hub's default: retention from {@code $CARAPACE_CHAT_RETENTION_DAYS} (default 30 days). */
+    public static MessagingApi fromEnvironment(Database db, IdentityStore identities, Clock clock) {
+        String days = System.getenv("CARAPACE_CHAT_RETENTION_DAYS");
+        long d = 30;
+        if (days != null && days.matches("[0-9]{1,5}") && Long.parseLong(days) > 0) {
+            d = Long.parseLong(days);
+        }
+        return new MessagingApi(db, identities, clock, Duration.ofDays(d));
+    }
+
+    public List<Route> routes() {
+        return Stream.of(
+                new Route("POST", "/v1/key-packages", Route.Auth.SIGNED, "messaging",
+                        "Upload signed one-time KeyPackages (and optionally the last-resort one) of one of the"
+                                + " caller's installations; each must carry a credential certified by the caller's"
+                                + " current key.", this::uploadKeyPackages),
+                new Route("GET", "/v1/key-packages/{installation}", Route.Auth.SIGNED, "messaging",
+                        "How many one-time KeyPackages the caller's installation has left.", this::countKeyPackages),
+                new Route("POST", "/v1/agents/{id}/key-packages/claim", Route.Auth.SIGNED, "messaging",
+                        "Hand out one KeyPackage per installation of an agent (one-time ones are consumed, the"
+                                + " last-resort one is not); rate limited; refused if the agent denies the caller.",
+                        this::claimKeyPackages),
+                new Route("POST", "/v1/groups", Route.Auth.SIGNED, "messaging",
+                        "Register a new group with the caller's installation as its first member and admin.",
+                        this::createGroup),
+                new Route("GET", "/v1/direct/{id}", Route.Auth.SIGNED, "messaging",
+                        "The direct (two-member) group of the caller and another identity.", this::direct),
+                new Route("POST", "/v1/groups/{group}/commits", Route.Auth.SIGNED, "messaging",
+                        "Submit the commit for the group's current epoch, with routing changes and Welcomes;"
+                                + " 409 epoch_conflict if another commit for that epoch was accepted.",
+                        this::commit),
+                new Route("POST", "/v1/groups/{group}/messages", Route.Auth.SIGNED, "messaging",
+                        "Submit an application message (an MLS PrivateMessage of the current epoch); 409"
+                                + " stale_epoch if the group has moved on.", this::message),
+                new Route("POST", "/v1/groups/{group}/leave", Route.Auth.SIGNED, "messaging",
+                        "Stop routing the group to the caller's installation and tell the members, so an admin"
+                                + " commits its removal.", this::leave),
+                new Route("GET", "/v1/inbox/{installation}", Route.Auth.SIGNED, "messaging",
+                        "Everything not yet acknowledged for one of the caller's installations, in order.",
+                        call -> inbox(call, false)),
+                new Route("GET", "/v1/inbox/{installation}/wait", Route.Auth.SIGNED, "messaging",
+                        "Like the inbox, but waits up to 25 s for something to arrive (long poll).",
+                        call -> inbox(call, true)),
+                new Route("POST", "/v1/inbox/{installation}/push-ticket", Route.Auth.SIGNED, "messaging",
+                        "A single-use ticket (valid 60 s) to open the push WebSocket " + PushChannel.PATH + "?ticket=T, which"
+                                + " says {\"type\": \"pending\"} whenever the inbox has something new.",
+                        this::pushTicket),
+                new Route("POST", "/v1/inbox/{installation}/ack", Route.Auth.SIGNED, "messaging",
+                        "Acknowledge everything up to a position in each group; acknowledged items are not"
+                                + " delivered again.", this::ack),
+                new Route("POST", "/v1/contacts/deny", Route.Auth.SIGNED, "messaging",
+                        "Refuse an identity: the hub drops its messages and Welcomes to the caller and refuses it"
+                                + " the caller's KeyPackages.", call -> denial(call, true)),
+                new Route("POST", "/v1/contacts/allow", Route.Auth.SIGNED, "messaging",
+                        "Lift a denial.", call -> denial(call, false)))
+                .map(r -> new Route(r.method(), r.pattern(), r.auth(), r.tag(), r.summary(), r.bodyType(),
+                        refusals(r.handler())))
+                .toList();
+    }
+
+    // --- KeyPackages -------------------------------------------------------------------------------------------
+
+    private Reply uploadKeyPackages(Call call) throws Exception {
+        JsonNode body = call.json();
+        Call.onlyFields(body, "installation", "keyPackages", "lastResort");
+        String installation = MlsWire.installation(body.path("installation").asString(null));
+        String agent = call.caller().id();
+        KeyEventLog log = identities.find(agent).orElseThrow(() -> ApiException.notFound("no identity " + agent))
+                .log();
+        JsonNode list = body.path("keyPackages");
+        if (!list.isArray() || list.size() > MAX_KEY_PACKAGES_PER_UPLOAD) {
+            throw ApiException.badRequest("invalid_field", "field 'keyPackages' must be an array of at most "
+                    + MAX_KEY_PACKAGES_PER_UPLOAD + " base64 KeyPackages");
+        }
+        List<MlsWire.CheckedKeyPackage> oneTime = new ArrayList<>();
+        for (JsonNode n : list) {
+            oneTime.add(MlsWire.keyPackage(MlsWire.base64("keyPackages", n.asString(null),
+                    MlsWire.MAX_KEY_PACKAGE_BYTES), log, installation, clock.instant()));
+        }
+        MlsWire.CheckedKeyPackage lastResort = body.has("lastResort")
+                ? MlsWire.keyPackage(MlsWire.base64("lastResort", body.get("lastResort").asString(null),
+                        MlsWire.MAX_KEY_PACKAGE_BYTES), log, installation, clock.instant())
+                : null;
+        long now = clock.millis();
+        int available = db.inTransaction(c -> {
+            int have = countOneTime(c, agent, installation);
+            if (have + oneTime.size() > MAX_ONE_TIME_PER_INSTALLATION) {
+                throw new Refusal(ApiException.conflict("too_many_key_packages", "an installation may hold at most "
+                        + MAX_ONE_TIME_PER_INSTALLATION + " unused KeyPackages; it has " + have));
+            }
+            for (MlsWire.CheckedKeyPackage kp : oneTime) {
+                have += insertKeyPackage(c, kp, agent, installation, false, now);
+            }
+            if (lastResort != null) {
+                try (PreparedStatement ps = c.prepareStatement("DELETE FROM chat_key_packages WHERE agent_id = ?"
+                        + " AND installation = ? AND last_resort = 1")) {
+                    ps.setString(1, agent);
+                    ps.setString(2, installation);
+                    ps.executeUpdate();
+                }
+                insertKeyPackage(c, lastResort, agent, installation, true, now);
+            }
+            return have;
+        });
+        ObjectNode o = Json.object();
+        o.put("installation", installation);
+        o.put("available", available);
+        return Reply.json(201, o);
+    }
+
+    private static int insertKeyPackage(Connection c, MlsWire.CheckedKeyPackage kp, String agent, String inst,
+                                        boolean lastResort, long now) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO chat_key_packages (ref, agent_id, installation,"
+                + " last_resort, key_package, created_ms) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")) {
+            ps.setString(1, kp.ref());
+            ps.setString(2, agent);
+            ps.setString(3, inst);
+            ps.setInt(4, lastResort ? 1 : 0);
+            ps.setBytes(5, kp.bytes());
+            ps.setLong(6, now);
+            return ps.executeUpdate();
+        }
+    }
+
+    private static int countOneTime(Connection c, String agent, String installation) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM chat_key_packages WHERE agent_id = ?"
+                + " AND installation = ? AND last_resort = 0")) {
+            ps.setString(1, agent);
+            ps.setString(2, installation);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getInt(1);
+            }
+        }
+    }
+
+    /** An installation exists once it uploaded KeyPackages or was routed a group; others get the same 404. */
+    private void requireKnownInstallation(String agent, String installation) throws Exception {
+        boolean known = db.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM chat_key_packages WHERE agent_id = ? AND"
+                    + " installation = ? UNION ALL SELECT 1 FROM chat_members WHERE agent_id = ? AND"
+                    + " installation = ?")) {
+                ps.setString(1, agent);
+                ps.setString(2, installation);
+                ps.setString(3, agent);
+                ps.setString(4, installation);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next();
+                }
+            }
+        });
+        if (!known) {
+            throw ApiException.notFound("you have no installation " + installation);
+        }
+    }
+
+    private Reply countKeyPackages(Call call) throws Exception {
+        String installation = MlsWire.installation(call.param("installation"));
+        String agent = call.caller().id();
+        requireKnownInstallation(agent, installation);
+        int n = db.read(c -> countOneTime(c, agent, installation));
+        boolean lastResort = db.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM chat_key_packages WHERE agent_id = ?"
+                    + " AND installation = ? AND last_resort = 1")) {
+                ps.setString(1, agent);
+                ps.setString(2, installation);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next();
+                }
+            }
+        });
+        ObjectNode o = Json.object();
+        o.put("installation", installation);
+        o.put("available", n);
+        o.put("lastResort", lastResort);
+        return Reply.ok(o);
+    }
+
+    private Reply claimKeyPackages(Call call) throws Exception {
+        String target = MlsWire.agentId(call.param("id"));
+        if (call.body().length > 0) {
+            Call.onlyFields(call.json());
+        }
+        String claimer = call.caller().id();
+        Bucket bucket = claimBuckets.computeIfAbsent(claimer + ">" + target, k -> Bucket.builder()
+                .addLimit(Bandwidth.builder().capacity(CLAIMS_PER_HOUR).refillGreedy(CLAIMS_PER_HOUR,
+                        Duration.ofHours(1)).build()).build());
+        if (claimBuckets.size() > 200_000) {
+            claimBuckets.clear();
+        }
+        if (!bucket.tryConsume(1)) {
+            throw new ApiException(429, "rate_limited", "too many KeyPackage claims for this agent; try later", 120);
+        }
+        if (denies(target, claimer)) {
+            throw ApiException.forbidden("this agent does not accept you");
+        }
+        ArrayNode out = Json.object().arrayNode();
+        db.inTransaction(c -> {
+            List<String> installations = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT DISTINCT installation FROM chat_key_packages"
+                    + " WHERE agent_id = ? ORDER BY installation")) {
+                ps.setString(1, target);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        installations.add(rs.getString(1));
+                    }
+                }
+            }
+            for (String inst : installations) {
+                String ref = null;
+                byte[] kp = null;
+                boolean lastResort = false;
+                // One-time KeyPackages first, oldest first; the last-resort one only when none is left.
+                try (PreparedStatement ps = c.prepareStatement("SELECT ref, key_package, last_resort FROM"
+                        + " chat_key_packages WHERE agent_id = ? AND installation = ? ORDER BY last_resort,"
+                        + " created_ms, ref LIMIT 1")) {
+                    ps.setString(1, target);
+                    ps.setString(2, inst);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        if (rs.next()) {
+                            ref = rs.getString(1);
+                            kp = rs.getBytes(2);
+                            lastResort = rs.getInt(3) == 1;
+                        }
+                    }
+                }
+                if (ref == null) {
+                    continue;
+                }
+                if (!lastResort) {
+                    try (PreparedStatement ps = c.prepareStatement("DELETE FROM chat_key_packages WHERE ref = ?")) {
+                        ps.setString(1, ref);
+                        if (ps.executeUpdate() != 1) {
+                            // Another process handed it out first: fail the transaction, the client retries.
+                            throw new SQLException("KeyPackage handed out concurrently");
+                        }
+                    }
+                }
+                ObjectNode e = out.addObject();
+                e.put("installation", inst);
+                e.put("keyPackage", Bytes.b64(kp));
+                e.put("lastResort", lastResort);
+            }
+            return null;
+        });
+        if (out.isEmpty()) {
+            throw ApiException.notFound("agent " + target + " has no KeyPackages");
+        }
+        ObjectNode o = Json.object();
+        o.put("agent", target);
+        o.set("keyPackages", out);
+        return Reply.ok(o);
+    }
+
+    // --- groups ------------------------------------------------------------------------------------------------
+
+    private Reply createGroup(Call call) throws Exception {
+        JsonNode body = call.json();
+        Call.onlyFields(body, "group", "installation", "epoch", "direct");
+        String group = Call.text(body, "group", 44);
+        MlsWire.groupIdBytes(group);
+        String installation = MlsWire.installation(body.path("installation").asString(null));
+        long epoch = body.path("epoch").asLong(-1);
+        if (!body.path("epoch").isIntegralNumber() || epoch < 0 || epoch > 16) {
+            throw ApiException.badRequest("invalid_field", "field 'epoch' must be the new group's epoch (0 to 16)");
+        }
+        String me = call.caller().id();
+        String pair = null;
+        if (body.has("direct")) {
+            String peer = MlsWire.agentId(body.get("direct").asString(null));
+            if (peer.equals(me)) {
+                throw ApiException.badRequest("invalid_field", "a direct group needs another identity");
+            }
+            pair = pairKey(me, peer);
+        }
+        String pairKey = pair;
+        long now = clock.millis();
+        db.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO chat_groups (id, epoch, next_seq,"
+                    + " created_ms) VALUES (?, ?, 1, ?) ON CONFLICT DO NOTHING")) {
+                ps.setString(1, group);
+                ps.setLong(2, epoch);
+                ps.setLong(3, now);
+                if (ps.executeUpdate() != 1) {
+                    throw new Refusal(ApiException.conflict("group_exists", "group " + group + " exists"));
+                }
+            }
+            if (pairKey != null) {
+                try (PreparedStatement ps = c.prepareStatement("INSERT INTO chat_direct (pair_key, group_id)"
+                        + " VALUES (?, ?) ON CONFLICT DO NOTHING")) {
+                    ps.setString(1, pairKey);
+                    ps.setString(2, group);
+                    if (ps.executeUpdate() != 1) {
+                        throw new Refusal(ApiException.conflict("direct_exists", "a direct group for this pair"
+                                + " exists; fetch it with GET /v1/direct/{id}"));
+                    }
+                }
+            }
+            route(c, group, me, installation, "admin", 0);
+            return null;
+        });
+        ObjectNode o = Json.object();
+        o.put("group", group);
+        o.put("epoch", epoch);
+        return Reply.json(201, o);
+    }
+
+    private static String pairKey(String a, String b) {
+        return a.compareTo(b) < 0 ? a + "|" + b : b + "|" + a;
+    }
+
+    private Reply direct(Call call) throws Exception {
+        String peer = MlsWire.agentId(call.param("id"));
+        String key = pairKey(call.caller().id(), peer);
+        String group = db.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT group_id FROM chat_direct WHERE pair_key = ?")) {
+                ps.setString(1, key);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? rs.getString(1) : null;
+                }
+            }
+        });
+        if (group == null) {
+            throw ApiException.notFound("no direct group with " + peer);
+        }
+        ObjectNode o = Json.object();
+        o.put("group", group);
+        return Reply.ok(o);
+    }
+
+    private record Routed(String agent, String installation) {}
+
+    private static List<Routed> routing(JsonNode list, String field) throws ApiException {
+        List<Routed> out = new ArrayList<>();
+        if (list == null || list.isMissingNode() || list.isNull()) {
+            return out;
+        }
+        if (!list.isArray() || list.size() > MAX_ROUTING_ENTRIES) {
+            throw ApiException.badRequest("invalid_field", "field '" + field + "' must be an array of at most "
+                    + MAX_ROUTING_ENTRIES + " {agent, installation}");
+        }
+        Set<Routed> seen = new LinkedHashSet<>();
+        for (JsonNode n : list) {
+            if (!n.isObject()) {
+                throw ApiException.badRequest("invalid_field", "field '" + field + "' holds {agent, installation}");
+            }
+            Call.onlyFields(n, "agent", "installation");
+            Routed r = new Routed(MlsWire.agentId(n.path("agent").asString(null)),
+                    MlsWire.installation(n.path("installation").asString(null)));
+            if (!seen.add(r)) {
+                throw ApiException.badRequest("invalid_field", "field '" + field + "' names an installation twice");
+            }
+            out.add(r);
+        }
+        return out;
+    }
+
+    private Reply commit(Call call) throws Exception {
+        String group = call.param("group");
+        byte[] gid = MlsWire.groupIdBytes(group);
+        JsonNode body = call.json();
+        Call.onlyFields(body, "installation", "epoch", "commit", "welcome", "add", "remove");
+        String installation = MlsWire.installation(body.path("installation").asString(null));
+        if (!body.path("epoch").isIntegralNumber()) {
+            throw ApiException.badRequest("invalid_field", "field 'epoch' must be an integer");
+        }
+        long epoch = body.get("epoch").asLong();
+        byte[] commit = MlsWire.base64("commit", body.path("commit").asString(null), MlsWire.MAX_MESSAGE_BYTES);
+        PrivateMessage pm = MlsWire.privateMessage(commit, gid, FramedContent.COMMIT, "commit");
+        if (pm.epoch() != epoch) {
+            throw ApiException.badRequest("invalid_message", "the commit is for epoch " + pm.epoch() + ", not "
+                    + epoch);
+        }
+        List<Routed> add = routing(body.get("add"), "add");
+        List<Routed> remove = routing(body.get("remove"), "remove");
+        byte[] welcome = null;
+        if (body.hasNonNull("welcome")) {
+            welcome = MlsWire.base64("welcome", body.get("welcome").asString(null), MlsWire.MAX_MESSAGE_BYTES);
+            MlsWire.welcome(welcome);
+        }
+        if (add.isEmpty() != (welcome == null)) {
+            throw ApiException.badRequest("invalid_field", "a commit that adds installations carries their Welcome,"
+                    + " and only such a commit does");
+        }
+        String me = call.caller().id();
+        byte[] welcomeBytes = welcome;
+        long now = clock.millis();
+        Set<String> wake = new LinkedHashSet<>();
+        long seq = db.inTransaction(c -> {
+            Member self = member(c, group, me, installation);
+            if (self == null) {
+                throw new Refusal(ApiException.forbidden("this installation is not a member of the group"));
+            }
+            if ((!add.isEmpty() || !remove.isEmpty()) && !"admin".equals(self.role())) {
+                throw new Refusal(ApiException.forbidden("only an admin may add or remove members"));
+            }
+            int slots = 1 + add.size();
+            // The conditional update is the ordering point: of two commits for one epoch, exactly one matches.
+            try (PreparedStatement ps = c.prepareStatement("UPDATE chat_groups SET epoch = epoch + 1,"
+                    + " next_seq = next_seq + ? WHERE id = ? AND epoch = ?")) {
+                ps.setInt(1, slots);
+                ps.setString(2, group);
+                ps.setLong(3, epoch);
+                if (ps.executeUpdate() != 1) {
+                    throw new Refusal(ApiException.conflict("epoch_conflict", "a commit for epoch " + epoch
+                            + " was already accepted (the group is at epoch " + currentEpoch(c, group)
+                            + "); process it and try again"));
+                }
+            }
+            long first = nextSeq(c, group) - slots;
+            insertMessage(c, group, first, "commit", epoch, me, installation, null, null, commit, now);
+            for (Routed r : remove) {
+                try (PreparedStatement ps = c.prepareStatement("UPDATE chat_members SET until_seq = ? WHERE"
+                        + " group_id = ? AND agent_id = ? AND installation = ? AND until_seq IS NULL")) {
+                    ps.setLong(1, first);
+                    ps.setString(2, group);
+                    ps.setString(3, r.agent());
+                    ps.setString(4, r.installation());
+                    ps.executeUpdate();
+                }
+            }
+            for (int i = 0; i < add.size(); i++) {
+                Routed r = add.get(i);
+                insertMessage(c, group, first + 1 + i, "welcome", epoch + 1, me, installation, r.agent(),
+                        r.installation(), welcomeBytes, now);
+                route(c, group, r.agent(), r.installation(), "member", first + i);
+            }
+            wake.addAll(routedInstallations(c, group, true));
+            return first;
+        });
+        wakeUp(wake);
+        ObjectNode o = Json.object();
+        o.put("group", group);
+        o.put("seq", seq);
+        o.put("epoch", epoch + 1);
+        return Reply.json(201, o);
+    }
+
+    private Reply message(Call call) throws Exception {
+        String group = call.param("group");
+        byte[] gid = MlsWire.groupIdBytes(group);
+        JsonNode body = call.json();
+        Call.onlyFields(body, "installation", "message");
+        String installation = MlsWire.installation(body.path("installation").asString(null));
+        byte[] msg = MlsWire.base64("message", body.path("message").asString(null), MlsWire.MAX_MESSAGE_BYTES);
+        PrivateMessage pm = MlsWire.privateMessage(msg, gid, FramedContent.APPLICATION, "message");
+        String me = call.caller().id();
+        long now = clock.millis();
+        Set<String> wake = new LinkedHashSet<>();
+        long seq = db.inTransaction(c -> {
+            if (member(c, group, me, installation) == null) {
+                throw new Refusal(ApiException.forbidden("this installation is not a member of the group"));
+            }
+            // Only messages of the current epoch: every recipient then decrypts with the state it has, in order.
+            try (PreparedStatement ps = c.prepareStatement("UPDATE chat_groups SET next_seq = next_seq + 1"
+                    + " WHERE id = ? AND epoch = ?")) {
+                ps.setString(1, group);
+                ps.setLong(2, pm.epoch());
+                if (ps.executeUpdate() != 1) {
+                    throw new Refusal(ApiException.conflict("stale_epoch", "the group is at epoch "
+                            + currentEpoch(c, group) + ", the message is for " + pm.epoch()
+                            + "; process pending commits and send again"));
+                }
+            }
+            long s = nextSeq(c, group) - 1;
+            insertMessage(c, group, s, "application", pm.epoch(), me, installation, null, null, msg, now);
+            wake.addAll(routedInstallations(c, group, false));
+            return s;
+        });
+        wakeUp(wake);
+        ObjectNode o = Json.object();
+        o.put("group", group);
+        o.put("seq", seq);
+        return Reply.json(201, o);
+    }
+
+    private Reply leave(Call call) throws Exception {
+        String group = call.param("group");
+        MlsWire.groupIdBytes(group);
+        JsonNode body = call.json();
+        Call.onlyFields(body, "installation");
+        String installation = MlsWire.installation(body.path("installation").asString(null));
+        String me = call.caller().id();
+        long now = clock.millis();
+        Set<String> wake = new LinkedHashSet<>();
+        db.inTransaction(c -> {
+            if (member(c, group, me, installation) == null) {
+                throw new Refusal(ApiException.forbidden("this installation is not a member of the group"));
+            }
+            try (PreparedStatement ps = c.prepareStatement("UPDATE chat_groups SET next_seq = next_seq + 1"
+                    + " WHERE id = ?")) {
+                ps.setString(1, group);
+                ps.executeUpdate();
+            }
+            long s = nextSeq(c, group) - 1;
+            insertMessage(c, group, s, "leave", currentEpoch(c, group), me, installation, null, null, new byte[0],
+                    now);
+            try (PreparedStatement ps = c.prepareStatement("UPDATE chat_members SET until_seq = ? WHERE"
+                    + " group_id = ? AND agent_id = ? AND installation = ?")) {
+                ps.setLong(1, s);
+                ps.setString(2, group);
+                ps.setString(3, me);
+                ps.setString(4, installation);
+                ps.executeUpdate();
+            }
+            wake.addAll(routedInstallations(c, group, false));
+            return null;
+        });
+        wakeUp(wake);
+        ObjectNode o = Json.object();
+        o.put("group", group);
+        o.put("left", true);
+        return Reply.ok(o);
+    }
+
+    private record Member(String role, long ackedSeq) {}
+
+    private static Member member(Connection c, String group, String agent, String installation) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT role, acked_seq FROM chat_members WHERE group_id = ?"
+                + " AND agent_id = ? AND installation = ? AND until_seq IS NULL")) {
+            ps.setString(1, group);
+            ps.setString(2, agent);
+            ps.setString(3, installation);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? new Member(rs.getString(1), rs.getLong(2)) : null;
+            }
+        }
+    }
+
+    private static void route(Connection c, String group, String agent, String installation, String role,
+                              long ackedSeq) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO chat_members (group_id, agent_id, installation,"
+                + " role, acked_seq, until_seq) VALUES (?, ?, ?, ?, ?, NULL) ON CONFLICT (group_id, agent_id,"
+                + " installation) DO UPDATE SET role = excluded.role, acked_seq = excluded.acked_seq,"
+                + " until_seq = NULL")) {
+            ps.setString(1, group);
+            ps.setString(2, agent);
+            ps.setString(3, installation);
+            ps.setString(4, role);
+            ps.setLong(5, ackedSeq);
+            ps.executeUpdate();
+        }
+    }
+
+    private static long nextSeq(Connection c, String group) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT next_seq FROM chat_groups WHERE id = ?")) {
+            ps.setString(1, group);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    throw new SQLException("group vanished");
+                }
+                return rs.getLong(1);
+            }
+        }
+    }
+
+    private static long currentEpoch(Connection c, String group) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT epoch FROM chat_groups WHERE id = ?")) {
+            ps.setString(1, group);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    throw new Refusal(ApiException.notFound("no group " + group));
+                }
+                return rs.getLong(1);
+            }
+        }
+    }
+
+    private static void insertMessage(Connection c, String group, long seq, String kind, long epoch, String sender,
+                                      String senderInst, String recipient, String recipientInst, byte[] body,
+                                      long now) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO chat_messages (group_id, seq, kind, epoch,"
+                + " sender_agent, sender_installation, recipient_agent, recipient_installation, body, created_ms)"
+                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+            ps.setString(1, group);
+            ps.setLong(2, seq);
+            ps.setString(3, kind);
+            ps.setLong(4, epoch);
+            ps.setString(5, sender);
+            ps.setString(6, senderInst);
+            ps.setString(7, recipient);
+            ps.setString(8, recipientInst);
+            ps.setBytes(9, body);
+            ps.setLong(10, now);
+            ps.executeUpdate();
+        }
+    }
+
+    private static List<String> routedInstallations(Connection c, String group, boolean includingRemoved)
+            throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT agent_id, installation, until_seq FROM chat_members"
+                + " WHERE group_id = ?")) {
+            ps.setString(1, group);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    rs.getLong(3);
+                    if (includingRemoved || rs.wasNull()) {
+                        out.add(rs.getString(1) + "/" + rs.getString(2));
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    // --- inboxes -----------------------------------------------------------------------------------------------
+
+    private Reply inbox(Call call, boolean wait) throws Exception {
+        String installation = MlsWire.installation(call.param("installation"));
+        String me = call.caller().id();
+        requireKnownInstallation(me, installation);
+        String key = me + "/" + installation;
+        boolean polling = wait && longPolls.tryAcquire();
+        try {
+            return Reply.ok(inboxItems(me, installation, key, polling));
+        } finally {
+            if (polling) {
+                longPolls.release();
+            }
+        }
+    }
+
+    private ObjectNode inboxItems(String me, String installation, String key, boolean wait) throws Exception {
+        long deadline = System.currentTimeMillis() + (wait ? LONG_POLL_MS : 0);
+        ArrayNode items = pending(me, installation);
+        while (items.isEmpty() && System.currentTimeMillis() < deadline) {
+            Object monitor = waiters.computeIfAbsent(key, k -> new Object());
+            synchronized (monitor) {
+                items = pending(me, installation);
+                if (items.isEmpty()) {
+                    // Woken by a commit in this process; the 1 s bound picks up writes by other hub processes.
+                    monitor.wait(Math.max(1, Math.min(1000, deadline - System.currentTimeMillis())));
+                }
+            }
+            if (items.isEmpty()) {
+                items = pending(me, installation);
+            }
+        }
+        ObjectNode o = Json.object();
+        o.put("installation", installation);
+        o.set("items", items);
+        return o;
+    }
+
+    private ArrayNode pending(String me, String installation) throws SQLException {
+        return db.read(c -> {
+            ArrayNode out = Json.object().arrayNode();
+            try (PreparedStatement ps = c.prepareStatement("SELECT m.group_id, m.seq, m.kind, m.epoch,"
+                    + " m.sender_agent, m.sender_installation, m.body FROM chat_members mb JOIN chat_messages m"
+                    + " ON m.group_id = mb.group_id AND m.seq > mb.acked_seq"
+                    + " AND (mb.until_seq IS NULL OR m.seq <= mb.until_seq)"
+                    + " WHERE mb.agent_id = ? AND mb.installation = ?"
+                    + " AND NOT (m.sender_agent = mb.agent_id AND m.sender_installation = mb.installation)"
+                    + " AND (m.recipient_installation IS NULL OR (m.recipient_agent = mb.agent_id"
+                    + " AND m.recipient_installation = mb.installation))"
+                    // A denied sender's texts and invitations are dropped; its commits are not, or the
+                    // recipient's group state would fall behind everyone else's.
+                    + " AND NOT (m.kind IN ('application', 'welcome') AND EXISTS (SELECT 1 FROM chat_denials d"
+                    + " WHERE d.agent_id = mb.agent_id AND d.denied_id = m.sender_agent))"
+                    + " ORDER BY m.group_id, m.seq LIMIT " + MAX_INBOX_ITEMS)) {
+                ps.setString(1, me);
+                ps.setString(2, installation);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        ObjectNode i = out.addObject();
+                        i.put("group", rs.getString(1));
+                        i.put("seq", rs.getLong(2));
+                        i.put("kind", rs.getString(3));
+                        i.put("epoch", rs.getLong(4));
+                        i.put("sender", rs.getString(5));
+                        i.put("senderInstallation", rs.getString(6));
+                        i.put("body", Bytes.b64(rs.getBytes(7)));
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
+    private void wakeUp(Set<String> installations) {
+        for (String key : installations) {
+            push.notifyPending(key);
+            Object monitor = waiters.get(key);
+            if (monitor != null) {
+                synchronized (monitor) {
+                    monitor.notifyAll();
+                }
+            }
+        }
+    }
+
+    private Reply ack(Call call) throws Exception {
+        String installation = MlsWire.installation(call.param("installation"));
+        JsonNode body = call.json();
+        Call.onlyFields(body, "acks");
+        JsonNode acks = body.path("acks");
+        if (!acks.isArray() || acks.isEmpty() || acks.size() > 1000) {
+            throw ApiException.badRequest("invalid_field", "field 'acks' must hold 1 to 1000 {group, seq}");
+        }
+        record Ack(String group, long seq) {}
+        List<Ack> list = new ArrayList<>();
+        for (JsonNode a : acks) {
+            Call.onlyFields(a, "group", "seq");
+            String g = Call.text(a, "group", 44);
+            MlsWire.groupIdBytes(g);
+            if (!a.path("seq").isIntegralNumber() || a.get("seq").asLong() < 0) {
+                throw ApiException.badRequest("invalid_field", "each ack has a non-negative integer 'seq'");
+            }
+            list.add(new Ack(g, a.get("seq").asLong()));
+        }
+        String me = call.caller().id();
+        db.inTransaction(c -> {
+            for (Ack a : list) {
+                // Cursors only move forward; acknowledging past the group's end is clamped.
+                try (PreparedStatement ps = c.prepareStatement("UPDATE chat_members SET acked_seq = ? WHERE"
+                        + " group_id = ? AND agent_id = ? AND installation = ? AND acked_seq < ?")) {
+                    ps.setLong(1, a.seq());
+                    ps.setString(2, a.group());
+                    ps.setString(3, me);
+                    ps.setString(4, installation);
+                    ps.setLong(5, a.seq());
+                    ps.executeUpdate();
+                }
+            }
+            // Removed or departed installations that have read everything are no longer routed at all.
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM chat_members WHERE agent_id = ? AND"
+                    + " installation = ? AND until_seq IS NOT NULL AND acked_seq >= until_seq")) {
+                ps.setString(1, me);
+                ps.setString(2, installation);
+                ps.executeUpdate();
+            }
+            return null;
+        });
+        long now = clock.millis();
+        long last = lastPurgeMs.get();
+        // Retention runs at most every 10 minutes, piggybacked on acknowledgements (no thread to manage).
+        if (now - last > 10 * 60_000 && lastPurgeMs.compareAndSet(last, now)) {
+            Thread.ofVirtual().start(this::purge);
+        }
+        ObjectNode o = Json.object();
+        o.put("installation", installation);
+        o.put("acknowledged", list.size());
+        return Reply.ok(o);
+    }
+
+    // --- push ------------------------------------------------------------------------------------------------
+
+    private Reply pushTicket(Call call) throws Exception {
+        String installation = MlsWire.installation(call.param("installation"));
+        if (call.body().length > 0) {
+            Call.onlyFields(call.json());
+        }
+        String me = call.caller().id();
+        requireKnownInstallation(me, installation);
+        PushChannel.Ticket t = push.issue(me + "/" + installation);
+        ObjectNode o = Json.object();
+        o.put("ticket", t.ticket());
+        o.put("path", PushChannel.PATH);
+        o.put("expiresMs", t.expiresMs());
+        return Reply.json(201, o);
+    }
+
+    /** Wraps the API handler with the push WebSocket endpoint ({@link PushChannel}). */
+    public Handler pushEndpoint(Server server, Handler api) {
+        return push.wrap(server, api);
+    }
+
+    // --- denials -----------------------------------------------------------------------------------------------
+
+    private Reply denial(Call call, boolean deny) throws Exception {
+        JsonNode body = call.json();
+        Call.onlyFields(body, "agent");
+        String other = MlsWire.agentId(body.path("agent").asString(null));
+        String me = call.caller().id();
+        long now = clock.millis();
+        db.inTransaction(c -> {
+            String sql = deny ? "INSERT INTO chat_denials (agent_id, denied_id, created_ms) VALUES (?, ?, ?)"
+                    + " ON CONFLICT DO NOTHING" : "DELETE FROM chat_denials WHERE agent_id = ? AND denied_id = ?";
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                ps.setString(1, me);
+                ps.setString(2, other);
+                if (deny) {
+                    ps.setLong(3, now);
+                }
+                ps.executeUpdate();
+            }
+            return null;
+        });
+        ObjectNode o = Json.object();
+        o.put("agent", other);
+        o.put("denied", deny);
+        return Reply.ok(o);
+    }
+
+    private boolean denies(String agent, String other) throws SQLException {
+        return db.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM chat_denials WHERE agent_id = ? AND"
+                    + " denied_id = ?")) {
+                ps.setString(1, agent);
+                ps.setString(2, other);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next();
+                }
+            }
+        });
+    }
+
+    // --- retention ---------------------------------------------------------------------------------------------
+
+    /** Deletes messages every routed installation acknowledged, and any older than the retention period. */
+    void purge() {
+        try {
+            long cutoff = clock.millis() - retentionMs;
+            db.inTransaction(c -> {
+                try (PreparedStatement ps = c.prepareStatement("DELETE FROM chat_messages WHERE created_ms < ?")) {
+                    ps.setLong(1, cutoff);
+                    ps.executeUpdate();
+                }
+                try (PreparedStatement ps = c.prepareStatement("DELETE FROM chat_messages WHERE seq <= (SELECT"
+                        + " MIN(mb.acked_seq) FROM chat_members mb WHERE mb.group_id = chat_messages.group_id)")) {
+                    ps.executeUpdate();
+                }
+                return null;
+            });
+        } catch (SQLException | RuntimeException e) {
+            // Retried on the next round; keeping messages longer is the safe failure.
+        }
+    }
+
+    /** Rolls a transaction back and answers with the carried error. */
+    static final class Refusal extends RuntimeException {
+        final ApiException error;
+
+        Refusal(ApiException error) {
+            super(error.getMessage(), null, false, false);
+            this.error = error;
+        }
+    }
+
+    /** Wraps a route so that refusals raised inside a transaction become their error answers. */
+    private static Route.Handler refusals(Route.Handler h) {
+        return call -> {
+            try {
+                return h.handle(call);
+            } catch (Refusal r) {
+                throw r.error;
+            }
+        };
+    }
+}

@@ -1,0 +1,148 @@
+package dev.carapace.hub.messaging;
+
+import dev.carapace.crypto.AgentId;
+import dev.carapace.crypto.Bytes;
+import dev.carapace.crypto.CryptoException;
+import dev.carapace.crypto.InstallationCertificate;
+import dev.carapace.crypto.KeyEventLog;
+import dev.carapace.hub.http.ApiException;
+import dev.carapace.mls.MlsException;
+import dev.carapace.mls.codec.TlsReader;
+import dev.carapace.mls.crypto.CipherSuite;
+import dev.carapace.mls.framing.MlsMessage;
+import dev.carapace.mls.framing.PrivateMessage;
+import dev.carapace.mls.message.Credential;
+import dev.carapace.mls.message.KeyPackage;
+import dev.carapace.mls.message.LeafNode;
+import java.time.Instant;
+
+/**
+ * What the hub checks of the MLS bytes it relays. It can read only the clear header of a PrivateMessage (group id,
+ * epoch, content type) and the public parts of a KeyPackage; that is enough to order messages and to refuse
+ * KeyPackages that do not speak for the uploader.
+ */
+final class MlsWire {
+    static final int MAX_MESSAGE_BYTES = 256 * 1024;
+    static final int MAX_KEY_PACKAGE_BYTES = 8 * 1024;
+
+    private MlsWire() {}
+
+    static byte[] base64(String field, String value, int maxBytes) throws ApiException {
+        if (value == null || value.length() > (maxBytes / 3 + 1) * 4) {
+            throw ApiException.badRequest("invalid_field", "field '" + field + "' is missing or larger than "
+                    + maxBytes + " bytes");
+        }
+        try {
+            return Bytes.fromB64(value);
+        } catch (CryptoException e) {
+            throw ApiException.badRequest("invalid_field", "field '" + field + "' is not base64");
+        }
+    }
+
+    /** Group ids are 16 to 32 random bytes, written in base64url. */
+    static byte[] groupIdBytes(String groupId) throws ApiException {
+        byte[] b;
+        try {
+            b = groupId == null || groupId.length() > 44 ? null : Bytes.fromB64url(groupId);
+        } catch (CryptoException e) {
+            b = null;
+        }
+        if (b == null || b.length < 16 || b.length > 32) {
+            throw ApiException.badRequest("invalid_group", "a group id is 16 to 32 bytes in base64url");
+        }
+        return b;
+    }
+
+    static String installation(String value) throws ApiException {
+        if (value == null || !InstallationCertificate.INSTALLATION_ID.matcher(value).matches()) {
+            throw ApiException.badRequest("invalid_installation", "an installation id is 8 to 64 base64url"
+                    + " characters");
+        }
+        return value;
+    }
+
+    static String agentId(String value) throws ApiException {
+        try {
+            return AgentId.parse(value).toString();
+        } catch (CryptoException | RuntimeException e) {
+            throw ApiException.badRequest("invalid_id", "not a valid agent id");
+        }
+    }
+
+    /** Decodes a PrivateMessage for this group, of this content type; the epoch is returned for ordering. */
+    static PrivateMessage privateMessage(byte[] bytes, byte[] groupId, int contentType, String what)
+            throws ApiException {
+        MlsMessage m;
+        try {
+            m = MlsMessage.decode(bytes);
+        } catch (MlsException | IllegalArgumentException | IndexOutOfBoundsException e) {
+            throw ApiException.badRequest("invalid_message", what + " is not an MLS message: " + e.getMessage());
+        }
+        if (m.wireFormat() != MlsMessage.PRIVATE_MESSAGE) {
+            throw ApiException.badRequest("invalid_message", what + " must be an MLS PrivateMessage");
+        }
+        PrivateMessage pm = m.privateMessage();
+        if (!java.util.Arrays.equals(pm.groupId(), groupId)) {
+            throw ApiException.badRequest("invalid_message", what + " is for another group");
+        }
+        if (pm.contentType() != contentType) {
+            throw ApiException.badRequest("invalid_message", what + " has the wrong content type");
+        }
+        return pm;
+    }
+
+    static void welcome(byte[] bytes) throws ApiException {
+        try {
+            if (MlsMessage.decode(bytes).wireFormat() != MlsMessage.WELCOME) {
+                throw ApiException.badRequest("invalid_message", "welcome must be an MLS Welcome");
+            }
+        } catch (MlsException | IllegalArgumentException | IndexOutOfBoundsException e) {
+            throw ApiException.badRequest("invalid_message", "welcome is not an MLS message: " + e.getMessage());
+        }
+    }
+
+    /** A checked KeyPackage and its reference. */
+    record CheckedKeyPackage(String ref, byte[] bytes) {}
+
+    /**
+     * Decodes and checks a KeyPackage: supported suite, valid signature, current lifetime, a basic credential holding
+     * an installation certificate signed by the uploader's current key for this installation and this leaf key.
+     */
+    static CheckedKeyPackage keyPackage(byte[] bytes, KeyEventLog uploader, String installation, Instant now)
+            throws ApiException {
+        KeyPackage kp;
+        try {
+            TlsReader r = new TlsReader(bytes);
+            kp = KeyPackage.decode(r);
+            r.requireFullyConsumed();
+        } catch (MlsException | IllegalArgumentException | IndexOutOfBoundsException e) {
+            throw ApiException.badRequest("invalid_key_package", "not a KeyPackage: " + e.getMessage());
+        }
+        CipherSuite suite = CipherSuite.byId(kp.cipherSuite()).orElseThrow(() ->
+                ApiException.badRequest("invalid_key_package", "unsupported cipher suite " + kp.cipherSuite()));
+        LeafNode leaf = kp.leafNode();
+        if (kp.version() != 1 || leaf.source() != LeafNode.SOURCE_KEY_PACKAGE || !kp.verifySignature(suite)
+                || !leaf.verifySignature(suite, null, 0)) {
+            throw ApiException.badRequest("invalid_key_package", "the KeyPackage or its leaf is not validly signed");
+        }
+        long t = now.getEpochSecond();
+        if (Long.compareUnsigned(t, leaf.notBefore()) < 0 || Long.compareUnsigned(t, leaf.notAfter()) > 0) {
+            throw ApiException.badRequest("invalid_key_package", "the KeyPackage is not valid now");
+        }
+        Credential c = leaf.credential();
+        if (c.type() != Credential.BASIC) {
+            throw ApiException.badRequest("invalid_key_package", "the credential must be basic");
+        }
+        try {
+            InstallationCertificate.Claims claims = InstallationCertificate.verify(c.identity(), uploader,
+                    leaf.signatureKey());
+            if (!claims.installation().equals(installation)) {
+                throw ApiException.badRequest("invalid_key_package", "the credential is for another installation");
+            }
+        } catch (CryptoException e) {
+            throw ApiException.badRequest("invalid_key_package", "the credential is not certified by your current"
+                    + " key: " + e.getMessage());
+        }
+        return new CheckedKeyPackage(Bytes.b64url(kp.ref(suite)), bytes);
+    }
+}
