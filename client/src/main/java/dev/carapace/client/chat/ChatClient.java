@@ -19,6 +19,7 @@ import dev.carapace.mls.framing.MlsMessage;
 import dev.carapace.mls.group.CredentialValidator;
 import dev.carapace.mls.group.Group;
 import dev.carapace.mls.group.GroupConfig;
+import dev.carapace.mls.message.Capabilities;
 import dev.carapace.mls.group.KeyPackageBundle;
 import dev.carapace.mls.group.PendingCommit;
 import dev.carapace.mls.group.Received;
@@ -65,6 +66,12 @@ import tools.jackson.databind.node.ObjectNode;
  */
 public final class ChatClient {
     public static final CipherSuite SUITE = CipherSuite.MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519;
+    /**
+     * What every installation's KeyPackage advertises: the group policy extension must be listed, because a group
+     * context may only carry extensions that every member supports (RFC 9420 §11.1).
+     */
+    public static final Capabilities CAPABILITIES = new Capabilities(List.of(1), List.of(SUITE.id()),
+            List.of(GroupPolicy.EXTENSION_TYPE), List.of(), List.of(Credential.BASIC));
     static final int KEY_PACKAGE_SUPPLY = 10;
     static final int MAX_REBASES = 8;
     static final int MAX_TEXT_BYTES = 64 * 1024;
@@ -193,12 +200,14 @@ public final class ChatClient {
         body.put("installation", installationId());
         ArrayNode kps = body.putArray("keyPackages");
         for (int i = 0; i < missing; i++) {
-            KeyPackageBundle b = KeyPackageBundle.create(SUITE, cred, signaturePrivateKey(), KEY_PACKAGE_LIFETIME);
+            KeyPackageBundle b = KeyPackageBundle.create(SUITE, cred, signaturePrivateKey(), KEY_PACKAGE_LIFETIME,
+                    CAPABILITIES);
             bundles.add(bundleJson(b, false));
             kps.add(Bytes.b64(b.keyPackage().encode()));
         }
         if (needLastResort) {
-            KeyPackageBundle b = KeyPackageBundle.create(SUITE, cred, signaturePrivateKey(), KEY_PACKAGE_LIFETIME);
+            KeyPackageBundle b = KeyPackageBundle.create(SUITE, cred, signaturePrivateKey(), KEY_PACKAGE_LIFETIME,
+                    CAPABILITIES);
             // Only one last-resort bundle is valid at a time on the hub; older ones stay usable for Welcomes in flight.
             bundles.add(bundleJson(b, true));
             body.put("lastResort", Bytes.b64(b.keyPackage().encode()));
@@ -415,7 +424,7 @@ public final class ChatClient {
         byte[] gid = Bytes.random(16);
         String group = Bytes.b64url(gid);
         KeyPackageBundle own = KeyPackageBundle.create(SUITE, credential(), signaturePrivateKey(),
-                KEY_PACKAGE_LIFETIME);
+                KEY_PACKAGE_LIFETIME, CAPABILITIES);
         Group g = Group.create(config, gid, own);
         // Epoch 0 to 1 installs the policy; nobody else is in the group yet, so no one needs this commit.
         PendingCommit policy = g.commit(List.of(new Proposal.GroupContextExtensions(

@@ -34,7 +34,8 @@ class GroupPolicyTest {
         byte[] sig = ChatClient.SUITE.generateSignaturePrivateKey();
         Credential c = Credential.basic(InstallationCertificate.issue(log, k, Bytes.b64url(Bytes.random(16)),
                 ChatClient.SUITE.signaturePublicKey(sig)));
-        return new Member(log.id().toString(), KeyPackageBundle.create(ChatClient.SUITE, c, sig, Duration.ofDays(1)));
+        return new Member(log.id().toString(), KeyPackageBundle.create(ChatClient.SUITE, c, sig, Duration.ofDays(1),
+                ChatClient.CAPABILITIES));
     }
 
     /** What {@code observer} would conclude on receiving {@code commit}. */
