@@ -139,6 +139,7 @@ public final class Hub implements AutoCloseable {
                     call -> Reply.text("text/plain; version=0.0.4; charset=utf-8", metrics.scrape())));
             routes.addAll(api.routes());
             routes.addAll(new LogApi(log, api).routes());
+            routes.addAll(new dev.carapace.hub.skills.SkillsApi(db, log, api::storedKey, cfg.clock()).routes());
             // The description is generated from the final table, this route included.
             AtomicReference<List<Route>> table = new AtomicReference<>();
             routes.add(new Route("GET", "/v1/openapi.json", Route.Auth.PUBLIC, "operations",
