@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
             WitnessCommand.class,
             MlsCommand.class,
             SandboxCommand.class,
+            SkillCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class Main extends CommandGroup {
