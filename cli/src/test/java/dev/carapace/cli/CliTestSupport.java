@@ -48,7 +48,9 @@ final class CliTestSupport {
 
     private static boolean isCommandWord(String s) {
         return List.of("id", "new", "show", "export", "rotate", "recovery-kit", "recover", "sign", "verify",
-                "agent", "owner", "register", "consent", "link", "delete", "access-log", "log", "append", "checkpoint", "monitor", "proof", "witness", "init", "vkey", "run")
+                "agent", "owner", "register", "consent", "link", "delete", "access-log", "log", "append", "checkpoint", "monitor", "proof", "witness", "init", "vkey", "run",
+                "skill", "pack", "publish", "scan", "audit", "vouch", "revoke", "search", "list", "remove", "info",
+                "install", "update", "fetch")
                 .contains(s);
     }
 }
