@@ -590,7 +590,12 @@ public final class SkillCommand extends CommandGroup {
         @Override
         public Integer call() throws Exception {
             NameVersion nv = NameVersion.parse(target, false);
-            Conn c = Conn.open(homeOptions.open(), hubOptions, trust);
+            Home home = homeOptions.open();
+            JsonNode installed = new SkillStore(home).entry(nv.name());
+            if (hubOptions.hub == null && installed != null && installed.hasNonNull("hub")) {
+                hubOptions.hub = installed.path("hub").asString();
+            }
+            Conn c = Conn.open(home, hubOptions, trust);
             SkillVerifier.Verified v = c.verify(nv.name(), nv.version(), false);
             Scanner.ScanReport scan = scan(SkillPackage.read(v.packageBytes()));
             List<TrustScore.Audit> audits = new ArrayList<>();
@@ -772,12 +777,20 @@ public final class SkillCommand extends CommandGroup {
                 + " no secrets, no folders.")
         boolean allowUnsigned;
 
+        @Option(names = "--bundle", paramLabel = "BUNDLE",
+                description = "Install a local PKG verified offline against its bundle (from 'skill fetch').")
+        Path bundle;
+
+        @Option(names = "--log-key", paramLabel = "VKEY", description = "With --bundle: the log's key, if this home"
+                + " has not pinned it.")
+        String logKey;
+
         @Override
         public Integer call() throws Exception {
             Home home = homeOptions.open();
             SkillStore store = new SkillStore(home);
             if (target.endsWith(".zip") || Files.isRegularFile(Path.of(target))) {
-                return installUnsigned(store);
+                return bundle != null ? installBundled(home, store) : installUnsigned(store);
             }
             NameVersion nv = NameVersion.parse(target, false);
             Conn c = Conn.open(home, hubOptions, trust);
@@ -799,6 +812,24 @@ public final class SkillCommand extends CommandGroup {
                 store.deletePackage(old.path("digest").asString());
             }
             print(spec, "installed " + v.name() + "@" + v.version() + "\n");
+            return ExitCodes.OK;
+        }
+
+        private int installBundled(Home home, SkillStore store) throws IOException, PackageException {
+            byte[] bytes = Files.readAllBytes(Path.of(target));
+            SkillVerifier.Verified v = Verify.offline(bytes, bundle, logKey, home, trust);
+            store.checkPin(v.name(), v.version(), v.digest());
+            Manifest m = SkillPermissions.parse(Json.compact(v.manifest()).getBytes(StandardCharsets.UTF_8));
+            module(SkillPackage.read(bytes));
+            Map<String, String> bound = parseDirs(dirs, m);
+            String title = "Install " + v.name() + " " + v.version() + " by " + v.publisher() + "\n  sha256 " + v.digest()
+                    + ", verified offline: signature, log proof at index " + v.publishIndex() + ", not revoked in the"
+                    + " bundle, namespace owner";
+            consent.require(spec, SkillPermissions.prompt(title, m), v, m, false);
+            store.pin(v.name(), v.version(), v.digest());
+            store.savePackage(v.digest(), bytes);
+            store.putEntry(v.name(), entry(v, null, false, bound));
+            print(spec, "installed " + v.name() + "@" + v.version() + " (verified offline)\n");
             return ExitCodes.OK;
         }
 
@@ -1053,8 +1084,9 @@ public final class SkillCommand extends CommandGroup {
         @Option(names = "--log-key", paramLabel = "VKEY", description = "The log's key, if this home has not pinned it.")
         String logKey;
 
-        @Override
-        public Integer call() throws Exception {
+        /** Verifies PKG against BUNDLE with no network access, or fails with the step that failed. */
+        static SkillVerifier.Verified offline(byte[] pkg, Path bundle, String logKey, Home home, LogTrustOptions trust)
+                throws IOException {
             JsonNode b;
             try {
                 b = Json.parse(Files.readAllBytes(bundle));
@@ -1067,7 +1099,7 @@ public final class SkillCommand extends CommandGroup {
                 if (logKey != null) {
                     key = NoteVerifier.parse(logKey);
                 } else {
-                    TrustedLogs.State s = LogTrustOptions.store(homeOptions.open()).load(claimed.name());
+                    TrustedLogs.State s = LogTrustOptions.store(home).load(claimed.name());
                     if (s == null) {
                         throw CliException.usage("this home has never met log " + claimed.name()
                                 + "; pass --log-key VKEY from a source you trust");
@@ -1078,16 +1110,20 @@ public final class SkillCommand extends CommandGroup {
                 throw CliException.verification("bad log key: " + e.getMessage());
             }
             try {
-                SkillVerifier.Verified v = SkillVerifier.verifyBundle(Files.readAllBytes(pkg), b, key, trust.witnesses(),
-                        trust.quorum());
-                print(spec, "verified " + v.name() + "@" + v.version() + " sha256 " + v.digest() + " by " + v.publisher()
-                        + " (publication at log index " + v.publishIndex() + ", namespace claim at " + v.namespaceIndex()
-                        + ", " + v.attestations().size() + " statement(s), not revoked)\n");
-                return ExitCodes.OK;
+                return SkillVerifier.verifyBundle(pkg, b, key, trust.witnesses(), trust.quorum());
             } catch (SkillVerificationException e) {
                 throw CliException.verification("verification failed at step " + e.step().name().toLowerCase(Locale.ROOT)
                         + ": " + e.getMessage());
             }
+        }
+
+        @Override
+        public Integer call() throws Exception {
+            SkillVerifier.Verified v = offline(Files.readAllBytes(pkg), bundle, logKey, homeOptions.open(), trust);
+            print(spec, "verified " + v.name() + "@" + v.version() + " sha256 " + v.digest() + " by " + v.publisher()
+                    + " (publication at log index " + v.publishIndex() + ", namespace claim at " + v.namespaceIndex()
+                    + ", " + v.attestations().size() + " statement(s), not revoked)\n");
+            return ExitCodes.OK;
         }
     }
 }

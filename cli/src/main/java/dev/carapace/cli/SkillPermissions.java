@@ -106,7 +106,13 @@ final class SkillPermissions {
                             throw new CryptoException("maxPermissions.filesystem must be none, read or read-write");
                         }
                     }
-                    net = mp.has("network") ? strings(mp.get("network"), "maxPermissions.network") : Set.of();
+                    net = new HashSet<>();
+                    if (mp.has("network")) {
+                        // "host" means port 443, as in manifests, so both spellings compare equal
+                        for (String h : strings(mp.get("network"), "maxPermissions.network")) {
+                            net.add(h.matches(".*:[0-9]+") ? h : h + ":443");
+                        }
+                    }
                     sec = mp.has("secrets") ? strings(mp.get("secrets"), "maxPermissions.secrets") : Set.of();
                 }
                 JsonNode ac = n.get("allowConfusable");

@@ -210,6 +210,10 @@ class SkillCliTest {
         Path tampered = dir.resolve("tampered.zip");
         Files.write(tampered, b);
         fails(user.run("skill", "verify", tampered.toString(), "--bundle", bundle.toString()));
+        fails(user.run("skill", "install", tampered.toString(), "--bundle", bundle.toString(), "--yes"));
+        assertThat(ok(user.run("skill", "install", out.toString(), "--bundle", bundle.toString(), "--yes")).out())
+                .contains("verified offline");
+        assertThat(ok(user.run("skill", "run", "alice/hello")).out()).isEqualTo("hello from a sandboxed skill\n");
         // a home that never met the log needs the key from elsewhere
         CliTestSupport stranger = new CliTestSupport(Files.createDirectories(dir.resolve("stranger")));
         assertThat(fails(stranger.run("skill", "verify", out.toString(), "--bundle", bundle.toString())).err())
