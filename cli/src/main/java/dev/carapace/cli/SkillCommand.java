@@ -61,17 +61,22 @@ public final class SkillCommand extends CommandGroup {
 
     // --- shared plumbing -----------------------------------------------------------------------------------------
 
-    /** A hub, its skill routes and a verifier bound to this home's trusted view of the hub's log. */
-    record Conn(URI hub, SkillsClient skills, SkillVerifier verifier) {
+    /** A hub, its skill routes and a verifier bound to this home's trusted view of the hub's log and its pins. */
+    record Conn(URI hub, SkillsClient skills, SkillVerifier verifier, SkillStore store) {
         static Conn open(Home home, HubOptions hubOptions, LogTrustOptions trust) throws IOException {
             URI hub = hubOptions.resolve(home);
             HubClient client = new HubClient(hub);
             LogVerifier log = trust.connect(home, client, hub);
-            return new Conn(hub, new SkillsClient(client), new SkillVerifier(new SkillsClient(client), log));
+            return new Conn(hub, new SkillsClient(client), new SkillVerifier(new SkillsClient(client), log),
+                    new SkillStore(home));
         }
 
-        SkillVerifier.Verified verify(String name, String version, boolean refuseRevoked) {
-            return Hubs.verified(hub, () -> {
+        /**
+         * Verifies, then checks and records the digest pin: every version this home has seen verified is pinned,
+         * installed or not, so different bytes for it later are caught whichever command sees them.
+         */
+        SkillVerifier.Verified verify(String name, String version, boolean refuseRevoked) throws IOException {
+            SkillVerifier.Verified v = Hubs.verified(hub, () -> {
                 try {
                     return verifier.verify(name, version, refuseRevoked);
                 } catch (SkillVerificationException e) {
@@ -79,6 +84,9 @@ public final class SkillCommand extends CommandGroup {
                             + ": " + e.getMessage());
                 }
             });
+            store.checkPin(v.name(), v.version(), v.digest());
+            store.pin(v.name(), v.version(), v.digest());
+            return v;
         }
     }
 
@@ -794,8 +802,7 @@ public final class SkillCommand extends CommandGroup {
             }
             NameVersion nv = NameVersion.parse(target, false);
             Conn c = Conn.open(home, hubOptions, trust);
-            SkillVerifier.Verified v = c.verify(nv.name(), nv.version(), true);
-            store.checkPin(v.name(), v.version(), v.digest());
+            SkillVerifier.Verified v = c.verify(nv.name(), nv.version(), true); // also checks and records the pin
             Manifest m = SkillPermissions.parse(Json.compact(v.manifest()).getBytes(StandardCharsets.UTF_8));
             module(SkillPackage.read(v.packageBytes()));
             Map<String, String> bound = parseDirs(dirs, m);
@@ -804,7 +811,6 @@ public final class SkillCommand extends CommandGroup {
             String title = "Install " + v.name() + " " + v.version() + " by " + v.publisher() + "\n  sha256 " + v.digest()
                     + ", verified: signature, log index " + v.publishIndex() + ", not revoked, namespace owner";
             consent.require(spec, SkillPermissions.prompt(title, m), v, m, confusable);
-            store.pin(v.name(), v.version(), v.digest());
             store.savePackage(v.digest(), v.packageBytes());
             JsonNode old = store.entry(v.name());
             store.putEntry(v.name(), entry(v, c.hub(), false, bound));
@@ -905,8 +911,7 @@ public final class SkillCommand extends CommandGroup {
                 hubOptions.hub = old.path("hub").asString();
             }
             Conn c = Conn.open(home, hubOptions, trust);
-            SkillVerifier.Verified v = c.verify(name, null, true);
-            store.checkPin(v.name(), v.version(), v.digest());
+            SkillVerifier.Verified v = c.verify(name, null, true); // also checks and records the pin
             if (v.digest().equals(old.path("digest").asString())) {
                 print(spec, name + " is up to date (" + v.version() + ")\n");
                 return ExitCodes.OK;
@@ -928,7 +933,6 @@ public final class SkillCommand extends CommandGroup {
                 consent.require(spec, SkillPermissions.prompt(title, after), v, after,
                         v.warnings().stream().anyMatch(w -> w.contains("confusable")));
             }
-            store.pin(v.name(), v.version(), v.digest());
             store.savePackage(v.digest(), v.packageBytes());
             store.putEntry(name, entry(v, c.hub(), false, bound));
             store.deletePackage(old.path("digest").asString());

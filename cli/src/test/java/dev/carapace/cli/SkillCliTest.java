@@ -128,6 +128,8 @@ class SkillCliTest {
     void revokedSkillsAndSwappedBytesAreRefused() throws Exception {
         ok(alice.run("skill", "publish", skill(alice, "alice/hello", "1.0.0", "{ }").toString(), "--hub", url));
         ok(user.run("skill", "install", "alice/hello@1.0.0", "--hub", url, "--yes"));
+        CliTestSupport looker = new CliTestSupport(Files.createDirectories(dir.resolve("looker")));
+        ok(looker.run("skill", "info", "alice/hello@1.0.0", "--hub", url)); // seen, never installed
 
         // the hub's database is changed to serve other bytes, validly signed by the author, for the same version
         hub.database().inTransaction(c -> {
@@ -139,6 +141,8 @@ class SkillCliTest {
         ok(alice.run("skill", "publish", swapped.toString(), "--hub", url));
         CliTestSupport.Result attack = fails(user.run("skill", "install", "alice/hello@1.0.0", "--hub", url, "--yes"));
         assertThat(attack.err()).contains("ATTACK").contains("different bytes");
+        assertThat(fails(looker.run("skill", "info", "alice/hello@1.0.0", "--hub", url)).err()).contains("ATTACK");
+        assertThat(fails(user.run("skill", "update", "alice/hello")).err()).contains("ATTACK");
 
         ok(alice.run("skill", "publish", skill(alice, "alice/hello", "1.0.1", "{ }").toString(), "--hub", url));
         ok(alice.run("skill", "revoke", "alice/hello@1.0.1", "--reason", "signing key leaked", "--hub", url));
