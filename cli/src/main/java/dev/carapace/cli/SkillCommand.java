@@ -160,8 +160,12 @@ public final class SkillCommand extends CommandGroup {
         @Override
         public Integer call() throws Exception {
             NameVersion.parse(name, false);
-            if (Files.exists(dir) && Files.list(dir).findAny().isPresent()) {
-                throw CliException.usage(dir + " is not empty");
+            if (Files.exists(dir)) {
+                try (var entries = Files.list(dir)) {
+                    if (entries.findAny().isPresent()) {
+                        throw CliException.usage(dir + " is not empty");
+                    }
+                }
             }
             Files.createDirectories(dir);
             ObjectNode m = Json.object();
