@@ -60,6 +60,8 @@ public final class SkillsApi {
     private final Clock clock;
     /** Check-then-log-then-store must not interleave, or two claims could both be logged and one silently lost. */
     private final ReentrantLock writes = new ReentrantLock();
+    /** The PostgreSQL advisory lock every hub process takes for registry writes ("carapace-skills" as a number). */
+    private static final long REGISTRY_LOCK = 0x6361726170616365L;
 
     public SkillsApi(Database db, TransparencyLog log, RequestAuthenticator.KeyLookup keys, Clock clock) {
         this.db = db;
@@ -106,8 +108,7 @@ public final class SkillsApi {
         } catch (CryptoException e) {
             throw ApiException.badRequest("invalid_claim", e.getMessage());
         }
-        writes.lock();
-        try {
+        return exclusive(() -> {
             String owner = owner(claim.namespace());
             if (owner != null) {
                 throw owner.equals(call.caller().id())
@@ -137,9 +138,7 @@ public final class SkillsApi {
             o.put("namespace", claim.namespace());
             o.put("owner", call.caller().id());
             return Reply.json(201, o);
-        } finally {
-            writes.unlock();
-        }
+        });
     }
 
     private Reply upload(Call call) throws Exception {
@@ -198,8 +197,7 @@ public final class SkillsApi {
         if (!s.name().equals(manifest.path("name").asString("")) || !s.version().equals(manifest.path("version").asString(""))) {
             throw ApiException.badRequest("manifest_mismatch", "manifest name/version are not " + s.name() + "@" + s.version());
         }
-        writes.lock();
-        try {
+        return exclusive(() -> {
             String owner = owner(namespace);
             if (owner == null) {
                 throw ApiException.conflict("namespace_unclaimed", "claim namespace " + namespace + " first: POST /v1/namespaces");
@@ -247,9 +245,7 @@ public final class SkillsApi {
             o.put("digest", s.digest());
             o.set("confusableWith", confusable);
             return Reply.json(201, o);
-        } finally {
-            writes.unlock();
-        }
+        });
     }
 
     private Reply attest(Call call) throws Exception {
@@ -271,8 +267,7 @@ public final class SkillsApi {
                     "predicateType must be the audit, vouch or revoke type, not " + type);
         };
         Subject s = subject(env, type);
-        writes.lock();
-        try {
+        return exclusive(() -> {
             Version v = version(s.name(), s.version());
             if (v == null) {
                 throw ApiException.notFound("no published version " + s.name() + "@" + s.version());
@@ -303,9 +298,7 @@ public final class SkillsApi {
             ObjectNode o = logged(a, env);
             o.put("kind", kind);
             return Reply.json(201, o);
-        } finally {
-            writes.unlock();
-        }
+        });
     }
 
     // --- reads ---------------------------------------------------------------------------------------------------
@@ -438,6 +431,40 @@ public final class SkillsApi {
     }
 
     // --- helpers -------------------------------------------------------------------------------------------------
+
+    @FunctionalInterface
+    private interface Exclusive {
+        Reply run() throws Exception;
+    }
+
+    /**
+     * Runs a registry write alone: one at a time in this process, and on PostgreSQL one at a time across every hub
+     * process sharing the database, through a transaction-scoped advisory lock held on its own connection while the
+     * statement is checked, logged and stored (the log's sequencer and the inserts use other connections). SQLite has
+     * a single hub process, so the process lock is enough there.
+     */
+    private Reply exclusive(Exclusive work) throws Exception {
+        writes.lock();
+        try {
+            if (db.dialect() != Database.Dialect.POSTGRESQL) {
+                return work.run();
+            }
+            try (Connection lock = db.dataSource().getConnection()) {
+                lock.setAutoCommit(false);
+                try {
+                    try (PreparedStatement ps = lock.prepareStatement("SELECT pg_advisory_xact_lock(?)")) {
+                        ps.setLong(1, REGISTRY_LOCK);
+                        ps.execute();
+                    }
+                    return work.run();
+                } finally {
+                    lock.rollback(); // ends the transaction, which releases the lock
+                }
+            }
+        } finally {
+            writes.unlock();
+        }
+    }
 
     /** The subject of a skill statement: {@code namespace/name}, version, digest, and the checked predicate. */
     private record Subject(String name, String version, String digest, JsonNode predicate) {}
