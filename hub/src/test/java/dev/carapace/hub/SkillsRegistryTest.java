@@ -155,6 +155,9 @@ class SkillsRegistryTest extends BackendTest {
         // one auditor's revocation is not enough (the quorum is 3); the author's is
         skills().attest(auditor.signer(), Attestations.revoke("alice/hello", "1.0.0", digest, "looks bad")
                 .sign(auditor.log().currentKeyId(), auditor.key()));
+        assertThatThrownBy(() -> skills().attest(auditor.signer(), Attestations.revoke("alice/hello", "1.0.0", digest,
+                "really bad").sign(auditor.log().currentKeyId(), auditor.key())))
+                .isInstanceOfSatisfying(HubException.class, e -> assertThat(e.reason()).isEqualTo("duplicate_statement"));
         assertThat(skills().info("alice/hello").get("versions").get(0).get("revoked").asBoolean()).isFalse();
         assertThat(verifier().verify("alice/hello", "1.0.0", true).attestations()).hasSize(2);
         skills().attest(alice.signer(), Attestations.revoke("alice/hello", "1.0.0", digest, "key leaked")
@@ -165,6 +168,20 @@ class SkillsRegistryTest extends BackendTest {
                     assertThat(e.step()).isEqualTo(SkillVerificationException.Step.REVOCATION);
                     assertThat(e.getMessage()).contains("key leaked");
                 });
+    }
+
+    @Test
+    void pendingUploadsAreCapped() throws Exception {
+        HubFixture.Party alice = f.agent();
+        for (int i = 0; i < dev.carapace.hub.skills.SkillsApi.MAX_PENDING_UPLOADS; i++) {
+            skills().upload(alice.signer(), pkg("alice/hello", "1.0." + i, ""));
+        }
+        byte[] one = pkg("alice/hello", "2.0.0", "");
+        assertThatThrownBy(() -> skills().upload(alice.signer(), one))
+                .isInstanceOfSatisfying(HubException.class, e -> assertThat(e.reason()).isEqualTo("too_many_pending_uploads"));
+        skills().claimNamespace(alice.signer(), "alice", false);
+        skills().publish(alice.signer(), SkillsClient.signPublication(pkg("alice/hello", "1.0.0", ""), alice.signer()), false);
+        skills().upload(alice.signer(), one); // publishing one frees a slot
     }
 
     @Test

@@ -53,6 +53,10 @@ public final class SkillsApi {
     private static final java.util.regex.Pattern VERSION =
             java.util.regex.Pattern.compile("(0|[1-9][0-9]{0,8})\\.(0|[1-9][0-9]{0,8})\\.(0|[1-9][0-9]{0,8})(-[0-9A-Za-z.-]{1,40})?");
     private static final java.util.regex.Pattern DIGEST = java.util.regex.Pattern.compile("[0-9a-f]{64}");
+    /** Uploaded packages an identity may hold that no publication names yet: storage is not a free-for-all. */
+    public static final int MAX_PENDING_UPLOADS = 8;
+    /** Statements one version may collect, so its record stays bounded whatever Sybils post. */
+    public static final int MAX_STATEMENTS_PER_VERSION = 500;
 
     private final Database db;
     private final TransparencyLog log;
@@ -152,9 +156,21 @@ public final class SkillsApi {
         } catch (PackageException e) {
             throw ApiException.badRequest("invalid_package", e.getMessage());
         }
+        boolean[] tooMany = {false};
         boolean created = db.inTransaction(c -> {
             if (blobSize(c, digest) >= 0) {
                 return false;
+            }
+            try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM skill_blobs b WHERE b.uploaded_by = ?"
+                    + " AND NOT EXISTS (SELECT 1 FROM skill_versions v WHERE v.digest = b.digest)")) {
+                ps.setString(1, call.caller().id());
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    if (rs.getLong(1) >= MAX_PENDING_UPLOADS) {
+                        tooMany[0] = true;
+                        return false;
+                    }
+                }
             }
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO skill_blobs (digest, bytes, size, uploaded_by,"
                     + " created_ms) VALUES (?, ?, ?, ?, ?)")) {
@@ -167,6 +183,10 @@ public final class SkillsApi {
             }
             return true;
         });
+        if (tooMany[0]) {
+            throw ApiException.conflict("too_many_pending_uploads", "you have " + MAX_PENDING_UPLOADS
+                    + " uploaded packages that no publication names; publish them first");
+        }
         ObjectNode o = Json.object();
         o.put("digest", digest);
         o.put("size", bytes.length);
@@ -278,6 +298,27 @@ public final class SkillsApi {
             }
             if (!kind.equals(KIND_REVOKE) && v.publisher().equals(call.caller().id())) {
                 throw ApiException.forbidden("an author cannot " + kind + " their own package");
+            }
+            long[] counts = db.read(c -> {
+                try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*), SUM(CASE WHEN signer_id = ? AND kind = ?"
+                        + " THEN 1 ELSE 0 END) FROM skill_attestations WHERE name = ? AND version = ?")) {
+                    ps.setString(1, call.caller().id());
+                    ps.setString(2, kind);
+                    ps.setString(3, s.name());
+                    ps.setString(4, s.version());
+                    try (ResultSet rs = ps.executeQuery()) {
+                        rs.next();
+                        return new long[] {rs.getLong(1), rs.getLong(2)};
+                    }
+                }
+            });
+            if (counts[1] > 0) {
+                throw ApiException.conflict("duplicate_statement", "you already made a " + kind + " statement about "
+                        + s.name() + "@" + s.version());
+            }
+            if (counts[0] >= MAX_STATEMENTS_PER_VERSION) {
+                throw ApiException.conflict("too_many_statements", s.name() + "@" + s.version() + " has "
+                        + MAX_STATEMENTS_PER_VERSION + " statements already");
             }
             TransparencyLog.Appended a = append(env, call.caller().id());
             db.inTransaction(c -> {
