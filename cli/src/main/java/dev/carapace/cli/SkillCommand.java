@@ -276,6 +276,9 @@ public final class SkillCommand extends CommandGroup {
         @Option(names = "--allow-confusable", description = "Publish even if the name looks like another skill's.")
         boolean allowConfusable;
 
+        @Option(names = "--json", description = "Print the hub's receipt (log index, checkpoint, inclusion proof) as JSON.")
+        boolean json;
+
         @Override
         public Integer call() throws Exception {
             Home home = homeOptions.open();
@@ -300,6 +303,10 @@ public final class SkillCommand extends CommandGroup {
                     throw CliException.usage(e.getMessage());
                 }
             });
+            if (json) {
+                print(spec, Json.compact(r) + "\n");
+                return ExitCodes.OK;
+            }
             StringBuilder b = new StringBuilder("published " + r.path("name").asString() + "@" + r.path("version").asString()
                     + " sha256 " + r.path("digest").asString() + ", " + receipt(r) + "\n");
             for (JsonNode m : r.path("confusableWith")) {
@@ -715,7 +722,7 @@ public final class SkillCommand extends CommandGroup {
                 out.println("consent: --yes");
                 return;
             }
-            Console console = System.console();
+            Console console = terminal();
             if (console == null) {
                 throw CliException.verification("not installed: no consent. There is no terminal to ask on; review the"
                         + " permissions above and pass --yes, or --policy FILE for unattended installs");
@@ -724,6 +731,24 @@ public final class SkillCommand extends CommandGroup {
             if (answer == null || !answer.trim().equalsIgnoreCase("y") && !answer.trim().equalsIgnoreCase("yes")) {
                 throw CliException.verification("not installed: consent refused");
             }
+        }
+    }
+
+    /**
+     * The console only when it is an interactive terminal. From JDK 22 on, System.console() may return a console on
+     * redirected streams; Console.isTerminal() (JDK 22+, called reflectively as this code targets 21) tells them apart.
+     * If it cannot be asked, a console is trusted only as older JDKs gave it: never on redirected streams.
+     */
+    static Console terminal() {
+        Console c = System.console();
+        if (c == null) {
+            return null;
+        }
+        try {
+            Object interactive = Console.class.getMethod("isTerminal").invoke(c);
+            return Boolean.TRUE.equals(interactive) ? c : null;
+        } catch (ReflectiveOperationException e) {
+            return c; // JDK 21: System.console() is non-null only on a terminal
         }
     }
 
@@ -1092,6 +1117,9 @@ public final class SkillCommand extends CommandGroup {
         @Option(names = "--log-key", paramLabel = "VKEY", description = "The log's key, if this home has not pinned it.")
         String logKey;
 
+        @Option(names = "--json", description = "Print JSON.")
+        boolean json;
+
         /** Verifies PKG against BUNDLE with no network access, or fails with the step that failed. */
         static SkillVerifier.Verified offline(byte[] pkg, Path bundle, String logKey, Home home, LogTrustOptions trust)
                 throws IOException {
@@ -1128,6 +1156,19 @@ public final class SkillCommand extends CommandGroup {
         @Override
         public Integer call() throws Exception {
             SkillVerifier.Verified v = offline(Files.readAllBytes(pkg), bundle, logKey, homeOptions.open(), trust);
+            if (json) {
+                ObjectNode o = Json.object();
+                o.put("valid", true);
+                o.put("name", v.name());
+                o.put("version", v.version());
+                o.put("digest", v.digest());
+                o.put("publisher", v.publisher());
+                o.put("logIndex", v.publishIndex());
+                o.put("namespaceLogIndex", v.namespaceIndex());
+                o.put("statements", v.attestations().size());
+                print(spec, Json.compact(o) + "\n");
+                return ExitCodes.OK;
+            }
             print(spec, "verified " + v.name() + "@" + v.version() + " sha256 " + v.digest() + " by " + v.publisher()
                     + " (publication at log index " + v.publishIndex() + ", namespace claim at " + v.namespaceIndex()
                     + ", " + v.attestations().size() + " statement(s), not revoked)\n");

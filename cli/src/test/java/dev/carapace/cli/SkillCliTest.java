@@ -201,7 +201,9 @@ class SkillCliTest {
         JsonNode scan = Json.parse(ok(alice.run("skill", "scan", pkg.toString(), "--json")).out());
         assertThat(scan.get("verdict").asString()).isEqualTo("pass");
         assertThat(scan.get("findings")).isEmpty();
-        ok(alice.run("skill", "publish", pkg.toString(), "--hub", url));
+        JsonNode receipt = Json.parse(ok(alice.run("skill", "publish", pkg.toString(), "--hub", url, "--json")).out());
+        assertThat(receipt.get("checkpoint").asString()).contains("\n\n");
+        assertThat(receipt.get("proof").isArray()).isTrue();
 
         Path out = dir.resolve("fetched.zip");
         Path bundle = dir.resolve("bundle.json");
@@ -209,6 +211,9 @@ class SkillCliTest {
         hub.close(); // offline from here
         assertThat(ok(user.run("skill", "verify", out.toString(), "--bundle", bundle.toString())).out())
                 .contains("verified alice/hello@1.0.0");
+        JsonNode verified = Json.parse(ok(user.run("skill", "verify", out.toString(), "--bundle", bundle.toString(),
+                "--json")).out());
+        assertThat(verified.get("logIndex").asLong()).isEqualTo(receipt.get("index").asLong());
         byte[] b = Files.readAllBytes(out);
         b[b.length - 40] ^= 1;
         Path tampered = dir.resolve("tampered.zip");
