@@ -41,3 +41,13 @@ CREATE TABLE skill_attestations (
     created_ms BIGINT       NOT NULL
 );
 CREATE INDEX skill_attestations_subject ON skill_attestations (name, version);
+
+-- Parts of a package larger than one request body, until the uploader assembles them.
+CREATE TABLE skill_upload_parts (
+    digest      CHAR(64)    NOT NULL,
+    uploaded_by VARCHAR(80) NOT NULL,
+    part        INTEGER     NOT NULL,
+    bytes       ${blob}     NOT NULL,
+    created_ms  BIGINT      NOT NULL,
+    PRIMARY KEY (digest, uploaded_by, part)
+);

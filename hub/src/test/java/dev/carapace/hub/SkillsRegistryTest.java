@@ -171,6 +171,30 @@ class SkillsRegistryTest extends BackendTest {
     }
 
     @Test
+    void packagesLargerThanARequestBodyUploadInParts() throws Exception {
+        HubFixture.Party alice = f.agent();
+        byte[] big = new byte[3 * 1024 * 1024];
+        new java.util.Random(1).nextBytes(big);
+        String manifest = "{\"name\":\"alice/big\",\"version\":\"1.0.0\",\"entrypoints\":{\"main\":{\"export\":\"_start\"}}}";
+        byte[] bytes = SkillPackage.build(Map.of("manifest.json", manifest.getBytes(StandardCharsets.UTF_8),
+                "skill.wasm", WASM, "data.bin", big));
+        assertThat(bytes.length).isGreaterThan(dev.carapace.hub.http.ApiHandler.MAX_BODY_BYTES);
+        skills().publishPackage(alice.signer(), bytes, null, false);
+        assertThat(verifier().verify("alice/big", "1.0.0", true).packageBytes()).isEqualTo(bytes);
+        // parts that do not join into the named digest are refused
+        String wrong = "1".repeat(64);
+        f.client.sendRaw("PUT", "/v1/packages/" + wrong + "/parts/0", new byte[] {1, 2, 3}, alice.signer(),
+                Map.of("Content-Type", "application/octet-stream"));
+        assertThatThrownBy(() -> f.client.send("POST", "/v1/packages/" + wrong + "/assemble",
+                Json.parse("{\"parts\":1}"), alice.signer()))
+                .isInstanceOfSatisfying(HubException.class, e -> assertThat(e.reason()).isEqualTo("digest_mismatch"));
+        // a refused assembly drops the parts
+        assertThatThrownBy(() -> f.client.send("POST", "/v1/packages/" + wrong + "/assemble",
+                Json.parse("{\"parts\":1}"), alice.signer()))
+                .isInstanceOfSatisfying(HubException.class, e -> assertThat(e.reason()).isEqualTo("missing_part"));
+    }
+
+    @Test
     void pendingUploadsAreCapped() throws Exception {
         HubFixture.Party alice = f.agent();
         for (int i = 0; i < dev.carapace.hub.skills.SkillsApi.MAX_PENDING_UPLOADS; i++) {

@@ -69,10 +69,24 @@ public final class SkillsClient {
         }
     }
 
+    /** Bytes per request when a package is uploaded in parts: well under the hub's 1 MiB body limit. */
+    public static final int PART_BYTES = 768 * 1024;
+
+    /** Uploads a package: in one request, or in parts that the hub assembles when it is larger than one body. */
     public JsonNode upload(Signer signer, byte[] packageBytes) throws IOException, HubException {
         String digest = Bytes.hex(Bytes.sha256(packageBytes));
-        return parse(hub.sendRaw("PUT", "/v1/packages/" + digest, packageBytes, signer,
-                Map.of("Content-Type", "application/octet-stream")));
+        Map<String, String> binary = Map.of("Content-Type", "application/octet-stream");
+        if (packageBytes.length <= PART_BYTES) {
+            return parse(hub.sendRaw("PUT", "/v1/packages/" + digest, packageBytes, signer, binary));
+        }
+        int parts = 0;
+        for (int off = 0; off < packageBytes.length; off += PART_BYTES, parts++) {
+            byte[] part = java.util.Arrays.copyOfRange(packageBytes, off, Math.min(packageBytes.length, off + PART_BYTES));
+            parse(hub.sendRaw("PUT", "/v1/packages/" + digest + "/parts/" + parts, part, signer, binary));
+        }
+        ObjectNode body = Json.object();
+        body.put("parts", parts);
+        return hub.send("POST", "/v1/packages/" + digest + "/assemble", body, signer);
     }
 
     public JsonNode publish(Signer signer, Dsse.Envelope publication, boolean allowConfusable) throws IOException, HubException {

@@ -55,6 +55,8 @@ public final class SkillsApi {
     private static final java.util.regex.Pattern DIGEST = java.util.regex.Pattern.compile("[0-9a-f]{64}");
     /** Uploaded packages an identity may hold that no publication names yet: storage is not a free-for-all. */
     public static final int MAX_PENDING_UPLOADS = 8;
+    /** Parts one package may be uploaded in, and parts one identity may hold unassembled. */
+    public static final int MAX_PARTS = 64;
     /** Statements one version may collect, so its record stays bounded whatever Sybils post. */
     public static final int MAX_STATEMENTS_PER_VERSION = 500;
 
@@ -83,6 +85,12 @@ public final class SkillsApi {
                 new Route("PUT", "/v1/packages/{digest}", Route.Auth.SIGNED, "skills",
                         "Upload package bytes (a strict skill ZIP) under their SHA-256; publish them next.",
                         "application/octet-stream", this::upload),
+                new Route("PUT", "/v1/packages/{digest}/parts/{part}", Route.Auth.SIGNED, "skills",
+                        "Upload one part (0-based) of a package larger than a request body.",
+                        "application/octet-stream", this::part),
+                new Route("POST", "/v1/packages/{digest}/assemble", Route.Auth.SIGNED, "skills",
+                        "Join your uploaded parts 0..parts-1 into the package with that SHA-256 and store it.",
+                        this::assemble),
                 new Route("GET", "/v1/packages/{digest}", Route.Auth.PUBLIC, "skills",
                         "Download package bytes by SHA-256.", this::download),
                 new Route("POST", "/v1/skills", Route.Auth.SIGNED, "skills",
@@ -146,8 +154,113 @@ public final class SkillsApi {
     }
 
     private Reply upload(Call call) throws Exception {
+        return storeBlob(call, digestParam(call), call.body());
+    }
+
+    private Reply part(Call call) throws Exception {
         String digest = digestParam(call);
+        String p = call.param("part");
+        if (p == null || !p.matches("[0-9]{1,2}") || Integer.parseInt(p) >= MAX_PARTS) {
+            throw ApiException.badRequest("invalid_part", "part must be 0.." + (MAX_PARTS - 1));
+        }
+        int index = Integer.parseInt(p);
         byte[] bytes = call.body();
+        if (bytes.length == 0) {
+            throw ApiException.badRequest("invalid_part", "a part is not empty");
+        }
+        boolean stored = db.inTransaction(c -> {
+            try (PreparedStatement del = c.prepareStatement(
+                    "DELETE FROM skill_upload_parts WHERE digest = ? AND uploaded_by = ? AND part = ?")) {
+                del.setString(1, digest);
+                del.setString(2, call.caller().id());
+                del.setInt(3, index);
+                del.executeUpdate();
+            }
+            try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM skill_upload_parts WHERE uploaded_by = ?")) {
+                ps.setString(1, call.caller().id());
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    if (rs.getLong(1) >= MAX_PARTS) {
+                        return false;
+                    }
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO skill_upload_parts (digest, uploaded_by, part,"
+                    + " bytes, created_ms) VALUES (?, ?, ?, ?, ?)")) {
+                ps.setString(1, digest);
+                ps.setString(2, call.caller().id());
+                ps.setInt(3, index);
+                ps.setBytes(4, bytes);
+                ps.setLong(5, clock.millis());
+                ps.executeUpdate();
+            }
+            return true;
+        });
+        if (!stored) {
+            throw ApiException.conflict("too_many_parts", "you hold " + MAX_PARTS + " unassembled parts; assemble them first");
+        }
+        ObjectNode o = Json.object();
+        o.put("digest", digest);
+        o.put("part", index);
+        o.put("size", bytes.length);
+        return Reply.json(201, o);
+    }
+
+    private Reply assemble(Call call) throws Exception {
+        String digest = digestParam(call);
+        JsonNode body = call.json();
+        Call.onlyFields(body, "parts");
+        JsonNode n = body.get("parts");
+        if (n == null || !n.isInt() || n.intValue() < 1 || n.intValue() > MAX_PARTS) {
+            throw ApiException.badRequest("invalid_field", "field 'parts' must be 1.." + MAX_PARTS);
+        }
+        int parts = n.intValue();
+        byte[] bytes = db.read(c -> {
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            try (PreparedStatement ps = c.prepareStatement("SELECT part, bytes FROM skill_upload_parts WHERE digest = ?"
+                    + " AND uploaded_by = ? AND part < ? ORDER BY part")) {
+                ps.setString(1, digest);
+                ps.setString(2, call.caller().id());
+                ps.setInt(3, parts);
+                try (ResultSet rs = ps.executeQuery()) {
+                    int expected = 0;
+                    while (rs.next()) {
+                        if (rs.getInt(1) != expected++) {
+                            return null;
+                        }
+                        byte[] b = rs.getBytes(2);
+                        if (out.size() + (long) b.length > SkillPackage.MAX_PACKAGE_BYTES) {
+                            return new byte[0];
+                        }
+                        out.writeBytes(b);
+                    }
+                    return expected == parts ? out.toByteArray() : null;
+                }
+            }
+        });
+        if (bytes == null) {
+            throw ApiException.badRequest("missing_part", "parts 0.." + (parts - 1) + " are not all uploaded");
+        }
+        if (bytes.length == 0) {
+            throw ApiException.badRequest("invalid_package", "package > " + SkillPackage.MAX_PACKAGE_BYTES + " bytes");
+        }
+        try {
+            return storeBlob(call, digest, bytes);
+        } finally {
+            // Assembled or refused, the parts have served: a bad package is uploaded again from scratch.
+            db.inTransaction(c -> {
+                try (PreparedStatement ps = c.prepareStatement(
+                        "DELETE FROM skill_upload_parts WHERE digest = ? AND uploaded_by = ?")) {
+                    ps.setString(1, digest);
+                    ps.setString(2, call.caller().id());
+                    return ps.executeUpdate();
+                }
+            });
+        }
+    }
+
+    /** Stores package bytes under their digest once they prove to be a strict package. */
+    private Reply storeBlob(Call call, String digest, byte[] bytes) throws Exception {
         if (!Bytes.hex(Bytes.sha256(bytes)).equals(digest)) {
             throw ApiException.badRequest("digest_mismatch", "the body's SHA-256 is not " + digest);
         }
