@@ -899,6 +899,24 @@ public final class SkillCommand extends CommandGroup {
         }
     }
 
+    /** Semantic-version order: numeric MAJOR.MINOR.PATCH, and a pre-release sorts before its release. */
+    static int compareVersions(String a, String b) {
+        String[] pa = a.split("-", 2);
+        String[] pb = b.split("-", 2);
+        String[] na = pa[0].split("\\.");
+        String[] nb = pb[0].split("\\.");
+        for (int i = 0; i < 3; i++) {
+            int c = Long.compare(Long.parseLong(na[i]), Long.parseLong(nb[i]));
+            if (c != 0) {
+                return c;
+            }
+        }
+        if (pa.length != pb.length) {
+            return pa.length == 1 ? 1 : -1;
+        }
+        return pa.length == 1 ? 0 : pa[1].compareTo(pb[1]);
+    }
+
     static Manifest quarantine(Manifest m) {
         return new Manifest(m.name(), m.version(), m.description(), m.entrypoints(), Manifest.Permissions.none(), m.limits());
     }
@@ -944,6 +962,11 @@ public final class SkillCommand extends CommandGroup {
             if (v.digest().equals(old.path("digest").asString())) {
                 print(spec, name + " is up to date (" + v.version() + ")\n");
                 return ExitCodes.OK;
+            }
+            if (compareVersions(v.version(), old.path("version").asString()) < 0) {
+                // A registry offering an older version as the latest is attempting a rollback, not an update.
+                throw CliException.verification("the registry offers " + v.version() + " as the latest " + name
+                        + ", older than the installed " + old.path("version").asString() + "; refusing to downgrade");
             }
             Manifest before = SkillPermissions.parse(SkillPackage.read(store.loadPackage(old.path("digest").asString())).manifest());
             Manifest after = SkillPermissions.parse(Json.compact(v.manifest()).getBytes(StandardCharsets.UTF_8));

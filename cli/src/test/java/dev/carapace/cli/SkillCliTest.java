@@ -177,6 +177,14 @@ class SkillCliTest {
                 .contains("api.example.com:443 is not in maxPermissions.network");
         ok(user.run("skill", "update", "alice/hello", "--yes"));
         assertThat(ok(user.run("skill", "list")).out()).contains("alice/hello 1.1.0");
+
+        // a registry that then presents an older version as the latest is refused: no rollback
+        hub.database().inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM skill_versions WHERE version = '1.1.0'")) {
+                return ps.executeUpdate();
+            }
+        });
+        assertThat(fails(user.run("skill", "update", "alice/hello", "--yes")).err()).contains("refusing to downgrade");
     }
 
     @Test

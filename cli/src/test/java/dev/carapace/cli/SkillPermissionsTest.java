@@ -46,6 +46,14 @@ class SkillPermissionsTest {
     }
 
     @Test
+    void versionsCompareAsSemanticVersions() {
+        assertThat(SkillCommand.compareVersions("1.10.0", "1.9.3")).isPositive();
+        assertThat(SkillCommand.compareVersions("1.0.0-rc.1", "1.0.0")).isNegative();
+        assertThat(SkillCommand.compareVersions("2.0.0", "2.0.0")).isZero();
+        assertThat(SkillCommand.compareVersions("0.9.9", "1.0.0-alpha")).isNegative();
+    }
+
+    @Test
     void policiesAreStrict() {
         assertThatThrownBy(() -> policy("{\"requireAudit\":{}}")).hasMessageContaining("requireAudit");
         assertThatThrownBy(() -> policy("{\"maxPermissions\":{\"filesystem\":\"all\"}}")).hasMessageContaining("filesystem");
