@@ -214,6 +214,9 @@ public final class SkillCommand extends CommandGroup {
 
         @Override
         public Integer call() throws Exception {
+            if (!Files.isDirectory(dir)) {
+                throw CliException.usage("no such folder: " + dir);
+            }
             byte[] bytes;
             try {
                 bytes = SkillPackage.pack(dir);

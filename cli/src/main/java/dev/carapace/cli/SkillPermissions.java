@@ -49,7 +49,8 @@ final class SkillPermissions {
         describe(m.permissions()).forEach(l -> b.append("  - ").append(l).append('\n'));
         Manifest.Limits l = m.limits();
         b.append("Limits: memory ").append(l.memoryPages() * 64).append(" KiB, wall ").append(l.wallMs())
-                .append(" ms, CPU ").append(l.cpuMs()).append(" ms, ").append(l.httpRequests()).append(" HTTP requests\n");
+                .append(" ms, CPU ").append(l.cpuMs()).append(" ms")
+                .append(m.permissions().network().isEmpty() ? "" : ", " + l.httpRequests() + " HTTP requests").append('\n');
         return b.toString();
     }
 
