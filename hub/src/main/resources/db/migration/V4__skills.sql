@@ -28,6 +28,7 @@ CREATE TABLE skill_versions (
     created_ms      BIGINT       NOT NULL,
     PRIMARY KEY (name, version)
 );
+CREATE INDEX skill_versions_digest ON skill_versions (digest);
 
 -- Audits, vouches and revocations; the log index is unique, so it is the key.
 CREATE TABLE skill_attestations (

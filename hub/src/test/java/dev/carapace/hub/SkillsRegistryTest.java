@@ -65,6 +65,9 @@ class SkillsRegistryTest extends BackendTest {
         assertThat(v.revoked()).isFalse();
         assertThat(v.namespaceIndex()).isLessThan(v.publishIndex());
         assertThat(skills().search("hel").get("skills").get(0).get("name").asString()).isEqualTo("alice/hello");
+        assertThat(skills().search("%").get("skills")).as("LIKE wildcards match literally").isEmpty();
+        assertThat(skills().search("_").get("skills")).isEmpty();
+        assertThat(skills().search("").get("skills")).hasSize(1);
         assertThat(skills().download(v.digest())).isEqualTo(bytes);
     }
 

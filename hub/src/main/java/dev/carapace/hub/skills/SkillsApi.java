@@ -499,15 +499,15 @@ public final class SkillsApi {
         ObjectNode o = Json.object();
         ArrayNode arr = o.putArray("skills");
         db.read(c -> {
+            // Names are [a-z0-9/-] only, so the needle is matched literally once LIKE's own wildcards are escaped.
+            String like = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%";
             try (PreparedStatement ps = c.prepareStatement("SELECT name, version, publisher_id, created_ms,"
-                    + " confusable_with FROM skill_versions ORDER BY name, created_ms")) {
+                    + " confusable_with FROM skill_versions WHERE name LIKE ? ESCAPE '\\' ORDER BY name, created_ms")) {
+                ps.setString(1, like);
                 Map<String, ObjectNode> latest = new LinkedHashMap<>();
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         String name = rs.getString(1);
-                        if (!name.contains(needle)) {
-                            continue;
-                        }
                         ObjectNode n = Json.object();
                         n.put("name", name);
                         n.put("latest", rs.getString(2));
