@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
             SandboxCommand.class,
             ChatCommand.class,
             ContactsCommand.class,
+            SkillCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class Main extends CommandGroup {

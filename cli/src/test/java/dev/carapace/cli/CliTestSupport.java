@@ -48,9 +48,11 @@ final class CliTestSupport {
 
     private static boolean isCommandWord(String s) {
         return List.of("id", "new", "show", "export", "rotate", "recovery-kit", "recover", "sign", "verify",
-                "agent", "owner", "register", "consent", "link", "delete", "access-log", "log", "append", "checkpoint", "monitor", "proof", "witness", "init", "vkey", "run",
+                "agent", "owner", "register", "consent", "link", "delete", "access-log", "log", "append", "checkpoint",
+                "monitor", "proof", "witness", "init", "vkey", "run",
                 "chat", "invite", "remove", "send", "read", "watch", "update", "list", "leave", "contacts", "allow",
-                "deny", "requests")
+                "deny", "requests",
+                "skill", "pack", "publish", "scan", "audit", "vouch", "revoke", "search", "info", "install", "fetch")
                 .contains(s);
     }
 }

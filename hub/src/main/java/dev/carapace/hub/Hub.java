@@ -143,6 +143,7 @@ public final class Hub implements AutoCloseable {
             routes.addAll(new LogApi(log, api).routes());
             var messaging = dev.carapace.hub.messaging.MessagingApi.fromEnvironment(db, identities, cfg.clock());
             routes.addAll(messaging.routes());
+            routes.addAll(new dev.carapace.hub.skills.SkillsApi(db, log, api::storedKey, cfg.clock()).routes());
             // The description is generated from the final table, this route included.
             AtomicReference<List<Route>> table = new AtomicReference<>();
             routes.add(new Route("GET", "/v1/openapi.json", Route.Auth.PUBLIC, "operations",

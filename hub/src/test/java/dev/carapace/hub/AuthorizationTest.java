@@ -34,8 +34,9 @@ class AuthorizationTest extends BackendTest {
             }
             for (HubFixture.Party attacker : List.of(attackerOwner, attackerAgent)) {
                 for (HubFixture.Party victim : List.of(victimOwner, victimAgent)) {
+                    // Other path parameters (a package digest) name no party's data; any well-formed value will do.
                     String path = r.pattern().replace("{id}", victim.id()).replace("{installation}", "victimInstallation01")
-                            .replace("{group}", "AAAAAAAAAAAAAAAAAAAAAA");
+                            .replace("{group}", "AAAAAAAAAAAAAAAAAAAAAA").replaceAll("\\{[a-z]+\\}", "0".repeat(64));
                     byte[] body = attackBody(r, attacker, victim);
                     var resp = f.client.sendRaw(r.method(), path, body, attacker.signer(), Map.of());
                     String what = attacker.log().kind() + " -> " + r.method() + " " + r.pattern() + " of "

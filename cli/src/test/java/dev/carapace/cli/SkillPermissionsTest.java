@@ -1,0 +1,63 @@
+package dev.carapace.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.carapace.sandbox.Manifest;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class SkillPermissionsTest {
+    static Manifest manifest(String permissions) {
+        return SkillPermissions.parse(("{\"name\":\"acme/x\",\"version\":\"1.0.0\",\"entrypoints\":{\"main\":{\"export\":"
+                + "\"_start\"}},\"permissions\":" + permissions + "}").getBytes(StandardCharsets.UTF_8));
+    }
+
+    static SkillPermissions.Policy policy(String json) {
+        return SkillPermissions.Policy.parse(json.getBytes(StandardCharsets.UTF_8), "test");
+    }
+
+    @Test
+    void wideningIsNewGrantsOrReadTurnedWrite() {
+        Manifest before = manifest("{\"filesystem\":[{\"path\":\"/data\",\"access\":\"read\"}],\"network\":[\"a.example\"]}");
+        Manifest after = manifest("{\"filesystem\":[{\"path\":\"/data\",\"access\":\"read-write\"}],"
+                + "\"network\":[\"a.example\",\"b.example:8443\"],\"secrets\":[\"TOKEN\"]}");
+        assertThat(SkillPermissions.widened(before.permissions(), after.permissions())).containsExactly(
+                "~ /data: read -> read-write", "+ network b.example:8443", "+ secret TOKEN");
+        assertThat(SkillPermissions.widened(after.permissions(), before.permissions())).isEmpty();
+    }
+
+    @Test
+    void aPolicyDeniesByDefaultAndNamesWhatItRefuses() {
+        Manifest wants = manifest("{\"filesystem\":[{\"path\":\"/out\",\"access\":\"read-write\"}],"
+                + "\"network\":[\"api.example.com\"],\"secrets\":[\"KEY\"]}");
+        assertThat(policy("{}").refusals(wants, List.of(), false)).hasSize(3);
+        assertThat(policy("{}").refusals(manifest("{}"), List.of(), false)).isEmpty();
+        SkillPermissions.Policy generous = policy("{\"maxPermissions\":{\"filesystem\":\"read-write\","
+                + "\"network\":[\"api.example.com\"],\"secrets\":[\"KEY\"]}}");
+        assertThat(generous.refusals(wants, List.of(), false)).isEmpty();
+        assertThat(generous.refusals(wants, List.of(), true)).singleElement().asString().contains("confusable");
+        SkillPermissions.Policy audited = policy("{\"requireAudits\":{\"count\":2,\"auditors\":[\"a\",\"b\",\"c\"]}}");
+        assertThat(audited.refusals(manifest("{}"), List.<String[]>of(new String[] {"a"}, new String[] {"x"}), false))
+                .singleElement().asString().contains("needs 2 passing audit(s)");
+        assertThat(audited.refusals(manifest("{}"), List.<String[]>of(new String[] {"a"}, new String[] {"c"}), false))
+                .isEmpty();
+    }
+
+    @Test
+    void versionsCompareAsSemanticVersions() {
+        assertThat(SkillCommand.compareVersions("1.10.0", "1.9.3")).isPositive();
+        assertThat(SkillCommand.compareVersions("1.0.0-rc.1", "1.0.0")).isNegative();
+        assertThat(SkillCommand.compareVersions("2.0.0", "2.0.0")).isZero();
+        assertThat(SkillCommand.compareVersions("0.9.9", "1.0.0-alpha")).isNegative();
+    }
+
+    @Test
+    void policiesAreStrict() {
+        assertThatThrownBy(() -> policy("{\"requireAudit\":{}}")).hasMessageContaining("requireAudit");
+        assertThatThrownBy(() -> policy("{\"maxPermissions\":{\"filesystem\":\"all\"}}")).hasMessageContaining("filesystem");
+        assertThatThrownBy(() -> policy("{\"requireAudits\":{\"count\":3,\"auditors\":[\"a\"]}}"))
+                .hasMessageContaining("larger than the auditors");
+    }
+}

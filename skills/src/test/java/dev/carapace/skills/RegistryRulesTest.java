@@ -1,0 +1,64 @@
+package dev.carapace.skills;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.carapace.crypto.CanonicalJson;
+import dev.carapace.crypto.CryptoException;
+import dev.carapace.crypto.Dsse;
+import dev.carapace.crypto.Ed25519KeyPair;
+import dev.carapace.crypto.Json;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.node.ObjectNode;
+
+class RegistryRulesTest {
+    static RevocationRule.Statement st(String kind, String signer) {
+        return new RevocationRule.Statement(kind, signer);
+    }
+
+    @Test
+    void theAuthorsRevocationIsEnough() {
+        assertThat(RevocationRule.revoked("author", List.of(st("revoke", "author")))).isTrue();
+        assertThat(RevocationRule.revoked("author", List.of(st("vouch", "x"), st("audit", "y")))).isFalse();
+    }
+
+    @Test
+    void othersNeedAQuorumOfDistinctAuditorsOfTheDigest() {
+        // reporters who never audited do not count, however many
+        assertThat(RevocationRule.revoked("author", List.of(st("revoke", "a"), st("revoke", "b"), st("revoke", "c"),
+                st("revoke", "d")))).isFalse();
+        // two auditors are not a quorum; the same auditor twice is one
+        assertThat(RevocationRule.revoked("author", List.of(st("audit", "a"), st("audit", "b"), st("revoke", "a"),
+                st("revoke", "a"), st("revoke", "b")))).isFalse();
+        assertThat(RevocationRule.revoked("author", List.of(st("audit", "a"), st("audit", "b"), st("audit", "c"),
+                st("revoke", "a"), st("revoke", "b"), st("revoke", "c")))).isTrue();
+    }
+
+    @Test
+    void aNamespaceClaimNamesItsSignerAndIsCanonical() throws Exception {
+        Ed25519KeyPair key = Ed25519KeyPair.generate();
+        Dsse.Envelope env = NamespaceClaim.sign("acme", "cara1owner#0", key);
+        NamespaceClaim c = NamespaceClaim.parse(env);
+        assertThat(c.namespace()).isEqualTo("acme");
+        assertThat(c.owner()).isEqualTo("cara1owner");
+
+        ObjectNode o = Json.object();
+        o.put("type", NamespaceClaim.TYPE).put("namespace", "acme").put("owner", "cara1victim").put("ts", 1);
+        Dsse.Envelope forOther = Dsse.sign(NamespaceClaim.PAYLOAD_TYPE, CanonicalJson.encode(o), "cara1thief#0", key);
+        assertThatThrownBy(() -> NamespaceClaim.parse(forOther)).isInstanceOf(CryptoException.class)
+                .hasMessageContaining("another identity");
+
+        o.put("owner", "cara1thief").put("extra", true);
+        Dsse.Envelope extra = Dsse.sign(NamespaceClaim.PAYLOAD_TYPE, CanonicalJson.encode(o), "cara1thief#0", key);
+        assertThatThrownBy(() -> NamespaceClaim.parse(extra)).isInstanceOf(CryptoException.class)
+                .hasMessageContaining("extra");
+
+        byte[] spaced = "{ \"namespace\":\"acme\",\"owner\":\"cara1thief\",\"ts\":1,\"type\":\"carapace.skill-namespace-claim.v1\"}"
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        Dsse.Envelope nonCanonical = Dsse.sign(NamespaceClaim.PAYLOAD_TYPE, spaced, "cara1thief#0", key);
+        assertThatThrownBy(() -> NamespaceClaim.parse(nonCanonical)).hasMessageContaining("canonical");
+        assertThat(NamespaceClaim.signerSeq("cara1x#12")).isEqualTo(12);
+        assertThat(NamespaceClaim.signerSeq("cara1x")).isEqualTo(-1);
+    }
+}
