@@ -63,10 +63,10 @@ public final class SkillCommand extends CommandGroup {
 
     /** A hub, its skill routes and a verifier bound to this home's trusted view of the hub's log and its pins. */
     record Conn(URI hub, SkillsClient skills, SkillVerifier verifier, SkillStore store) {
-        static Conn open(Home home, HubOptions hubOptions, LogTrustOptions trust) throws IOException {
-            URI hub = hubOptions.resolve(home);
+        static Conn open(Home home, LogTrustOptions.Access access) throws IOException {
+            URI hub = access.hubOptions.resolve(home);
             HubClient client = new HubClient(hub);
-            LogVerifier log = trust.connect(home, client, hub);
+            LogVerifier log = access.trust.connect(home, client, hub);
             return new Conn(hub, new SkillsClient(client), new SkillVerifier(new SkillsClient(client), log),
                     new SkillStore(home));
         }
@@ -391,13 +391,7 @@ public final class SkillCommand extends CommandGroup {
         CommandSpec spec;
 
         @Mixin
-        HomeOptions homeOptions;
-
-        @Mixin
-        HubOptions hubOptions;
-
-        @Mixin
-        LogTrustOptions trust;
+        LogTrustOptions.Access access;
 
         @Parameters(index = "0", paramLabel = "NAME@VERSION")
         String target;
@@ -411,8 +405,8 @@ public final class SkillCommand extends CommandGroup {
         @Override
         public Integer call() throws Exception {
             NameVersion nv = NameVersion.parse(target, true);
-            Home home = homeOptions.open();
-            Conn c = Conn.open(home, hubOptions, trust);
+            Home home = access.homeOptions.open();
+            Conn c = Conn.open(home, access);
             SkillVerifier.Verified v = c.verify(nv.name(), nv.version(), false);
             Scanner.ScanReport r = scan(SkillPackage.read(v.packageBytes()));
             print(spec, json ? Json.compact(scanJson(r)) + "\n" : scanText(r));
@@ -432,13 +426,7 @@ public final class SkillCommand extends CommandGroup {
         CommandSpec spec;
 
         @Mixin
-        HomeOptions homeOptions;
-
-        @Mixin
-        HubOptions hubOptions;
-
-        @Mixin
-        LogTrustOptions trust;
+        LogTrustOptions.Access access;
 
         @Parameters(index = "0", paramLabel = "NAME@VERSION")
         String target;
@@ -448,8 +436,8 @@ public final class SkillCommand extends CommandGroup {
         @Override
         public Integer call() throws Exception {
             NameVersion nv = NameVersion.parse(target, true);
-            Home home = homeOptions.open();
-            Conn c = Conn.open(home, hubOptions, trust);
+            Home home = access.homeOptions.open();
+            Conn c = Conn.open(home, access);
             SkillVerifier.Verified v = c.verify(nv.name(), nv.version(), false);
             Signer signer = signer(home);
             Dsse.Envelope env = statement(v).sign(signer.keyId(), signer.key());
@@ -591,13 +579,7 @@ public final class SkillCommand extends CommandGroup {
         CommandSpec spec;
 
         @Mixin
-        HomeOptions homeOptions;
-
-        @Mixin
-        HubOptions hubOptions;
-
-        @Mixin
-        LogTrustOptions trust;
+        LogTrustOptions.Access access;
 
         @Parameters(index = "0", paramLabel = "NAME[@VERSION]")
         String target;
@@ -612,12 +594,12 @@ public final class SkillCommand extends CommandGroup {
         @Override
         public Integer call() throws Exception {
             NameVersion nv = NameVersion.parse(target, false);
-            Home home = homeOptions.open();
+            Home home = access.homeOptions.open();
             JsonNode installed = new SkillStore(home).entry(nv.name());
-            if (hubOptions.hub == null && installed != null && installed.hasNonNull("hub")) {
-                hubOptions.hub = installed.path("hub").asString();
+            if (access.hubOptions.hub == null && installed != null && installed.hasNonNull("hub")) {
+                access.hubOptions.hub = installed.path("hub").asString();
             }
-            Conn c = Conn.open(home, hubOptions, trust);
+            Conn c = Conn.open(home, access);
             SkillVerifier.Verified v = c.verify(nv.name(), nv.version(), false);
             Scanner.ScanReport scan = scan(SkillPackage.read(v.packageBytes()));
             List<TrustScore.Audit> audits = new ArrayList<>();
@@ -796,13 +778,7 @@ public final class SkillCommand extends CommandGroup {
         CommandSpec spec;
 
         @Mixin
-        HomeOptions homeOptions;
-
-        @Mixin
-        HubOptions hubOptions;
-
-        @Mixin
-        LogTrustOptions trust;
+        LogTrustOptions.Access access;
 
         @Mixin
         ConsentOptions consent;
@@ -827,13 +803,13 @@ public final class SkillCommand extends CommandGroup {
 
         @Override
         public Integer call() throws Exception {
-            Home home = homeOptions.open();
+            Home home = access.homeOptions.open();
             SkillStore store = new SkillStore(home);
             if (target.endsWith(".zip") || Files.isRegularFile(Path.of(target))) {
                 return bundle != null ? installBundled(home, store) : installUnsigned(store);
             }
             NameVersion nv = NameVersion.parse(target, false);
-            Conn c = Conn.open(home, hubOptions, trust);
+            Conn c = Conn.open(home, access);
             SkillVerifier.Verified v = c.verify(nv.name(), nv.version(), true); // also checks and records the pin
             Manifest m = SkillPermissions.parse(Json.compact(v.manifest()).getBytes(StandardCharsets.UTF_8));
             module(SkillPackage.read(v.packageBytes()));
@@ -855,7 +831,7 @@ public final class SkillCommand extends CommandGroup {
 
         private int installBundled(Home home, SkillStore store) throws IOException, PackageException {
             byte[] bytes = Files.readAllBytes(Path.of(target));
-            SkillVerifier.Verified v = Verify.offline(bytes, bundle, logKey, home, trust);
+            SkillVerifier.Verified v = Verify.offline(bytes, bundle, logKey, home, access.trust);
             store.checkPin(v.name(), v.version(), v.digest());
             Manifest m = SkillPermissions.parse(Json.compact(v.manifest()).getBytes(StandardCharsets.UTF_8));
             module(SkillPackage.read(bytes));
@@ -932,13 +908,7 @@ public final class SkillCommand extends CommandGroup {
         CommandSpec spec;
 
         @Mixin
-        HomeOptions homeOptions;
-
-        @Mixin
-        HubOptions hubOptions;
-
-        @Mixin
-        LogTrustOptions trust;
+        LogTrustOptions.Access access;
 
         @Mixin
         ConsentOptions consent;
@@ -948,7 +918,7 @@ public final class SkillCommand extends CommandGroup {
 
         @Override
         public Integer call() throws Exception {
-            Home home = homeOptions.open();
+            Home home = access.homeOptions.open();
             SkillStore store = new SkillStore(home);
             JsonNode old = store.entry(name);
             if (old == null) {
@@ -957,10 +927,10 @@ public final class SkillCommand extends CommandGroup {
             if (old.path("quarantined").asBoolean()) {
                 throw CliException.usage(name + " was installed from an unsigned file; remove it and install from a hub");
             }
-            if (hubOptions.hub == null && old.hasNonNull("hub")) {
-                hubOptions.hub = old.path("hub").asString();
+            if (access.hubOptions.hub == null && old.hasNonNull("hub")) {
+                access.hubOptions.hub = old.path("hub").asString();
             }
-            Conn c = Conn.open(home, hubOptions, trust);
+            Conn c = Conn.open(home, access);
             SkillVerifier.Verified v = c.verify(name, null, true); // also checks and records the pin
             if (v.digest().equals(old.path("digest").asString())) {
                 print(spec, name + " is up to date (" + v.version() + ")\n");
@@ -1090,13 +1060,7 @@ public final class SkillCommand extends CommandGroup {
         CommandSpec spec;
 
         @Mixin
-        HomeOptions homeOptions;
-
-        @Mixin
-        HubOptions hubOptions;
-
-        @Mixin
-        LogTrustOptions trust;
+        LogTrustOptions.Access access;
 
         @Parameters(index = "0", paramLabel = "NAME@VERSION")
         String target;
@@ -1110,7 +1074,7 @@ public final class SkillCommand extends CommandGroup {
         @Override
         public Integer call() throws Exception {
             NameVersion nv = NameVersion.parse(target, true);
-            Conn c = Conn.open(homeOptions.open(), hubOptions, trust);
+            Conn c = Conn.open(access.homeOptions.open(), access);
             SkillVerifier.Verified v = c.verify(nv.name(), nv.version(), true);
             ObjectNode b = Hubs.verified(c.hub(), () -> c.verifier().bundle(v));
             SecureFiles.writeAtomic(out, v.packageBytes());
