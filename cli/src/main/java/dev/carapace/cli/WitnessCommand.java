@@ -2,6 +2,7 @@ package dev.carapace.cli;
 
 import dev.carapace.client.HubClient;
 import dev.carapace.client.WitnessFollower;
+import dev.carapace.crypto.Bytes;
 import dev.carapace.crypto.CryptoException;
 import dev.carapace.crypto.Ed25519KeyPair;
 import dev.carapace.crypto.Json;
@@ -161,7 +162,7 @@ public final class WitnessCommand extends CommandGroup {
                 throw CliException.config("the witness key does not match " + dir(home).resolve("witness.json"));
             }
             // One state file per log: the last checkpoint this witness cosigned for it.
-            byte[] h = dev.carapace.crypto.Bytes.sha256().digest(log.name().getBytes(StandardCharsets.UTF_8));
+            byte[] h = Bytes.sha256(log.name().getBytes(StandardCharsets.UTF_8));
             Path state = dir(home).resolve("state-" + HexFormat.of().formatHex(h, 0, 8) + ".json");
             Witness witness = new Witness(me.name(), key, log, state);
             WitnessFollower follower = new WitnessFollower(new HubClient(hub), witness, Clock.systemUTC());

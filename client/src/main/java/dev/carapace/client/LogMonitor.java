@@ -51,7 +51,7 @@ public final class LogMonitor {
                 fresh.add(new Entry(tile * TilePath.FULL_WIDTH + i, bundle.get(i)));
             }
         }
-        if (!java.security.MessageDigest.isEqual(frontier.root(), cp.root())) {
+        if (!Bytes.constantTimeEquals(frontier.root(), cp.root())) {
             throw new LogVerificationException("the entries the log serves do not hash to its checkpoint of size "
                     + cp.size() + " (computed root " + Bytes.b64(frontier.root()) + ")");
         }

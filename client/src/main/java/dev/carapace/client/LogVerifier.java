@@ -1,5 +1,6 @@
 package dev.carapace.client;
 
+import dev.carapace.crypto.Bytes;
 import dev.carapace.crypto.CryptoException;
 import dev.carapace.tlog.Checkpoint;
 import dev.carapace.tlog.Cosigner;
@@ -103,7 +104,7 @@ public final class LogVerifier {
         }
         Checkpoint trusted = openTrusted(trustedNote);
         if (cp.size() == trusted.size()) {
-            if (!java.security.MessageDigest.isEqual(cp.root(), trusted.root())) {
+            if (!Bytes.constantTimeEquals(cp.root(), trusted.root())) {
                 throw new SplitViewException("two checkpoints of size " + cp.size() + " with different roots",
                         trustedNote, note);
             }

@@ -82,7 +82,7 @@ public final class TrustedLogs {
         if (safe.length() > 60) {
             safe = safe.substring(0, 60);
         }
-        byte[] h = Bytes.sha256().digest(origin.getBytes(StandardCharsets.UTF_8));
+        byte[] h = Bytes.sha256(origin.getBytes(StandardCharsets.UTF_8));
         return dir.resolve(safe + "-" + HexFormat.of().formatHex(h, 0, 6) + ".json");
     }
 }

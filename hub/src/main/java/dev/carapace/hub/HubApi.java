@@ -14,6 +14,7 @@ import dev.carapace.hub.http.Reply;
 import dev.carapace.hub.http.Route;
 import dev.carapace.hub.limits.RateLimiter;
 import dev.carapace.hub.log.LogOutbox;
+import dev.carapace.hub.log.TransparencyLog;
 import dev.carapace.hub.owners.OwnerService;
 import dev.carapace.hub.store.Database;
 import dev.carapace.hub.store.IdentityStore;
@@ -211,7 +212,7 @@ final class HubApi {
                 last = logOutbox.deliver(p);
             }
             o.put("logIndex", last);
-        } catch (LogOutbox.LogUnavailableException e) {
+        } catch (TransparencyLog.UnavailableException e) {
             o.putNull("logIndex");
             o.put("logPending", true);
         }

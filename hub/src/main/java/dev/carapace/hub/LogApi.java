@@ -4,20 +4,15 @@ import dev.carapace.crypto.Bytes;
 import dev.carapace.crypto.CryptoException;
 import dev.carapace.crypto.Dsse;
 import dev.carapace.crypto.Json;
-import dev.carapace.hub.auth.RequestAuthenticator;
 import dev.carapace.hub.http.ApiException;
 import dev.carapace.hub.http.Call;
 import dev.carapace.hub.http.Reply;
 import dev.carapace.hub.http.Route;
 import dev.carapace.hub.log.TransparencyLog;
-import dev.carapace.tlog.Merkle;
 import dev.carapace.tlog.TilePath;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -63,31 +58,21 @@ final class LogApi {
         } catch (CryptoException e) {
             throw ApiException.badRequest("invalid_envelope", e.getMessage());
         }
-        RequestAuthenticator.CurrentKey signer = identities.storedKey(call.caller().id());
-        String keyId = signer.id() + "#" + signer.seq();
         try {
-            Dsse.verify(env, k -> keyId.equals(k) ? signer.key() : null, 1);
+            identities.storedKey(call.caller().id()).requireSigned(env);
         } catch (CryptoException e) {
             throw ApiException.badRequest("invalid_envelope", "the envelope is not signed by your current key");
         }
         byte[] entry = env.toBytes();
         TransparencyLog.Appended a;
         try {
-            a = log.append(entry, call.caller().id()).get(30, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof IllegalArgumentException iae) {
-                throw ApiException.badRequest("invalid_entry", iae.getMessage());
-            }
-            throw new ApiException(503, "log_unavailable", "the log could not store the entry; retry", 1);
-        } catch (TimeoutException e) {
-            throw new ApiException(503, "log_unavailable", "the log is busy; retry", 1);
+            a = log.appendAndWait(entry, call.caller().id());
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest("invalid_entry", e.getMessage());
+        } catch (TransparencyLog.UnavailableException e) {
+            throw new ApiException(503, "log_unavailable", e.getMessage() + "; retry", 1);
         }
-        ObjectNode o = Json.object();
-        o.put("index", a.index());
-        o.put("size", a.size());
-        o.put("leafHash", Bytes.b64(Merkle.leafHash(entry)));
-        o.put("checkpoint", a.checkpoint());
-        o.set("proof", hashes(log.inclusionProof(a.index(), a.size())));
+        ObjectNode o = log.receipt(a, entry);
         return Reply.json(201, o);
     }
 

@@ -15,7 +15,18 @@ public final class RequestAuthenticator {
     public static final long WINDOW_SECONDS = 60;
 
     /** The key an identity signs with now, as the verifier knows it. */
-    public record CurrentKey(String id, long seq, String kind, Ed25519PublicKey key) {}
+    public record CurrentKey(String id, long seq, String kind, Ed25519PublicKey key) {
+        /** The key id statements name this key by: {@code <identity id>#<seq>}. */
+        public String keyId() {
+            return id + "#" + seq;
+        }
+
+        /** Fails unless the envelope carries a valid signature by this key, under its key id. */
+        public void requireSigned(dev.carapace.crypto.Dsse.Envelope env) throws CryptoException {
+            String keyId = keyId();
+            dev.carapace.crypto.Dsse.verify(env, k -> keyId.equals(k) ? key : null, 1);
+        }
+    }
 
     /** Looks up an identity's current key; null when the identity is unknown. */
     @FunctionalInterface

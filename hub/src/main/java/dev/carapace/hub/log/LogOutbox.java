@@ -9,9 +9,6 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * Statements the log owes because a change they describe was committed (a registered identity, an accepted rotation).
@@ -48,17 +45,9 @@ public final class LogOutbox {
     }
 
     /** Appends a committed statement and removes it from the outbox; returns its log index. */
-    public long deliver(Pending p) throws SQLException, LogUnavailableException {
-        long index;
-        try {
-            index = log.append(p.entry(), p.submittedBy()).get(30, TimeUnit.SECONDS).index();
-        } catch (ExecutionException | TimeoutException e) {
-            // Still in the outbox: the next start appends it.
-            throw new LogUnavailableException("the log could not take the statement yet: " + e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new LogUnavailableException("interrupted");
-        }
+    public long deliver(Pending p) throws SQLException, TransparencyLog.UnavailableException {
+        // On failure the statement stays in the outbox: the next start appends it.
+        long index = log.appendAndWait(p.entry(), p.submittedBy()).index();
         db.inTransaction(c -> {
             try (PreparedStatement ps = c.prepareStatement("DELETE FROM log_outbox WHERE id = ?")) {
                 ps.setString(1, p.id());
@@ -69,7 +58,7 @@ public final class LogOutbox {
     }
 
     /** Appends what a crash left in the outbox; returns how many statements were delivered. */
-    public int deliverLeftovers() throws SQLException, LogUnavailableException {
+    public int deliverLeftovers() throws SQLException, TransparencyLog.UnavailableException {
         List<Pending> left = db.read(c -> {
             List<Pending> out = new ArrayList<>();
             try (PreparedStatement ps = c.prepareStatement(
@@ -85,12 +74,5 @@ public final class LogOutbox {
             deliver(p);
         }
         return left.size();
-    }
-
-    /** The log did not take a statement in time; it stays owed and is delivered later. */
-    public static final class LogUnavailableException extends Exception {
-        public LogUnavailableException(String message) {
-            super(message);
-        }
     }
 }

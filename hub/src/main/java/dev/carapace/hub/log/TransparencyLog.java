@@ -3,6 +3,7 @@ package dev.carapace.hub.log;
 import dev.carapace.crypto.Bytes;
 import dev.carapace.crypto.CryptoException;
 import dev.carapace.crypto.Ed25519KeyPair;
+import dev.carapace.crypto.Json;
 import dev.carapace.hub.store.Database;
 import dev.carapace.tlog.Checkpoint;
 import dev.carapace.tlog.Cosigner;
@@ -19,10 +20,14 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * An append-only log. One sequencer thread per process drains pending appends in batches of up to
@@ -93,6 +98,45 @@ public final class TransparencyLog implements AutoCloseable {
             f.completeExceptionally(new IllegalStateException("the log is not accepting appends"));
         }
         return f;
+    }
+
+    /** The log did not take an entry in time (storage failing, or overloaded); the caller may retry. */
+    public static final class UnavailableException extends Exception {
+        public UnavailableException(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * Appends and waits until the entry is durable and covered by a signed checkpoint (at most 30 s). An entry of a
+     * size the log refuses is an {@link IllegalArgumentException}.
+     */
+    public Appended appendAndWait(byte[] entry, String submittedBy) throws UnavailableException {
+        try {
+            return append(entry, submittedBy).get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IllegalArgumentException iae) {
+                throw iae;
+            }
+            throw new UnavailableException("the log could not store the entry: " + e.getCause().getMessage());
+        } catch (TimeoutException e) {
+            throw new UnavailableException("the log is busy");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new UnavailableException("interrupted");
+        }
+    }
+
+    /** What an acknowledged append answers: index, size, leaf hash, the signed checkpoint and the inclusion proof. */
+    public ObjectNode receipt(Appended a, byte[] entry) throws SQLException {
+        ObjectNode o = Json.object();
+        o.put("index", a.index());
+        o.put("size", a.size());
+        o.put("leafHash", Bytes.b64(Merkle.leafHash(entry)));
+        o.put("checkpoint", a.checkpoint());
+        ArrayNode proof = o.putArray("proof");
+        inclusionProof(a.index(), a.size()).forEach(h -> proof.add(Bytes.b64(h)));
+        return o;
     }
 
     private void sequence() {

@@ -19,7 +19,6 @@ import dev.carapace.skills.Attestations;
 import dev.carapace.skills.NameGuard;
 import dev.carapace.skills.PackageException;
 import dev.carapace.skills.SkillPackage;
-import dev.carapace.tlog.Merkle;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -33,9 +32,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
@@ -668,12 +664,11 @@ public final class SkillsApi {
     /** The one signature must be the caller's current key, named {@code <id>#<seq>}, as the log's appends require. */
     private void verifyCaller(Call call, Dsse.Envelope env) throws Exception {
         RequestAuthenticator.CurrentKey signer = keys.lookup(call.caller().id());
-        String keyId = signer.id() + "#" + signer.seq();
         try {
-            Dsse.verify(env, k -> keyId.equals(k) ? signer.key() : null, 1);
+            signer.requireSigned(env);
         } catch (CryptoException e) {
             throw ApiException.badRequest("invalid_envelope", "the envelope is not signed by your current key ("
-                    + keyId + ")");
+                    + signer.keyId() + ")");
         }
     }
 
@@ -698,30 +693,17 @@ public final class SkillsApi {
 
     private TransparencyLog.Appended append(Dsse.Envelope env, String by) throws ApiException {
         try {
-            return log.append(env.toBytes(), by).get(30, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof IllegalArgumentException iae) {
-                throw ApiException.badRequest("invalid_entry", iae.getMessage());
-            }
-            throw new ApiException(503, "log_unavailable", "the log could not store the statement; retry", 1);
-        } catch (TimeoutException e) {
-            throw new ApiException(503, "log_unavailable", "the log is busy; retry", 1);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ApiException(503, "log_unavailable", "interrupted; retry", 1);
+            return log.appendAndWait(env.toBytes(), by);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest("invalid_entry", e.getMessage());
+        } catch (TransparencyLog.UnavailableException e) {
+            throw new ApiException(503, "log_unavailable", e.getMessage() + "; retry", 1);
         }
     }
 
     /** The log receipt, as {@code POST /v1/log/entries} answers it. */
     private ObjectNode logged(TransparencyLog.Appended a, Dsse.Envelope env) throws SQLException {
-        ObjectNode o = Json.object();
-        o.put("index", a.index());
-        o.put("size", a.size());
-        o.put("leafHash", Bytes.b64(Merkle.leafHash(env.toBytes())));
-        o.put("checkpoint", a.checkpoint());
-        ArrayNode proof = o.putArray("proof");
-        log.inclusionProof(a.index(), a.size()).forEach(h -> proof.add(Bytes.b64(h)));
-        return o;
+        return log.receipt(a, env.toBytes());
     }
 
     private String owner(String namespace) throws SQLException {
