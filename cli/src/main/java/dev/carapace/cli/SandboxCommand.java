@@ -97,47 +97,63 @@ public final class SandboxCommand extends CommandGroup {
                 }
                 bindings = bindings.withDir(guest, Path.of(d.substring(eq + 1)));
             }
-            for (String s : secrets) {
-                int eq = s.indexOf('=');
-                String name = eq < 0 ? s : s.substring(0, eq);
-                if (!manifest.permissions().secrets().contains(name)) {
-                    throw CliException.usage("--secret " + name + " is not declared in the manifest; refusing to run");
-                }
-                String value = eq < 0 ? System.getenv(name) : s.substring(eq + 1);
-                if (value == null) {
-                    throw CliException.usage("--secret " + name + ": no value given and no environment variable "
-                            + name);
-                }
-                bindings = bindings.withSecret(name, value);
-            }
-            byte[] wasm = Files.readAllBytes(module);
-            Sandbox.Result r;
-            try (AuditLog audit = auditLog == null ? AuditLog.inMemory(OutputStream.nullOutputStream())
-                    : openAudit(auditLog)) {
-                r = Sandbox.run(wasm, manifest, entrypoint, bindings, audit, eng);
-            } catch (SandboxException e) {
-                throw CliException.config("sandbox: " + e.getMessage() + "; nothing ran");
-            }
-            var out = spec.commandLine().getOut();
-            var err = spec.commandLine().getErr();
-            out.print(new String(r.stdout(), StandardCharsets.UTF_8));
-            out.flush();
-            err.print(new String(r.stderr(), StandardCharsets.UTF_8));
-            if (r.violation() != null) {
-                err.println("carapace: sandbox: " + r.violation().message());
-                err.flush();
-                return VIOLATION;
-            }
-            err.flush();
-            return r.exitCode();
+            bindings = withSecrets(bindings, manifest, secrets);
+            return runAndReport(spec, Files.readAllBytes(module), manifest, entrypoint, bindings, auditLog, eng);
         }
+    }
 
-        private static AuditLog openAudit(Path file) {
-            try {
-                return AuditLog.open(file);
-            } catch (IOException e) {
-                throw CliException.config(e.getMessage());
+    /**
+     * Adds the {@code --secret NAME[=VALUE]} values to the bindings; a secret the manifest does not declare is refused
+     * before anything runs, and a value-less one is read from the environment.
+     */
+    static Sandbox.Bindings withSecrets(Sandbox.Bindings bindings, Manifest manifest, List<String> secrets) {
+        for (String s : secrets) {
+            int eq = s.indexOf('=');
+            String name = eq < 0 ? s : s.substring(0, eq);
+            if (!manifest.permissions().secrets().contains(name)) {
+                throw CliException.usage("--secret " + name + " is not declared in the manifest; refusing to run");
             }
+            String value = eq < 0 ? System.getenv(name) : s.substring(eq + 1);
+            if (value == null) {
+                throw CliException.usage("--secret " + name + ": no value given and no environment variable " + name);
+            }
+            bindings = bindings.withSecret(name, value);
+        }
+        return bindings;
+    }
+
+    /**
+     * Runs a module and reports as every sandbox command does: its output passed through, its exit code returned, or
+     * one line naming the limit or capability that stopped it and {@link #VIOLATION}.
+     */
+    static int runAndReport(CommandSpec spec, byte[] wasm, Manifest manifest, String entrypoint,
+                            Sandbox.Bindings bindings, Path auditLog, Engine engine) throws IOException {
+        Sandbox.Result r;
+        try (AuditLog audit = auditLog == null ? AuditLog.inMemory(OutputStream.nullOutputStream())
+                : openAudit(auditLog)) {
+            r = Sandbox.run(wasm, manifest, entrypoint, bindings, audit, engine);
+        } catch (SandboxException e) {
+            throw CliException.config("sandbox: " + e.getMessage() + "; nothing ran");
+        }
+        var out = spec.commandLine().getOut();
+        var err = spec.commandLine().getErr();
+        out.print(new String(r.stdout(), StandardCharsets.UTF_8));
+        out.flush();
+        err.print(new String(r.stderr(), StandardCharsets.UTF_8));
+        if (r.violation() != null) {
+            err.println("carapace: sandbox: " + r.violation().message());
+            err.flush();
+            return VIOLATION;
+        }
+        err.flush();
+        return r.exitCode();
+    }
+
+    private static AuditLog openAudit(Path file) {
+        try {
+            return AuditLog.open(file);
+        } catch (IOException e) {
+            throw CliException.config(e.getMessage());
         }
     }
 

@@ -13,10 +13,9 @@ import dev.carapace.crypto.Dsse;
 import dev.carapace.crypto.InTotoStatement;
 import dev.carapace.crypto.Json;
 import dev.carapace.crypto.SecureFiles;
-import dev.carapace.sandbox.AuditLog;
+import dev.carapace.sandbox.Engine;
 import dev.carapace.sandbox.Manifest;
 import dev.carapace.sandbox.Sandbox;
-import dev.carapace.sandbox.SandboxException;
 import dev.carapace.skills.Attestations;
 import dev.carapace.skills.NameGuard;
 import dev.carapace.skills.PackageException;
@@ -27,7 +26,6 @@ import dev.carapace.tlog.NoteVerifier;
 import java.io.Console;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -1017,36 +1015,10 @@ public final class SkillCommand extends CommandGroup {
                     b = b.withDir(d.getKey(), Path.of(d.getValue().asString()));
                 }
             }
-            for (String s : secrets) {
-                int eq = s.indexOf('=');
-                String n = eq < 0 ? s : s.substring(0, eq);
-                if (!m.permissions().secrets().contains(n)) {
-                    throw CliException.usage("--secret " + n + " is not declared in the manifest; refusing to run");
-                }
-                String value = eq < 0 ? System.getenv(n) : s.substring(eq + 1);
-                if (value == null) {
-                    throw CliException.usage("--secret " + n + ": no value given and no environment variable " + n);
-                }
-                b = b.withSecret(n, value);
-            }
-            Sandbox.Result r;
-            try (AuditLog audit = auditLog == null ? AuditLog.inMemory(OutputStream.nullOutputStream()) : AuditLog.open(auditLog)) {
-                r = Sandbox.run(module(pkg), m, entrypoint, b, audit);
-            } catch (SandboxException ex) {
-                throw CliException.config("sandbox: " + ex.getMessage() + "; nothing ran");
-            }
-            PrintWriter out = spec.commandLine().getOut();
-            PrintWriter err = spec.commandLine().getErr();
-            out.print(new String(r.stdout(), StandardCharsets.UTF_8));
-            out.flush();
-            err.print(new String(r.stderr(), StandardCharsets.UTF_8));
-            if (r.violation() != null) {
-                err.println("carapace: sandbox: " + r.violation().message());
-                err.flush();
-                return SandboxCommand.VIOLATION;
-            }
-            err.flush();
-            return r.exitCode();
+            b = SandboxCommand.withSecrets(b, m, secrets);
+            // A signed skill was verified at install and runs compiled; an unsigned one stays on the interpreter.
+            Engine engine = quarantined ? Engine.INTERPRETER : Engine.COMPILED;
+            return SandboxCommand.runAndReport(spec, module(pkg), m, entrypoint, b, auditLog, engine);
         }
     }
 

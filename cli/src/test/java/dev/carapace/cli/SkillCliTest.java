@@ -88,7 +88,11 @@ class SkillCliTest {
         ok(user.run("skill", "install", "alice/hello", "--hub", url, "--yes"));
         JsonNode installed = Json.parse(Files.readAllBytes(user.home().resolve("skills/installed.json")));
         assertThat(installed.at("/skills/alice~1hello/digest").asString()).hasSize(64);
-        assertThat(ok(user.run("skill", "run", "alice/hello")).out()).isEqualTo("hello from a sandboxed skill\n");
+        Path audit = dir.resolve("hello-audit.jsonl");
+        assertThat(ok(user.run("skill", "run", "alice/hello", "--audit-log", audit.toString())).out())
+                .isEqualTo("hello from a sandboxed skill\n");
+        // A skill whose signature was verified at install runs compiled.
+        assertThat(Files.readString(audit)).contains("\"engine\":\"compiled\"");
 
         CliTestSupport.Result info = ok(user.run("skill", "info", "alice/hello", "--hub", url));
         assertThat(info.out()).contains("trust score").contains("signature").contains("audits").contains("vouches")
