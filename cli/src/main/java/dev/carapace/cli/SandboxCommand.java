@@ -72,6 +72,12 @@ public final class SandboxCommand extends CommandGroup {
                 description = "Manifest entrypoint to run (default: ${DEFAULT-VALUE}).")
         String entrypoint;
 
+        @Option(names = "--compiled-store", paramLabel = "DIR",
+                description = "With --engine compiled: keep compiled modules in DIR for later runs (default:"
+                        + " $CARAPACE_HOME/compiled, else ~/.carapace/compiled; 'none' keeps nothing). Entries are"
+                        + " authenticated with a key stored there; a bad one is discarded and the module recompiled.")
+        String compiledStore;
+
         @Override
         public Integer call() throws Exception {
             Engine eng = switch (engine) {
@@ -98,7 +104,24 @@ public final class SandboxCommand extends CommandGroup {
                 bindings = bindings.withDir(guest, Path.of(d.substring(eq + 1)));
             }
             bindings = withSecrets(bindings, manifest, secrets);
+            if (eng == Engine.COMPILED && !"none".equals(compiledStore)) {
+                openCompiledStore(spec, compiledStore != null ? Path.of(compiledStore)
+                        : new HomeOptions().resolveHome().resolve("compiled"));
+            }
             return runAndReport(spec, Files.readAllBytes(module), manifest, entrypoint, bindings, auditLog, eng);
+        }
+    }
+
+    /**
+     * Lets compiled modules outlive this process (a cold run then loads instead of compiling). A store that cannot be
+     * opened costs only speed: one warning, and the run goes on compiling in memory.
+     */
+    static void openCompiledStore(CommandSpec spec, Path dir) {
+        try {
+            Sandbox.storeCompiledModulesIn(dir);
+        } catch (java.io.IOException | RuntimeException e) {
+            spec.commandLine().getErr().println("carapace: compiled modules will not be kept (" + dir + ": "
+                    + e.getMessage() + ")");
         }
     }
 

@@ -1018,6 +1018,9 @@ public final class SkillCommand extends CommandGroup {
             b = SandboxCommand.withSecrets(b, m, secrets);
             // A signed skill was verified at install and runs compiled; an unsigned one stays on the interpreter.
             Engine engine = quarantined ? Engine.INTERPRETER : Engine.COMPILED;
+            if (engine == Engine.COMPILED) {
+                SandboxCommand.openCompiledStore(spec, homeOptions.resolveHome().resolve("compiled"));
+            }
             return SandboxCommand.runAndReport(spec, module(pkg), m, entrypoint, b, auditLog, engine);
         }
     }

@@ -57,10 +57,17 @@ class SandboxCliTest {
         assertThat(r.err()).isEmpty();
         assertThat(r.out()).isEqualTo("hi\n");
         assertThat(r.code()).isEqualTo(43); // argv = name, one, two
-        var compiled = cli.raw("sandbox", "run", "--engine", "compiled", module.toString(), "--manifest", m.toString(),
-                "--", "one", "two");
+        Path store = dir.resolve("compiled");
+        var compiled = cli.raw("sandbox", "run", "--engine", "compiled", "--compiled-store", store.toString(),
+                module.toString(), "--manifest", m.toString(), "--", "one", "two");
+        assertThat(compiled.err()).isEmpty();
         assertThat(compiled.out()).isEqualTo("hi\n");
         assertThat(compiled.code()).isEqualTo(43);
+        try (var entries = Files.list(store)) {
+            assertThat(entries.map(p -> p.getFileName().toString()))
+                    .as("the compiled module is kept for the next process, beside the store's key")
+                    .anyMatch(n -> n.endsWith(".classes")).contains("store.key");
+        }
         assertThat(cli.raw("sandbox", "run", "--engine", "jit", module.toString(), "--manifest", m.toString()).code())
                 .isEqualTo(2);
         var ok = cli.raw("sandbox", "verify-audit", audit.toString());

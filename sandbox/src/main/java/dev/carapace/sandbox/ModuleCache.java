@@ -51,7 +51,25 @@ final class ModuleCache {
         }
     };
 
+    /** Where compiled modules persist between processes; null keeps them in memory only. */
+    private static volatile CompiledModuleStore store;
+
     private ModuleCache() {}
+
+    static void persistCompiledIn(java.nio.file.Path dir) throws java.io.IOException {
+        store = dir == null ? null : CompiledModuleStore.open(dir);
+    }
+
+    static CompiledModuleStore store() {
+        return store;
+    }
+
+    /** Empties the in-memory cache, as a new process starts (tests of the on-disk store). */
+    static void forgetInMemory() {
+        synchronized (CACHE) {
+            CACHE.clear();
+        }
+    }
 
     /** The parsed module; parse errors propagate as the parser's runtime exceptions. */
     static Entry get(byte[] wasm, String sha256) {
@@ -81,9 +99,13 @@ final class ModuleCache {
     static Compiled compile(WasmModule module, String sha256) {
         long t0 = System.nanoTime();
         try {
-            Function<Instance, Machine> factory = MachineFactoryCompiler.builder(module)
-                    .withInterpreterFallback(InterpreterFallback.FAIL)
-                    .compile();
+            MachineFactoryCompiler.Builder b = MachineFactoryCompiler.builder(module)
+                    .withInterpreterFallback(InterpreterFallback.FAIL);
+            CompiledModuleStore disk = store;
+            if (disk != null) {
+                b.withCache(disk);
+            }
+            Function<Instance, Machine> factory = b.compile();
             return new Compiled(factory, null, System.nanoTime() - t0);
         } catch (RuntimeException | LinkageError | StackOverflowError | OutOfMemoryError e) {
             String why = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());

@@ -90,6 +90,16 @@ public final class Sandbox {
     private Sandbox() {}
 
     /**
+     * Keeps compiled modules in {@code dir} as well as in memory, so later processes load them instead of compiling
+     * again. Entries are authenticated (see {@link CompiledModuleStore}); null turns the store off.
+     *
+     * @throws IOException if the folder or its key cannot be created or read
+     */
+    public static void storeCompiledModulesIn(Path dir) throws IOException {
+        ModuleCache.persistCompiledIn(dir);
+    }
+
+    /**
      * Runs {@code entrypoint} of {@code wasm}. Refusals of the module itself (admission) come back as a result with
      * a violation; a setup that cannot be honoured exactly throws {@link SandboxException} and runs nothing.
      */
