@@ -454,4 +454,77 @@ public class MlsBenchmark {
     public byte[] bcmlsRoundTrip2T(BcPair p) throws Exception {
         return bcmlsRoundTrip(p);
     }
+
+    // ---- floors: the Ed25519 work RFC 9420 requires, alone ----------------------------------------------------
+
+    /**
+     * What no conforming engine can avoid, measured with BouncyCastle's Ed25519 directly: a round trip signs the
+     * FramedContentTBS of the message (about 1.1 KiB for a 1 KiB payload) and the receiver verifies it; a join
+     * verifies every leaf's signature (§12.4.3.1, §7.3; a LeafNodeTBS is about 150 bytes), spread over the common
+     * fork-join pool as our join does. These rows are the lower bounds the engine rows are read against.
+     */
+    @State(Scope.Thread)
+    public static class Floor {
+        final byte[] sk = new byte[32];
+        final byte[] pk = new byte[32];
+        final byte[] content = new byte[1100];
+        final byte[] sig = new byte[64];
+
+        @Setup(Level.Trial)
+        public void setUp() {
+            RANDOM.nextBytes(content);
+            org.bouncycastle.math.ec.rfc8032.Ed25519.generatePrivateKey(RANDOM, sk);
+            org.bouncycastle.math.ec.rfc8032.Ed25519.generatePublicKey(sk, 0, pk, 0);
+        }
+    }
+
+    private static boolean signThenVerify(Floor f) {
+        org.bouncycastle.math.ec.rfc8032.Ed25519.sign(f.sk, 0, f.pk, 0, f.content, 0, f.content.length, f.sig, 0);
+        return org.bouncycastle.math.ec.rfc8032.Ed25519.verify(f.sig, 0, f.pk, 0, f.content, 0, f.content.length);
+    }
+
+    @Benchmark
+    @BenchmarkMode(Mode.Throughput)
+    @OutputTimeUnit(TimeUnit.SECONDS)
+    @Threads(1)
+    public boolean floorRoundTrip1T(Floor f) {
+        return signThenVerify(f);
+    }
+
+    @Benchmark
+    @BenchmarkMode(Mode.Throughput)
+    @OutputTimeUnit(TimeUnit.SECONDS)
+    @Threads(2)
+    public boolean floorRoundTrip2T(Floor f) {
+        return signThenVerify(f);
+    }
+
+    @State(Scope.Benchmark)
+    public static class LeafSignatures {
+        @Param({"10", "100", "1000"})
+        public int n;
+        byte[][] pk;
+        byte[][] tbs;
+        byte[][] sig;
+
+        @Setup(Level.Trial)
+        public void setUp() {
+            pk = new byte[n][32];
+            tbs = new byte[n][150];
+            sig = new byte[n][64];
+            byte[] sk = new byte[32];
+            for (int i = 0; i < n; i++) {
+                org.bouncycastle.math.ec.rfc8032.Ed25519.generatePrivateKey(RANDOM, sk);
+                org.bouncycastle.math.ec.rfc8032.Ed25519.generatePublicKey(sk, 0, pk[i], 0);
+                RANDOM.nextBytes(tbs[i]);
+                org.bouncycastle.math.ec.rfc8032.Ed25519.sign(sk, 0, pk[i], 0, tbs[i], 0, 150, sig[i], 0);
+            }
+        }
+    }
+
+    @Benchmark
+    public long floorJoinLeafSignatures(LeafSignatures st) {
+        return java.util.stream.IntStream.range(0, st.n).parallel().filter(i -> org.bouncycastle.math.ec.rfc8032
+                .Ed25519.verify(st.sig[i], 0, st.pk[i], 0, st.tbs[i], 0, st.tbs[i].length)).count();
+    }
 }
