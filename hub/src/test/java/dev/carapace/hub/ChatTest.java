@@ -269,6 +269,30 @@ class ChatTest extends BackendTest {
     }
 
     @Test
+    void keyPackageClaimsAreLimitedPerClaimerAndTarget() throws Exception {
+        HubFixture.Party target = f.agent();
+        chat(target, "t"); // publishes KeyPackages
+        HubFixture.Party greedy = f.agent();
+        HubFixture.Party other = f.agent();
+        String path = "/v1/agents/" + target.id() + "/key-packages/claim";
+        for (int i = 0; i < dev.carapace.hub.messaging.MessagingApi.CLAIMS_PER_HOUR; i++) {
+            f.client.send("POST", path, Json.object(), greedy.signer());
+        }
+        HubException limited = (HubException) org.assertj.core.api.Assertions.catchThrowable(() ->
+                f.client.send("POST", path, Json.object(), greedy.signer()));
+        assertThat(limited.status()).isEqualTo(429);
+        // Claims of other targets by many fresh identities do not give the greedy claimer a new budget.
+        for (int i = 0; i < 20; i++) {
+            HubFixture.Party fresh = f.agent(); // has no KeyPackages: the answer is an error, the claim still counts
+            org.assertj.core.api.Assertions.catchThrowable(() -> f.client.send("POST",
+                    "/v1/agents/" + fresh.id() + "/key-packages/claim", Json.object(), greedy.signer()));
+        }
+        assertThat(((HubException) org.assertj.core.api.Assertions.catchThrowable(() ->
+                f.client.send("POST", path, Json.object(), greedy.signer()))).status()).isEqualTo(429);
+        f.client.send("POST", path, Json.object(), other.signer()); // another claimer has its own budget
+    }
+
+    @Test
     void everyInstallationOfAnAgentIsAMember() throws Exception {
         HubFixture.Party pa = f.agent();
         HubFixture.Party pb = f.agent();

@@ -1,11 +1,8 @@
 package dev.carapace.hub.limits;
 
-import io.github.bucket4j.Bandwidth;
-import io.github.bucket4j.Bucket;
-import io.github.bucket4j.ConsumptionProbe;
 import java.time.Duration;
+import java.util.EnumMap;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Token buckets per client address and per identity. An identity's bucket depends on its tier: {@code NEW} for
@@ -23,11 +20,19 @@ public final class RateLimiter {
         }
     }
 
+    /** Addresses, or identities per tier, with a bucket of their own; more share one (see KeyedBuckets). */
+    static final int MAX_KEYS = 100_000;
+
     private final Limits limits;
-    private final Map<String, Bucket> buckets = new ConcurrentHashMap<>();
+    private final KeyedBuckets perIp;
+    private final Map<Tier, KeyedBuckets> perTier = new EnumMap<>(Tier.class);
 
     public RateLimiter(Limits limits) {
         this.limits = limits;
+        this.perIp = new KeyedBuckets(limits.perIpPerMinute(), Duration.ofMinutes(1), MAX_KEYS);
+        for (Tier t : Tier.values()) {
+            perTier.put(t, new KeyedBuckets(limits.perTierPerMinute().get(t), Duration.ofMinutes(1), MAX_KEYS));
+        }
     }
 
     public Limits limits() {
@@ -36,25 +41,10 @@ public final class RateLimiter {
 
     /** Takes one token; returns 0 when allowed, else the seconds to wait. */
     public long tryAcquireIp(String ip) {
-        return take("ip:" + ip, limits.perIpPerMinute());
+        return perIp.tryAcquire(ip);
     }
 
     public long tryAcquireIdentity(String id, Tier tier) {
-        return take(tier.name() + ":" + id, limits.perTierPerMinute().get(tier));
-    }
-
-    private long take(String key, int perMinute) {
-        if (buckets.size() > 1_000_000) {
-            buckets.clear(); // bounded memory under a flood of addresses; limits restart, which is fail-soft
-        }
-        Bucket b = buckets.computeIfAbsent(key, k -> Bucket.builder()
-                .addLimit(Bandwidth.builder().capacity(perMinute).refillGreedy(perMinute, Duration.ofMinutes(1))
-                        .build())
-                .build());
-        ConsumptionProbe probe = b.tryConsumeAndReturnRemaining(1);
-        if (probe.isConsumed()) {
-            return 0;
-        }
-        return Math.max(1, (probe.getNanosToWaitForRefill() + 999_999_999L) / 1_000_000_000L);
+        return perTier.get(tier).tryAcquire(id);
     }
 }

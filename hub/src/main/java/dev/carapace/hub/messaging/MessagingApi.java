@@ -7,14 +7,13 @@ import dev.carapace.hub.http.ApiException;
 import dev.carapace.hub.http.Call;
 import dev.carapace.hub.http.Reply;
 import dev.carapace.hub.http.Route;
+import dev.carapace.hub.limits.KeyedBuckets;
 import dev.carapace.hub.store.Database;
 import dev.carapace.hub.store.IdentityStore;
 import dev.carapace.mls.framing.FramedContent;
 import dev.carapace.mls.framing.PrivateMessage;
-import io.github.bucket4j.Bandwidth;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Server;
-import io.github.bucket4j.Bucket;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -45,13 +44,14 @@ public final class MessagingApi {
     static final long LONG_POLL_MS = 25_000;
     static final int MAX_LONG_POLLS = 64;
     /** Handing out KeyPackages drains a supply: per claimer and target, a few per hour. */
-    static final int CLAIMS_PER_HOUR = 30;
+    public static final int CLAIMS_PER_HOUR = 30;
 
     private final Database db;
     private final IdentityStore identities;
     private final Clock clock;
     private final long retentionMs;
-    private final Map<String, Bucket> claimBuckets = new ConcurrentHashMap<>();
+    /** Per claimer and target; bounded without resets, so nobody can refill a target's claim budget by flooding. */
+    private final KeyedBuckets claims = new KeyedBuckets(CLAIMS_PER_HOUR, Duration.ofHours(1), 200_000);
     // Installations waiting in a long poll; woken when a message for them is committed by this process.
     private final Map<String, Object> waiters = new ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.AtomicLong lastPurgeMs = new java.util.concurrent.atomic.AtomicLong();
@@ -255,13 +255,7 @@ public final class MessagingApi {
             Call.onlyFields(call.json());
         }
         String claimer = call.caller().id();
-        Bucket bucket = claimBuckets.computeIfAbsent(claimer + ">" + target, k -> Bucket.builder()
-                .addLimit(Bandwidth.builder().capacity(CLAIMS_PER_HOUR).refillGreedy(CLAIMS_PER_HOUR,
-                        Duration.ofHours(1)).build()).build());
-        if (claimBuckets.size() > 200_000) {
-            claimBuckets.clear();
-        }
-        if (!bucket.tryConsume(1)) {
+        if (claims.tryAcquire(claimer + ">" + target) != 0) {
             throw new ApiException(429, "rate_limited", "too many KeyPackage claims for this agent; try later", 120);
         }
         if (denies(target, claimer)) {

@@ -1,0 +1,103 @@
+package dev.carapace.hub.limits;
+
+import io.github.bucket4j.Bandwidth;
+import io.github.bucket4j.Bucket;
+import io.github.bucket4j.ConsumptionProbe;
+import io.github.bucket4j.TimeMeter;
+import java.time.Duration;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Token buckets by key (an address, an identity, a claimer and target) whose memory stays bounded without ever
+ * handing anyone a fresh budget. A bucket left alone for one whole refill period is full again, so it is
+ * indistinguishable from a new one and is dropped; only such idle buckets are ever removed. When the table is full
+ * of buckets still in use, keys not in it share one overflow bucket: a flood of new addresses or identities then
+ * throttles itself, while every client already known keeps its own budget. (Clearing the table when it grew too
+ * large would let whoever filled it reset everyone's limits.)
+ */
+public final class KeyedBuckets {
+    private record Entry(Bucket bucket, long[] lastUsed) {}
+
+    private final int capacity;
+    private final Duration period;
+    private final long periodNanos;
+    private final int maxKeys;
+    private final TimeMeter time;
+    private final ConcurrentHashMap<String, Entry> buckets = new ConcurrentHashMap<>();
+    private final Bucket overflow;
+    private volatile long nextSweep;
+
+    /**
+     * @param capacity tokens a key may spend at once, refilled evenly over {@code period}
+     * @param maxKeys  keys tracked individually; beyond it, newcomers share the overflow bucket
+     */
+    public KeyedBuckets(int capacity, Duration period, int maxKeys) {
+        this(capacity, period, maxKeys, TimeMeter.SYSTEM_NANOTIME);
+    }
+
+    KeyedBuckets(int capacity, Duration period, int maxKeys, TimeMeter time) {
+        if (capacity < 1 || maxKeys < 1 || period.isNegative() || period.isZero()) {
+            throw new IllegalArgumentException("capacity, period and maxKeys must be positive");
+        }
+        this.capacity = capacity;
+        this.period = period;
+        this.periodNanos = period.toNanos();
+        this.maxKeys = maxKeys;
+        this.time = time;
+        this.overflow = newBucket();
+        this.nextSweep = time.currentTimeNanos(); // nanoTime may be negative: compare by difference only
+    }
+
+    private Bucket newBucket() {
+        return Bucket.builder().withCustomTimePrecision(time)
+                .addLimit(Bandwidth.builder().capacity(capacity).refillGreedy(capacity, period).build()).build();
+    }
+
+    /** Takes one token for {@code key}; returns 0 when allowed, else the whole seconds to wait (at least 1). */
+    public long tryAcquire(String key) {
+        long now = time.currentTimeNanos();
+        Entry e = buckets.get(key);
+        if (e == null) {
+            if (buckets.size() >= maxKeys) {
+                sweep(now);
+            }
+            e = buckets.size() < maxKeys
+                    ? buckets.computeIfAbsent(key, k -> new Entry(newBucket(), new long[1]))
+                    : null;
+        }
+        Bucket b = e == null ? overflow : e.bucket();
+        if (e != null) {
+            synchronized (e.lastUsed()) {
+                e.lastUsed()[0] = now;
+            }
+        }
+        ConsumptionProbe probe = b.tryConsumeAndReturnRemaining(1);
+        if (probe.isConsumed()) {
+            return 0;
+        }
+        return Math.max(1, (probe.getNanosToWaitForRefill() + 999_999_999L) / 1_000_000_000L);
+    }
+
+    /**
+     * Drops buckets idle for a whole period (they are full again); at most once per 1/16 of a period. A request racing
+     * the removal of its own idle bucket spends its token on the dropped (full) bucket: at most one token per
+     * concurrent request, once per period.
+     */
+    private void sweep(long now) {
+        if (now - nextSweep < 0) {
+            return;
+        }
+        nextSweep = now + Math.max(1, periodNanos / 16);
+        buckets.entrySet().removeIf(en -> {
+            long[] last = en.getValue().lastUsed();
+            synchronized (last) {
+                return now - last[0] >= periodNanos;
+            }
+        });
+    }
+
+    /** Keys tracked individually right now (for tests and metrics). */
+    public int trackedKeys() {
+        return buckets.size();
+    }
+}
