@@ -61,6 +61,12 @@ public final class Group {
     private final ArrayDeque<EpochState> past = new ArrayDeque<>();
     private final LinkedHashMap<Long, byte[]> resumptionPsks = new LinkedHashMap<>();
     private final Map<String, StoredProposal> proposals = new LinkedHashMap<>();
+    /**
+     * HPKE private keys of the new leaves in this member's own Update proposals of the current epoch, by proposal
+     * reference (hex). One is installed when another member's commit includes that Update; all are dropped at the
+     * epoch change.
+     */
+    private final Map<String, byte[]> ownUpdateKeys = new HashMap<>();
 
     private record StoredProposal(Proposal proposal, Sender sender, byte[] ref) {
     }
@@ -359,10 +365,18 @@ public final class Group {
     }
 
     private Received storeProposal(AuthenticatedContent ac) {
-        byte[] ref = ac.proposalRef(current.suite());
         Proposal p = ac.content().proposal();
-        proposals.put(HEX.formatHex(ref), new StoredProposal(p, ac.content().sender(), ref));
-        return new Received.ProposalStored(p, ac.content().sender(), ref);
+        Sender sender = ac.content().sender();
+        byte[] ref = ac.proposalRef(current.suite());
+        String key = HEX.formatHex(ref);
+        if (!proposals.containsKey(key)) { // a repeat (or our own, echoed back) was checked when first cached
+            if (sender.type() == Sender.MEMBER && sender.index() == current.myLeaf()) {
+                throw new ProtocolViolationException("a proposal from this member that it did not send");
+            }
+            checkProposal(current, p, sender);
+            proposals.put(key, new StoredProposal(p, sender, ref));
+        }
+        return new Received.ProposalStored(p, sender, ref);
     }
 
     private void applyCommit(AuthenticatedContent ac) {
@@ -380,16 +394,23 @@ public final class Group {
         }
         int committer = external ? -1 : (int) sender.index();
         List<SenderProposal> props = new ArrayList<>();
+        byte[] myUpdateKey = null;
         for (Commit.ProposalOrRef por : commit.proposals()) {
             if (por.proposal() != null) {
                 props.add(new SenderProposal(por.proposal(), committer));
             } else {
-                StoredProposal sp = proposals.get(HEX.formatHex(por.reference()));
+                if (external) {
+                    throw new ProtocolViolationException("external commit with a proposal by reference");
+                }
+                String ref = HEX.formatHex(por.reference());
+                StoredProposal sp = proposals.get(ref);
                 if (sp == null) {
                     throw new ProtocolViolationException("commit references an unknown proposal");
                 }
-                props.add(new SenderProposal(sp.proposal(),
-                        sp.sender().type() == Sender.MEMBER ? (int) sp.sender().index() : -1));
+                props.add(new SenderProposal(sp.proposal(), senderLeaf(sp.sender())));
+                if (ownUpdateKeys.containsKey(ref)) {
+                    myUpdateKey = ownUpdateKeys.get(ref);
+                }
             }
         }
         Applied a = applyProposals(st, props, committer, external);
@@ -409,6 +430,9 @@ public final class Group {
         }
         byte[] ext = a.extensions;
         Map<Integer, byte[]> keys = new HashMap<>(st.nodeKeys());
+        if (myUpdateKey != null) {
+            keys.put(2 * st.myLeaf(), myUpdateKey); // our Update is in: its leaf key replaces the old one
+        }
         prune(s, tree, keys, this::publicKeyOf);
         byte[] commitSecret;
         if (commit.path() != null) {
@@ -447,23 +471,171 @@ public final class Group {
                 st.tree().leaf(st.myLeaf()).signatureKey());
     }
 
+    // ---- outgoing proposals ---------------------------------------------------------------------------------
+
+    /**
+     * Sends a standalone proposal (RFC 9420 §12.1) for the current epoch, as a PrivateMessage or PublicMessage as
+     * {@link GroupConfig#encryptHandshake()} says, and caches it like a received one: a later commit by any member
+     * (this one included, see {@link #commit(List)}) that references it applies it. Proposals not committed in
+     * this epoch are dropped at the next epoch change. Supports Add, Remove, PreSharedKey and
+     * GroupContextExtensions; an Update is made with {@link #proposeUpdate()}.
+     *
+     * @throws ProtocolViolationException if the proposal is not valid in the current epoch (e.g. a Remove of a
+     *         blank leaf, an unknown PSK, an Add whose KeyPackage fails validation), or is an Update, ExternalInit
+     *         or ReInit
+     */
+    public MlsMessage propose(Proposal proposal) {
+        checkUsable();
+        EpochState st = current;
+        if (proposal instanceof Proposal.Update) {
+            throw new ProtocolViolationException("an Update proposal is made with proposeUpdate()");
+        }
+        checkProposal(st, proposal, Sender.member(st.myLeaf()));
+        return sendProposal(st, proposal, null);
+    }
+
+    /** Proposes adding the owner of {@code keyPackage} (see {@link #propose(Proposal)}). */
+    public MlsMessage proposeAdd(KeyPackage keyPackage) {
+        return propose(new Proposal.Add(keyPackage));
+    }
+
+    /** Proposes removing the member at {@code leaf}, possibly this member itself (see {@link #propose(Proposal)}). */
+    public MlsMessage proposeRemove(int leaf) {
+        if (leaf < 0) {
+            throw new ProtocolViolationException("invalid Remove of leaf " + leaf);
+        }
+        return propose(new Proposal.Remove(leaf));
+    }
+
+    /**
+     * Proposes replacing this member's leaf with one under a fresh HPKE key (RFC 9420 §12.1.2). The new private key
+     * is kept pending and installed if another member's commit includes this Update; this member's own commits
+     * never include it (§12.2), and it is discarded at the next epoch change otherwise.
+     */
+    public MlsMessage proposeUpdate() {
+        checkUsable();
+        EpochState st = current;
+        CipherSuite s = st.suite();
+        byte[][] kp = s.generateHpkeKeyPair();
+        LeafNode leaf = st.tree().leaf(st.myLeaf()).withSource(LeafNode.SOURCE_UPDATE, kp[1], null)
+                .sign(s, signingKey, st.context().groupId(), st.myLeaf());
+        return sendProposal(st, new Proposal.Update(leaf), kp[0]);
+    }
+
+    private MlsMessage sendProposal(EpochState st, Proposal p, byte[] updatePrivateKey) {
+        CipherSuite s = st.suite();
+        FramedContent fc = FramedContent.proposal(st.context().groupId(), st.epoch(), Sender.member(st.myLeaf()),
+                new byte[0], p);
+        int wf = handshakeWireFormat();
+        AuthenticatedContent ac = new AuthenticatedContent(wf, fc,
+                AuthenticatedContent.sign(s, signingKey, wf, fc, st.context()), null);
+        MlsMessage msg = protect(st, ac);
+        byte[] ref = ac.proposalRef(s);
+        String key = HEX.formatHex(ref);
+        proposals.put(key, new StoredProposal(p, fc.sender(), ref));
+        if (updatePrivateKey != null) {
+            ownUpdateKeys.put(key, updatePrivateKey);
+        }
+        return msg;
+    }
+
+    private int handshakeWireFormat() {
+        return config.encryptHandshake() ? MlsMessage.PRIVATE_MESSAGE : MlsMessage.PUBLIC_MESSAGE;
+    }
+
+    /** Protects already-signed content from this member in its wire format. */
+    private static MlsMessage protect(EpochState st, AuthenticatedContent ac) {
+        return ac.wireFormat() == MlsMessage.PUBLIC_MESSAGE
+                ? MlsMessage.of(MessageProtection.protectPublic(st.context(), st.secrets().membershipKey(), ac))
+                : MlsMessage.of(MessageProtection.protectPrivate(st.context(), st.secretTree(),
+                        st.secrets().senderDataSecret(), ac, 0));
+    }
+
+    private static int senderLeaf(Sender sender) {
+        return sender.type() == Sender.MEMBER ? (int) sender.index() : -1;
+    }
+
+    /**
+     * Checks one proposal on its own (RFC 9420 §12.1) against the current epoch, when sent and when received, so
+     * an invalid proposal is refused at once instead of making every commit that would include it fail.
+     * Combination rules (§12.2) are checked when a commit applies the list.
+     */
+    private void checkProposal(EpochState st, Proposal p, Sender sender) {
+        CipherSuite s = st.suite();
+        RequiredCapabilities required = RequiredCapabilities.in(Extension.decodeBody(st.context().extensions()));
+        if (p instanceof Proposal.Add add) {
+            validateKeyPackage(s, add.keyPackage(), true);
+            checkLeafMeets(add.keyPackage().leafNode(), required, "added KeyPackage");
+        } else if (p instanceof Proposal.Update u) {
+            if (sender.type() != Sender.MEMBER) {
+                throw new ProtocolViolationException("Update proposal from a non-member");
+            }
+            validateLeaf(s, u.leafNode(), LeafNode.SOURCE_UPDATE, st.context().groupId(), (int) sender.index(),
+                    true);
+            checkLeafMeets(u.leafNode(), required, "Update leaf");
+        } else if (p instanceof Proposal.Remove r) {
+            if (r.removed() >= st.tree().leafCount() || st.tree().leaf((int) r.removed()) == null) {
+                throw new ProtocolViolationException("invalid Remove of leaf " + r.removed());
+            }
+        } else if (p instanceof Proposal.PreSharedKey psk) {
+            pskSecret(st, List.of(psk.psk()));
+        } else if (p instanceof Proposal.GroupContextExtensions g) {
+            checkRequiredCapabilities(st.tree(), Extension.encodeBody(g.extensions()));
+        } else if (p instanceof Proposal.ExternalInit) {
+            throw new ProtocolViolationException("ExternalInit is only valid inline in an external commit");
+        } else if (p instanceof Proposal.ReInit) {
+            throw new ProtocolViolationException("ReInit is not supported");
+        }
+    }
+
+    /**
+     * The cached proposals this member commits (RFC 9420 §12.2): not its own Updates, not a Remove of itself, and
+     * at most one Remove or Update per leaf (a Remove wins over Updates, else the most recent Update).
+     */
+    private List<StoredProposal> committable(EpochState st) {
+        Set<Integer> removedLeaves = new HashSet<>();
+        Map<Integer, StoredProposal> lastUpdate = new HashMap<>();
+        for (StoredProposal sp : proposals.values()) {
+            if (sp.proposal() instanceof Proposal.Remove r) {
+                removedLeaves.add((int) r.removed());
+            } else if (sp.proposal() instanceof Proposal.Update) {
+                lastUpdate.put(senderLeaf(sp.sender()), sp);
+            }
+        }
+        List<StoredProposal> out = new ArrayList<>();
+        Set<Integer> taken = new HashSet<>();
+        for (StoredProposal sp : proposals.values()) {
+            if (sp.proposal() instanceof Proposal.Update) {
+                int leaf = senderLeaf(sp.sender());
+                if (leaf == st.myLeaf() || removedLeaves.contains(leaf) || lastUpdate.get(leaf) != sp) {
+                    continue;
+                }
+            } else if (sp.proposal() instanceof Proposal.Remove r) {
+                if (r.removed() == st.myLeaf() || !taken.add((int) r.removed())) {
+                    continue;
+                }
+            }
+            out.add(sp);
+        }
+        return out;
+    }
+
     // ---- outgoing commits -----------------------------------------------------------------------------------
 
-    /** Commits {@code inline} proposals plus every cached proposal, always with an UpdatePath (fresh keys). */
+    /**
+     * Commits {@code inline} proposals plus the cached proposals (received or sent by this member) by reference,
+     * always with an UpdatePath (fresh keys). Cached proposals a committer must leave out (RFC 9420 §12.2) are
+     * skipped: this member's own Updates, Removes of this member, and a second Remove or Update of the same leaf.
+     */
     public PendingCommit commit(List<Proposal> inline) {
         checkUsable();
         EpochState st = current;
         CipherSuite s = st.suite();
         List<SenderProposal> props = new ArrayList<>();
         List<Commit.ProposalOrRef> refs = new ArrayList<>();
-        for (StoredProposal sp : proposals.values()) {
-            boolean ownUpdate = sp.sender().type() == Sender.MEMBER && sp.sender().index() == st.myLeaf()
-                    && sp.proposal() instanceof Proposal.Update;
-            if (!ownUpdate) {
-                props.add(new SenderProposal(sp.proposal(),
-                        sp.sender().type() == Sender.MEMBER ? (int) sp.sender().index() : -1));
-                refs.add(new Commit.ProposalOrRef(null, sp.ref()));
-            }
+        for (StoredProposal sp : committable(st)) {
+            props.add(new SenderProposal(sp.proposal(), senderLeaf(sp.sender())));
+            refs.add(new Commit.ProposalOrRef(null, sp.ref()));
         }
         for (Proposal p : inline) {
             props.add(new SenderProposal(p, st.myLeaf()));
@@ -481,7 +653,7 @@ public final class Group {
         Commit commit = new Commit(List.copyOf(refs), created.path());
         FramedContent fc = FramedContent.commit(st.context().groupId(), st.epoch(), Sender.member(st.myLeaf()),
                 new byte[0], commit);
-        int wf = config.encryptHandshake() ? MlsMessage.PRIVATE_MESSAGE : MlsMessage.PUBLIC_MESSAGE;
+        int wf = handshakeWireFormat();
         byte[] sig = AuthenticatedContent.sign(s, signingKey, wf, fc, st.context());
         byte[] confirmed = TranscriptHash.confirmed(s, st.interimTranscriptHash(),
                 new AuthenticatedContent(wf, fc, sig, null).confirmedTranscriptHashInput());
@@ -489,12 +661,7 @@ public final class Group {
         EpochSecrets es = EpochSecrets.derive(s, st.secrets().initSecret(), created.commitSecret(),
                 pskSecret(st, a.psks), ctx.encode());
         byte[] tag = s.mac(es.confirmationKey(), confirmed);
-        // Ed25519 is deterministic, so protecting re-derives exactly the signature hashed into the transcript.
-        MlsMessage msg = wf == MlsMessage.PUBLIC_MESSAGE
-                ? MlsMessage.of(MessageProtection.protectPublic(st.context(), st.secrets().membershipKey(),
-                        signingKey, fc, tag))
-                : MlsMessage.of(MessageProtection.protectPrivate(st.context(), st.secretTree(),
-                        st.secrets().senderDataSecret(), signingKey, fc, tag, 0));
+        MlsMessage msg = protect(st, new AuthenticatedContent(wf, fc, sig, tag));
         Map<Integer, byte[]> keys = new HashMap<>(st.nodeKeys());
         keys.putAll(created.privateKeys());
         prune(s, tree, keys, this::publicKeyOf);
@@ -612,6 +779,9 @@ public final class Group {
                 if (r.removed() >= a.tree.leafCount() || a.tree.leaf(leaf) == null || !touched.add(leaf)) {
                     throw new ProtocolViolationException("invalid Remove of leaf " + r.removed());
                 }
+                if (leaf == committer) {
+                    throw new ProtocolViolationException("a commit cannot remove its committer");
+                }
                 a.tree.removeLeaf(leaf);
                 a.pathRequired = true;
             }
@@ -719,6 +889,12 @@ public final class Group {
         }
         current = next;
         proposals.clear();
+        for (byte[] k : ownUpdateKeys.values()) {
+            if (!next.nodeKeys().containsValue(k)) {
+                java.util.Arrays.fill(k, (byte) 0);
+            }
+        }
+        ownUpdateKeys.clear();
         // Forget public keys of private keys no longer held (identity map: compare references).
         java.util.Set<byte[]> held = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         held.addAll(next.nodeKeys().values());
