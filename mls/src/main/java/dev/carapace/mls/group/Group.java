@@ -6,6 +6,7 @@ import dev.carapace.mls.RemovedFromGroupException;
 import dev.carapace.mls.WrongEpochException;
 import dev.carapace.mls.codec.DecodeException;
 import dev.carapace.mls.codec.TlsReader;
+import dev.carapace.mls.codec.TlsWriter;
 import dev.carapace.mls.crypto.CipherSuite;
 import dev.carapace.mls.framing.AuthenticatedContent;
 import dev.carapace.mls.framing.FramedContent;
@@ -141,17 +142,7 @@ public final class Group {
         if (ctx.cipherSuiteId() != s.id()) {
             throw new ProtocolViolationException("GroupInfo cipher suite differs from the Welcome's");
         }
-        Extension treeExt = Extension.find(gi.extensions(), Extension.RATCHET_TREE);
-        RatchetTree tree = treeExt != null ? RatchetTree.decode(treeExt.data()) : ratchetTree;
-        if (tree == null) {
-            throw new ProtocolViolationException("no ratchet tree in the Welcome and none supplied");
-        }
-        tree = tree.copy();
-        validateTree(config, s, tree, ctx);
-        LeafNode signer = gi.signer() < tree.leafCount() ? tree.leaf((int) gi.signer()) : null;
-        if (signer == null || !gi.verify(s, signer.signatureKey())) {
-            throw new dev.carapace.mls.InvalidSignatureException("GroupInfo signature");
-        }
+        RatchetTree tree = receivedTree(config, s, gi, ratchetTree);
         int myLeaf = tree.findLeaf(kp.leafNode());
         if (myLeaf < 0) {
             throw new ProtocolViolationException("own leaf not found in the ratchet tree");
@@ -174,6 +165,123 @@ public final class Group {
                 new SecretTree(s, es.encryptionSecret(), tree.leafCount(), config.ratchetLimits()),
                 TranscriptHash.interim(s, ctx.confirmedTranscriptHash(), gi.confirmationTag()));
         return new Group(config, me.signaturePrivateKey(), st);
+    }
+
+    /**
+     * The ratchet tree a GroupInfo describes (from its ratchet_tree extension, else {@code supplied}), checked: the
+     * tree hash against the GroupContext, then the GroupInfo signature by the signer's leaf, then the whole tree
+     * (RFC 9420 §12.4.3.1). Returns a copy the caller may change.
+     */
+    private static RatchetTree receivedTree(GroupConfig config, CipherSuite s, GroupInfo gi, RatchetTree supplied) {
+        Extension treeExt = Extension.find(gi.extensions(), Extension.RATCHET_TREE);
+        RatchetTree tree = treeExt != null ? RatchetTree.decode(treeExt.data()) : supplied;
+        if (tree == null) {
+            throw new ProtocolViolationException("no ratchet tree in the GroupInfo and none supplied");
+        }
+        tree = tree.copy();
+        GroupContext ctx = gi.groupContext();
+        if (!MessageDigest.isEqual(tree.rootTreeHash(s), ctx.treeHash())) {
+            throw new ProtocolViolationException("ratchet tree does not match the GroupContext tree hash");
+        }
+        // One signature before the N leaf signatures: a forged GroupInfo costs the receiver little.
+        LeafNode signer = gi.signer() < tree.leafCount() ? tree.leaf((int) gi.signer()) : null;
+        if (signer == null || !gi.verify(s, signer.signatureKey())) {
+            throw new dev.carapace.mls.InvalidSignatureException("GroupInfo signature");
+        }
+        validateTree(config, s, tree, ctx);
+        return tree;
+    }
+
+    /**
+     * Joins by an external commit (RFC 9420 §12.4.3.2) from a GroupInfo carrying the external_pub extension, e.g.
+     * one published with {@link #groupInfo(boolean)}. The GroupInfo signature and the tree are checked as for a
+     * Welcome. The joiner takes the leftmost free leaf with the credential, capabilities, extensions and signature
+     * key of {@code me}'s KeyPackage leaf (its HPKE keys are not used: the UpdatePath brings fresh ones).
+     *
+     * @param ratchetTree the tree when the GroupInfo has no ratchet_tree extension, else null
+     * @throws ProtocolViolationException if the GroupInfo has no external_pub, the tree is missing or invalid, or
+     *         the joiner's leaf does not fit the group
+     * @throws dev.carapace.mls.InvalidSignatureException if the GroupInfo or a leaf signature does not verify
+     */
+    public static ExternalJoin joinExternal(GroupConfig config, MlsMessage groupInfo, RatchetTree ratchetTree,
+            KeyPackageBundle me) {
+        return joinExternal(config, groupInfo, ratchetTree, me, -1);
+    }
+
+    /**
+     * As {@link #joinExternal(GroupConfig, MlsMessage, RatchetTree, KeyPackageBundle)}, but also removes the
+     * joiner's previous appearance at {@code resyncLeaf} in the same commit (a "resync", e.g. after losing state).
+     * The old leaf's credential must equal the new one's; members apply the same rule.
+     */
+    public static ExternalJoin joinExternal(GroupConfig config, MlsMessage groupInfo, RatchetTree ratchetTree,
+            KeyPackageBundle me, int resyncLeaf) {
+        GroupInfo gi = groupInfo.groupInfo();
+        if (gi == null) {
+            throw new DecodeException("not a GroupInfo");
+        }
+        GroupContext ctx = gi.groupContext();
+        CipherSuite s = suiteOf(ctx.cipherSuiteId());
+        if (me.keyPackage().cipherSuite() != s.id()) {
+            throw new ProtocolViolationException("GroupInfo cipher suite differs from the KeyPackage's");
+        }
+        Extension pubExt = Extension.find(gi.extensions(), Extension.EXTERNAL_PUB);
+        if (pubExt == null) {
+            throw new ProtocolViolationException("GroupInfo has no external_pub extension");
+        }
+        byte[] externalPub = decodeAll(pubExt.data(), TlsReader::readVarBytes);
+        RatchetTree tree = receivedTree(config, s, gi, ratchetTree);
+        LeafNode template = me.keyPackage().leafNode();
+        validateLeaf(config, s, template, LeafNode.SOURCE_KEY_PACKAGE, null, 0, false);
+        List<Commit.ProposalOrRef> proposals = new ArrayList<>();
+        if (resyncLeaf >= 0) {
+            LeafNode old = resyncLeaf < tree.leafCount() ? tree.leaf(resyncLeaf) : null;
+            if (old == null) {
+                throw new ProtocolViolationException("invalid Remove of leaf " + resyncLeaf);
+            }
+            checkResync(old, template);
+            tree.removeLeaf(resyncLeaf);
+        }
+        byte[][] kemOutputAndInit = s.hpkeExportSend(externalPub, EXTERNAL_INIT_CONTEXT, s.hashLength());
+        proposals.add(new Commit.ProposalOrRef(new Proposal.ExternalInit(kemOutputAndInit[0]), null));
+        if (resyncLeaf >= 0) {
+            proposals.add(new Commit.ProposalOrRef(new Proposal.Remove(resyncLeaf), null));
+        }
+        int myLeaf = tree.addLeaf(template);
+        checkRequiredCapabilities(tree, ctx.extensions());
+        TreeKem.Created created = TreeKem.create(s, tree, myLeaf, me.signaturePrivateKey(), ctx.groupId(),
+                Set.of(), th -> ctx.withEpoch(ctx.epoch() + 1, th, ctx.confirmedTranscriptHash(),
+                        ctx.extensions()));
+        FramedContent fc = FramedContent.commit(ctx.groupId(), ctx.epoch(), new Sender(Sender.NEW_MEMBER_COMMIT, 0),
+                new byte[0], new Commit(List.copyOf(proposals), created.path()));
+        CipherSuite.SigningKey key = s.signingKey(me.signaturePrivateKey());
+        byte[] sig = AuthenticatedContent.sign(s, key, MlsMessage.PUBLIC_MESSAGE, fc, ctx);
+        byte[] interim = TranscriptHash.interim(s, ctx.confirmedTranscriptHash(), gi.confirmationTag());
+        byte[] confirmed = TranscriptHash.confirmed(s, interim,
+                new AuthenticatedContent(MlsMessage.PUBLIC_MESSAGE, fc, sig, null).confirmedTranscriptHashInput());
+        GroupContext next = ctx.withEpoch(ctx.epoch() + 1, tree.rootTreeHash(s), confirmed, ctx.extensions());
+        EpochSecrets es = EpochSecrets.derive(s, kemOutputAndInit[1], created.commitSecret(), null, next.encode());
+        byte[] tag = s.mac(es.confirmationKey(), confirmed);
+        MlsMessage commit = MlsMessage.of(MessageProtection.protectPublic(ctx, null,
+                new AuthenticatedContent(MlsMessage.PUBLIC_MESSAGE, fc, sig, tag)));
+        Map<Integer, byte[]> keys = new HashMap<>(created.privateKeys());
+        prune(s, tree, keys);
+        EpochState st = new EpochState(s, next, tree, myLeaf, keys, es,
+                new SecretTree(s, es.encryptionSecret(), tree.leafCount(), config.ratchetLimits()),
+                TranscriptHash.interim(s, confirmed, tag));
+        return new ExternalJoin(new Group(config, me.signaturePrivateKey(), st), commit);
+    }
+
+    private static final byte[] EXTERNAL_INIT_CONTEXT = "MLS 1.0 external init secret"
+            .getBytes(StandardCharsets.US_ASCII);
+
+    /**
+     * A resync (external commit with a Remove) must come from the removed member (RFC 9420 §12.2): this engine
+     * requires the very same credential, since the credential validator only judges one credential at a time.
+     */
+    private static void checkResync(LeafNode removed, LeafNode joiner) {
+        if (!java.util.Arrays.equals(removed.credential().encode(), joiner.credential().encode())) {
+            throw new ProtocolViolationException("external commit removes a leaf with another credential");
+        }
     }
 
     /** Tree hash, parent hashes, leaf signatures and credentials of a tree received from others. */
@@ -220,17 +328,19 @@ public final class Group {
      */
     static void checkRequiredCapabilities(RatchetTree tree, byte[] contextExtensions) {
         List<Extension> exts = Extension.decodeBody(contextExtensions);
-        RequiredCapabilities rc = RequiredCapabilities.in(exts);
         for (int i : tree.occupiedLeaves()) {
-            LeafNode l = tree.leaf(i);
-            for (Extension e : exts) {
-                if (!l.capabilities().supportsExtension(e.type())) {
-                    throw new ProtocolViolationException("leaf " + i + " does not support group extension "
-                            + e.type());
-                }
-            }
-            checkLeafMeets(l, rc, "leaf " + i);
+            checkLeafInGroup(tree.leaf(i), exts, "leaf " + i);
         }
+    }
+
+    /** One leaf against the group's extensions: lists every type in use and meets required_capabilities. */
+    private static void checkLeafInGroup(LeafNode l, List<Extension> groupExtensions, String who) {
+        for (Extension e : groupExtensions) {
+            if (!l.capabilities().supportsExtension(e.type())) {
+                throw new ProtocolViolationException(who + " does not support group extension " + e.type());
+            }
+        }
+        checkLeafMeets(l, RequiredCapabilities.in(groupExtensions), who);
     }
 
     private static void checkLeafMeets(LeafNode leaf, RequiredCapabilities rc, String who) {
@@ -282,6 +392,28 @@ public final class Group {
     /** A copy of the current public ratchet tree (for sending out of band with a Welcome). */
     public RatchetTree ratchetTree() {
         return current.tree().copy();
+    }
+
+    /**
+     * A GroupInfo for the current epoch signed by this member (RFC 9420 §12.4.3), with the external_pub extension
+     * so that a new member can join with {@link #joinExternal}, and the ratchet_tree extension if asked (else the
+     * joiner needs {@link #ratchetTree()} out of band). Valid until the epoch changes; it reveals the group's
+     * membership and context to whoever receives it.
+     */
+    public MlsMessage groupInfo(boolean includeRatchetTree) {
+        checkUsable();
+        EpochState st = current;
+        CipherSuite s = st.suite();
+        List<Extension> ext = new ArrayList<>();
+        if (includeRatchetTree) {
+            ext.add(new Extension(Extension.RATCHET_TREE, st.tree().encode()));
+        }
+        ext.add(new Extension(Extension.EXTERNAL_PUB,
+                new TlsWriter().writeVarBytes(st.secrets().externalPublicKey()).toByteArray()));
+        // The epoch's confirmation tag is MAC(confirmation_key, confirmed_transcript_hash): recomputed, not stored.
+        byte[] tag = s.mac(st.secrets().confirmationKey(), st.context().confirmedTranscriptHash());
+        return MlsMessage.of(new GroupInfo(st.context(), List.copyOf(ext), tag, st.myLeaf(), new byte[0])
+                .sign(s, signaturePrivateKey));
     }
 
     EpochState state() {
@@ -419,9 +551,13 @@ public final class Group {
             if (commit.path() == null) {
                 throw new ProtocolViolationException("external commit without a path");
             }
+            if (a.resyncRemoved != null) {
+                checkResync(a.resyncRemoved, commit.path().leafNode());
+            }
             committer = tree.addLeaf(commit.path().leafNode());
         }
-        if (tree.leaf(st.myLeaf()) == null || removedMe(st, tree)) {
+        // By index, not by key: a resync may put the same member (same keys) back at the same index.
+        if (a.removed.contains(st.myLeaf()) || tree.leaf(st.myLeaf()) == null || removedMe(st, tree)) {
             removed = true;
             throw new RemovedFromGroupException("this member was removed in epoch " + st.epoch(), st.epoch());
         }
@@ -437,8 +573,9 @@ public final class Group {
         byte[] commitSecret;
         if (commit.path() != null) {
             LeafNode pl = commit.path().leafNode();
-            config.credentials().validate(pl.credential(), pl.signatureKey());
-            checkLeafMeets(pl, RequiredCapabilities.in(Extension.decodeBody(ext)), "commit path leaf");
+            // Signature and source are checked by TreeKem.process, with the leaf index bound in.
+            validateLeaf(s, pl, LeafNode.SOURCE_COMMIT, null, committer, false);
+            checkLeafInGroup(pl, Extension.decodeBody(ext), "commit path leaf");
             final RatchetTree t = tree;
             TreeKem.Processed pr = TreeKem.process(s, t, committer, commit.path(), st.context().groupId(),
                     a.added, st.myLeaf(), keys, th -> st.context().withEpoch(st.epoch() + 1, th,
@@ -454,8 +591,7 @@ public final class Group {
         byte[] init = st.secrets().initSecret();
         if (external) {
             init = s.hpkeExportReceive(s.deriveHpkeKeyPair(st.secrets().externalSecret())[0],
-                    a.externalInit.kemOutput(), "MLS 1.0 external init secret".getBytes(StandardCharsets.US_ASCII),
-                    s.hashLength());
+                    a.externalInit.kemOutput(), EXTERNAL_INIT_CONTEXT, s.hashLength());
         }
         EpochSecrets es = EpochSecrets.derive(s, init, commitSecret, pskSecret(st, a.psks), ctx.encode());
         if (!s.verifyMac(es.confirmationKey(), confirmed, ac.confirmationTag())) {
@@ -728,10 +864,13 @@ public final class Group {
         RatchetTree tree;
         byte[] extensions;
         final Set<Integer> added = new HashSet<>();
+        final Set<Integer> removed = new HashSet<>();
         final List<Integer> addedOrder = new ArrayList<>();
         final List<KeyPackage> addedKeyPackages = new ArrayList<>();
         final List<PreSharedKeyId> psks = new ArrayList<>();
         Proposal.ExternalInit externalInit;
+        /** The leaf an external commit's Remove takes out (its sender's old appearance). */
+        LeafNode resyncRemoved;
         boolean pathRequired;
     }
 
@@ -743,6 +882,22 @@ public final class Group {
         a.extensions = st.context().extensions();
         a.pathRequired = props.isEmpty();
         byte[] groupId = st.context().groupId();
+        if (external) {
+            // RFC 9420 §12.2: exactly one ExternalInit, at most one Remove, any PreSharedKeys, nothing else.
+            long removes = 0;
+            for (SenderProposal sp : props) {
+                Proposal p = sp.proposal();
+                if (p instanceof Proposal.Remove r) {
+                    removes++;
+                    a.resyncRemoved = r.removed() < st.tree().leafCount() ? st.tree().leaf((int) r.removed()) : null;
+                } else if (!(p instanceof Proposal.ExternalInit || p instanceof Proposal.PreSharedKey)) {
+                    throw new ProtocolViolationException("proposal type " + p.type() + " in an external commit");
+                }
+            }
+            if (removes > 1) {
+                throw new ProtocolViolationException("more than one Remove in an external commit");
+            }
+        }
         for (SenderProposal sp : props) {
             if (sp.proposal() instanceof Proposal.GroupContextExtensions g) {
                 if (a.pathRequired && a.extensions != st.context().extensions()) {
@@ -783,6 +938,7 @@ public final class Group {
                     throw new ProtocolViolationException("a commit cannot remove its committer");
                 }
                 a.tree.removeLeaf(leaf);
+                a.removed.add(leaf);
                 a.pathRequired = true;
             }
         }
@@ -798,8 +954,11 @@ public final class Group {
             } else if (sp.proposal() instanceof Proposal.PreSharedKey p) {
                 a.psks.add(p.psk());
             } else if (sp.proposal() instanceof Proposal.ExternalInit e) {
-                if (!external || a.externalInit != null) {
+                if (!external) {
                     throw new ProtocolViolationException("ExternalInit outside an external commit");
+                }
+                if (a.externalInit != null) {
+                    throw new ProtocolViolationException("more than one ExternalInit");
                 }
                 a.externalInit = e;
                 a.pathRequired = true;
@@ -834,6 +993,11 @@ public final class Group {
     /** LeafNode checks (RFC 9420 §7.3): source, signature, lifetime, capabilities, credential. */
     private void validateLeaf(CipherSuite s, LeafNode leaf, int source, byte[] groupId, int leafIndex,
             boolean checkSignature) {
+        validateLeaf(config, s, leaf, source, groupId, leafIndex, checkSignature);
+    }
+
+    private static void validateLeaf(GroupConfig config, CipherSuite s, LeafNode leaf, int source, byte[] groupId,
+            int leafIndex, boolean checkSignature) {
         if (leaf.source() != source) {
             throw new ProtocolViolationException("leaf node source " + leaf.source() + ", expected " + source);
         }
