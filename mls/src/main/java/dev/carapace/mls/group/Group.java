@@ -16,6 +16,7 @@ import dev.carapace.mls.framing.PrivateMessage;
 import dev.carapace.mls.framing.Sender;
 import dev.carapace.mls.message.Commit;
 import dev.carapace.mls.message.Extension;
+import dev.carapace.mls.message.ExternalSender;
 import dev.carapace.mls.message.GroupInfo;
 import dev.carapace.mls.message.GroupSecrets;
 import dev.carapace.mls.message.KeyPackage;
@@ -300,6 +301,7 @@ public final class Group {
             config.credentials().validate(l.credential(), l.signatureKey());
         }
         checkRequiredCapabilities(tree, ctx.extensions());
+        checkExternalSenders(config, Extension.decodeBody(ctx.extensions()));
     }
 
     /** Below this many signatures, checking them on one thread is cheaper than forking. */
@@ -445,6 +447,7 @@ public final class Group {
         EpochState st;
         if (m.wireFormat() == MlsMessage.PUBLIC_MESSAGE) {
             st = current;
+            checkSenderContent(st, m.publicMessage().content());
             ac = MessageProtection.unprotectPublic(st.context(), st.secrets().membershipKey(), signerKeys(st),
                     m.publicMessage());
         } else if (m.wireFormat() == MlsMessage.PRIVATE_MESSAGE) {
@@ -492,8 +495,55 @@ public final class Group {
                     ? fc.commit().path().leafNode().signatureKey() : null;
             case Sender.NEW_MEMBER_PROPOSAL -> fc.proposal() instanceof Proposal.Add a
                     ? a.keyPackage().leafNode().signatureKey() : null;
-            default -> null; // external senders are not supported
+            case Sender.EXTERNAL -> {
+                List<ExternalSender> senders = ExternalSender.in(Extension.decodeBody(st.context().extensions()));
+                yield fc.sender().index() < senders.size() ? senders.get((int) fc.sender().index()).signatureKey()
+                        : null;
+            }
+            default -> null;
         };
+    }
+
+    /**
+     * What each non-member sender type may send (RFC 9420 §6.1, §12.1.8), checked before the signature. Only
+     * PublicMessages get here with such senders: a PrivateMessage's sender data can only name a member leaf.
+     */
+    private static void checkSenderContent(EpochState st, FramedContent fc) {
+        Sender sender = fc.sender();
+        switch (sender.type()) {
+            case Sender.EXTERNAL -> {
+                if (fc.contentType() != FramedContent.PROPOSAL) {
+                    throw new ProtocolViolationException("an external sender can only send proposals");
+                }
+                if (!ExternalProposals.ALLOWED.contains(fc.proposal().type())) {
+                    throw new ProtocolViolationException("proposal type " + fc.proposal().type()
+                            + " may not come from an external sender");
+                }
+                if (sender.index() >= ExternalSender.in(Extension.decodeBody(st.context().extensions())).size()) {
+                    throw new ProtocolViolationException("external sender " + sender.index()
+                            + " is not in the group's external_senders");
+                }
+            }
+            case Sender.NEW_MEMBER_PROPOSAL -> {
+                if (fc.contentType() != FramedContent.PROPOSAL || !(fc.proposal() instanceof Proposal.Add)) {
+                    throw new ProtocolViolationException("a new_member_proposal sender can only propose an Add");
+                }
+            }
+            case Sender.NEW_MEMBER_COMMIT -> {
+                if (fc.contentType() != FramedContent.COMMIT) {
+                    throw new ProtocolViolationException("a new_member_commit sender can only send a commit");
+                }
+            }
+            default -> {
+            }
+        }
+    }
+
+    /** RFC 9420 §5.3.1: the credentials of external senders are validated when the extension appears or changes. */
+    private static void checkExternalSenders(GroupConfig config, List<Extension> groupExtensions) {
+        for (ExternalSender es : ExternalSender.in(groupExtensions)) {
+            config.credentials().validate(es.credential(), es.signatureKey());
+        }
     }
 
     private Received storeProposal(AuthenticatedContent ac) {
@@ -717,6 +767,7 @@ public final class Group {
             pskSecret(st, List.of(psk.psk()));
         } else if (p instanceof Proposal.GroupContextExtensions g) {
             checkRequiredCapabilities(st.tree(), Extension.encodeBody(g.extensions()));
+            checkExternalSenders(config, g.extensions());
         } else if (p instanceof Proposal.ExternalInit) {
             throw new ProtocolViolationException("ExternalInit is only valid inline in an external commit");
         } else if (p instanceof Proposal.ReInit) {
@@ -904,6 +955,7 @@ public final class Group {
                     throw new ProtocolViolationException("more than one GroupContextExtensions proposal");
                 }
                 a.extensions = Extension.encodeBody(g.extensions());
+                checkExternalSenders(config, g.extensions());
                 a.pathRequired = true;
             }
         }
