@@ -249,6 +249,7 @@ public final class Group {
         }
         int myLeaf = tree.addLeaf(template);
         checkRequiredCapabilities(tree, ctx.extensions());
+        checkCredentialTypes(tree);
         TreeKem.Created created = TreeKem.create(s, tree, myLeaf, me.signaturePrivateKey(), ctx.groupId(),
                 Set.of(), th -> ctx.withEpoch(ctx.epoch() + 1, th, ctx.confirmedTranscriptHash(),
                         ctx.extensions()));
@@ -290,6 +291,12 @@ public final class Group {
         if (!MessageDigest.isEqual(tree.rootTreeHash(s), ctx.treeHash())) {
             throw new ProtocolViolationException("ratchet tree does not match the GroupContext tree hash");
         }
+        if (!tree.verifyUnmergedLeaves()) {
+            throw new ProtocolViolationException("ratchet tree unmerged_leaves are inconsistent");
+        }
+        if (!tree.hasDistinctEncryptionKeys()) {
+            throw new ProtocolViolationException("ratchet tree has an encryption key in two nodes");
+        }
         if (!tree.verifyParentHashes(s)) {
             throw new ProtocolViolationException("ratchet tree parent hashes do not verify");
         }
@@ -301,7 +308,47 @@ public final class Group {
             config.credentials().validate(l.credential(), l.signatureKey());
         }
         checkRequiredCapabilities(tree, ctx.extensions());
+        checkCredentialTypes(tree);
         checkExternalSenders(config, Extension.decodeBody(ctx.extensions()));
+    }
+
+    /** {@link #checkCredentialTypes} for one new leaf (replacing the one at {@code replacing}, or -1) up front. */
+    private static void checkCredentialFits(RatchetTree tree, LeafNode leaf, int replacing, String who) {
+        int type = leaf.credential().type();
+        for (int i : tree.occupiedLeaves()) {
+            if (i == replacing) {
+                continue;
+            }
+            LeafNode l = tree.leaf(i);
+            if (!l.capabilities().supportsCredential(type)) {
+                throw new ProtocolViolationException("leaf " + i + " does not support credential type " + type
+                        + " of the " + who);
+            }
+            if (!leaf.capabilities().supportsCredential(l.credential().type())) {
+                throw new ProtocolViolationException(who + " does not support credential type "
+                        + l.credential().type() + " in use in the group");
+            }
+        }
+    }
+
+    /**
+     * RFC 9420 §7.3: every member's capabilities list the credential type of every member (so a new leaf must
+     * support all types in use, and its own type must be supported by everyone). O(members x types in use).
+     */
+    static void checkCredentialTypes(RatchetTree tree) {
+        List<Integer> leaves = tree.occupiedLeaves();
+        Set<Integer> inUse = new java.util.TreeSet<>();
+        for (int i : leaves) {
+            inUse.add(tree.leaf(i).credential().type());
+        }
+        for (int i : leaves) {
+            for (int type : inUse) {
+                if (!tree.leaf(i).capabilities().supportsCredential(type)) {
+                    throw new ProtocolViolationException("leaf " + i + " does not support credential type " + type
+                            + " in use in the group");
+                }
+            }
+        }
     }
 
     /** Below this many signatures, checking them on one thread is cheaper than forking. */
@@ -636,6 +683,7 @@ public final class Group {
             commitSecret = new byte[s.hashLength()];
         }
         prune(s, tree, keys, this::publicKeyOf);
+        checkCredentialTypes(tree); // after the proposals and the committer's new leaf
         byte[] confirmed = TranscriptHash.confirmed(s, st.interimTranscriptHash(), ac.confirmedTranscriptHashInput());
         GroupContext ctx = st.context().withEpoch(st.epoch() + 1, tree.rootTreeHash(s), confirmed, ext);
         byte[] init = st.secrets().initSecret();
@@ -752,6 +800,7 @@ public final class Group {
         if (p instanceof Proposal.Add add) {
             validateKeyPackage(s, add.keyPackage(), true);
             checkLeafMeets(add.keyPackage().leafNode(), required, "added KeyPackage");
+            checkCredentialFits(st.tree(), add.keyPackage().leafNode(), -1, "added KeyPackage");
         } else if (p instanceof Proposal.Update u) {
             if (sender.type() != Sender.MEMBER) {
                 throw new ProtocolViolationException("Update proposal from a non-member");
@@ -759,6 +808,7 @@ public final class Group {
             validateLeaf(s, u.leafNode(), LeafNode.SOURCE_UPDATE, st.context().groupId(), (int) sender.index(),
                     true);
             checkLeafMeets(u.leafNode(), required, "Update leaf");
+            checkCredentialFits(st.tree(), u.leafNode(), (int) sender.index(), "Update leaf");
         } else if (p instanceof Proposal.Remove r) {
             if (r.removed() >= st.tree().leafCount() || st.tree().leaf((int) r.removed()) == null) {
                 throw new ProtocolViolationException("invalid Remove of leaf " + r.removed());
@@ -829,6 +879,7 @@ public final class Group {
             refs.add(new Commit.ProposalOrRef(p, null));
         }
         Applied a = applyProposals(st, props, st.myLeaf(), false);
+        checkCredentialTypes(a.tree);
         if (a.tree.leaf(st.myLeaf()) == null) {
             throw new ProtocolViolationException("a member cannot commit its own removal");
         }
