@@ -42,13 +42,29 @@ public final class MessageProtection {
         if (content.contentType() == FramedContent.APPLICATION) {
             throw new MlsException("application data must be sent as a PrivateMessage");
         }
-        CipherSuite s = ctx.suite();
-        byte[] sig = AuthenticatedContent.sign(s, signer, MlsMessage.PUBLIC_MESSAGE, content, ctx);
+        byte[] sig = AuthenticatedContent.sign(ctx.suite(), signer, MlsMessage.PUBLIC_MESSAGE, content, ctx);
+        return protectPublic(ctx, membershipKey, new AuthenticatedContent(MlsMessage.PUBLIC_MESSAGE, content, sig,
+                confirmationTag));
+    }
+
+    /**
+     * As above with the content already signed (for wire format PublicMessage), so a caller that needs the
+     * AuthenticatedContent itself (proposal reference, transcript hash) signs only once.
+     */
+    public static PublicMessage protectPublic(GroupContext ctx, byte[] membershipKey, AuthenticatedContent signed) {
+        FramedContent content = signed.content();
+        if (content.contentType() == FramedContent.APPLICATION) {
+            throw new MlsException("application data must be sent as a PrivateMessage");
+        }
+        if (signed.wireFormat() != MlsMessage.PUBLIC_MESSAGE) {
+            throw new MlsException("content was signed for wire format " + signed.wireFormat());
+        }
         byte[] tag = null;
         if (content.sender().type() == Sender.MEMBER) {
-            tag = s.mac(membershipKey, PublicMessage.tbm(content, sig, confirmationTag, ctx));
+            tag = ctx.suite().mac(membershipKey, PublicMessage.tbm(content, signed.signature(),
+                    signed.confirmationTag(), ctx));
         }
-        return new PublicMessage(content, sig, confirmationTag, tag);
+        return new PublicMessage(content, signed.signature(), signed.confirmationTag(), tag);
     }
 
     /**
@@ -82,14 +98,28 @@ public final class MessageProtection {
 
     public static PrivateMessage protectPrivate(GroupContext ctx, SecretTree tree, byte[] senderDataSecret,
             CipherSuite.SigningKey signer, FramedContent content, byte[] confirmationTag, int paddingLength) {
-        CipherSuite s = ctx.suite();
         if (content.sender().type() != Sender.MEMBER) {
             throw new MlsException("only members can send PrivateMessages");
         }
-        byte[] sig = AuthenticatedContent.sign(s, signer, MlsMessage.PRIVATE_MESSAGE, content, ctx);
+        byte[] sig = AuthenticatedContent.sign(ctx.suite(), signer, MlsMessage.PRIVATE_MESSAGE, content, ctx);
+        return protectPrivate(ctx, tree, senderDataSecret,
+                new AuthenticatedContent(MlsMessage.PRIVATE_MESSAGE, content, sig, confirmationTag), paddingLength);
+    }
+
+    /** As above with the content already signed for wire format PrivateMessage (see the PublicMessage variant). */
+    public static PrivateMessage protectPrivate(GroupContext ctx, SecretTree tree, byte[] senderDataSecret,
+            AuthenticatedContent signed, int paddingLength) {
+        CipherSuite s = ctx.suite();
+        FramedContent content = signed.content();
+        if (content.sender().type() != Sender.MEMBER) {
+            throw new MlsException("only members can send PrivateMessages");
+        }
+        if (signed.wireFormat() != MlsMessage.PRIVATE_MESSAGE) {
+            throw new MlsException("content was signed for wire format " + signed.wireFormat());
+        }
         TlsWriter pt = new TlsWriter();
         content.encodeBody(pt);
-        AuthenticatedContent.encodeAuth(pt, content.contentType(), sig, confirmationTag);
+        AuthenticatedContent.encodeAuth(pt, content.contentType(), signed.signature(), signed.confirmationTag());
         pt.writeBytes(new byte[paddingLength]);
 
         int leaf = (int) content.sender().index();

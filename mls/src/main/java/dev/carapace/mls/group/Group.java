@@ -6,6 +6,7 @@ import dev.carapace.mls.RemovedFromGroupException;
 import dev.carapace.mls.WrongEpochException;
 import dev.carapace.mls.codec.DecodeException;
 import dev.carapace.mls.codec.TlsReader;
+import dev.carapace.mls.codec.TlsWriter;
 import dev.carapace.mls.crypto.CipherSuite;
 import dev.carapace.mls.framing.AuthenticatedContent;
 import dev.carapace.mls.framing.FramedContent;
@@ -15,6 +16,7 @@ import dev.carapace.mls.framing.PrivateMessage;
 import dev.carapace.mls.framing.Sender;
 import dev.carapace.mls.message.Commit;
 import dev.carapace.mls.message.Extension;
+import dev.carapace.mls.message.ExternalSender;
 import dev.carapace.mls.message.GroupInfo;
 import dev.carapace.mls.message.GroupSecrets;
 import dev.carapace.mls.message.KeyPackage;
@@ -61,6 +63,12 @@ public final class Group {
     private final ArrayDeque<EpochState> past = new ArrayDeque<>();
     private final LinkedHashMap<Long, byte[]> resumptionPsks = new LinkedHashMap<>();
     private final Map<String, StoredProposal> proposals = new LinkedHashMap<>();
+    /**
+     * HPKE private keys of the new leaves in this member's own Update proposals of the current epoch, by proposal
+     * reference (hex). One is installed when another member's commit includes that Update; all are dropped at the
+     * epoch change.
+     */
+    private final Map<String, byte[]> ownUpdateKeys = new HashMap<>();
 
     private record StoredProposal(Proposal proposal, Sender sender, byte[] ref) {
     }
@@ -135,17 +143,7 @@ public final class Group {
         if (ctx.cipherSuiteId() != s.id()) {
             throw new ProtocolViolationException("GroupInfo cipher suite differs from the Welcome's");
         }
-        Extension treeExt = Extension.find(gi.extensions(), Extension.RATCHET_TREE);
-        RatchetTree tree = treeExt != null ? RatchetTree.decode(treeExt.data()) : ratchetTree;
-        if (tree == null) {
-            throw new ProtocolViolationException("no ratchet tree in the Welcome and none supplied");
-        }
-        tree = tree.copy();
-        validateTree(config, s, tree, ctx);
-        LeafNode signer = gi.signer() < tree.leafCount() ? tree.leaf((int) gi.signer()) : null;
-        if (signer == null || !gi.verify(s, signer.signatureKey())) {
-            throw new dev.carapace.mls.InvalidSignatureException("GroupInfo signature");
-        }
+        RatchetTree tree = receivedTree(config, s, gi, ratchetTree);
         int myLeaf = tree.findLeaf(kp.leafNode());
         if (myLeaf < 0) {
             throw new ProtocolViolationException("own leaf not found in the ratchet tree");
@@ -170,10 +168,134 @@ public final class Group {
         return new Group(config, me.signaturePrivateKey(), st);
     }
 
+    /**
+     * The ratchet tree a GroupInfo describes (from its ratchet_tree extension, else {@code supplied}), checked: the
+     * tree hash against the GroupContext, then the GroupInfo signature by the signer's leaf, then the whole tree
+     * (RFC 9420 §12.4.3.1). Returns a copy the caller may change.
+     */
+    private static RatchetTree receivedTree(GroupConfig config, CipherSuite s, GroupInfo gi, RatchetTree supplied) {
+        Extension treeExt = Extension.find(gi.extensions(), Extension.RATCHET_TREE);
+        RatchetTree tree = treeExt != null ? RatchetTree.decode(treeExt.data()) : supplied;
+        if (tree == null) {
+            throw new ProtocolViolationException("no ratchet tree in the GroupInfo and none supplied");
+        }
+        tree = tree.copy();
+        GroupContext ctx = gi.groupContext();
+        if (!MessageDigest.isEqual(tree.rootTreeHash(s), ctx.treeHash())) {
+            throw new ProtocolViolationException("ratchet tree does not match the GroupContext tree hash");
+        }
+        // One signature before the N leaf signatures: a forged GroupInfo costs the receiver little.
+        LeafNode signer = gi.signer() < tree.leafCount() ? tree.leaf((int) gi.signer()) : null;
+        if (signer == null || !gi.verify(s, signer.signatureKey())) {
+            throw new dev.carapace.mls.InvalidSignatureException("GroupInfo signature");
+        }
+        validateTree(config, s, tree, ctx);
+        return tree;
+    }
+
+    /**
+     * Joins by an external commit (RFC 9420 §12.4.3.2) from a GroupInfo carrying the external_pub extension, e.g.
+     * one published with {@link #groupInfo(boolean)}. The GroupInfo signature and the tree are checked as for a
+     * Welcome. The joiner takes the leftmost free leaf with the credential, capabilities, extensions and signature
+     * key of {@code me}'s KeyPackage leaf (its HPKE keys are not used: the UpdatePath brings fresh ones).
+     *
+     * @param ratchetTree the tree when the GroupInfo has no ratchet_tree extension, else null
+     * @throws ProtocolViolationException if the GroupInfo has no external_pub, the tree is missing or invalid, or
+     *         the joiner's leaf does not fit the group
+     * @throws dev.carapace.mls.InvalidSignatureException if the GroupInfo or a leaf signature does not verify
+     */
+    public static ExternalJoin joinExternal(GroupConfig config, MlsMessage groupInfo, RatchetTree ratchetTree,
+            KeyPackageBundle me) {
+        return joinExternal(config, groupInfo, ratchetTree, me, -1);
+    }
+
+    /**
+     * As {@link #joinExternal(GroupConfig, MlsMessage, RatchetTree, KeyPackageBundle)}, but also removes the
+     * joiner's previous appearance at {@code resyncLeaf} in the same commit (a "resync", e.g. after losing state).
+     * The old leaf's credential must equal the new one's; members apply the same rule.
+     */
+    public static ExternalJoin joinExternal(GroupConfig config, MlsMessage groupInfo, RatchetTree ratchetTree,
+            KeyPackageBundle me, int resyncLeaf) {
+        GroupInfo gi = groupInfo.groupInfo();
+        if (gi == null) {
+            throw new DecodeException("not a GroupInfo");
+        }
+        GroupContext ctx = gi.groupContext();
+        CipherSuite s = suiteOf(ctx.cipherSuiteId());
+        if (me.keyPackage().cipherSuite() != s.id()) {
+            throw new ProtocolViolationException("GroupInfo cipher suite differs from the KeyPackage's");
+        }
+        Extension pubExt = Extension.find(gi.extensions(), Extension.EXTERNAL_PUB);
+        if (pubExt == null) {
+            throw new ProtocolViolationException("GroupInfo has no external_pub extension");
+        }
+        byte[] externalPub = decodeAll(pubExt.data(), TlsReader::readVarBytes);
+        RatchetTree tree = receivedTree(config, s, gi, ratchetTree);
+        LeafNode template = me.keyPackage().leafNode();
+        validateLeaf(config, s, template, LeafNode.SOURCE_KEY_PACKAGE, null, 0, false);
+        List<Commit.ProposalOrRef> proposals = new ArrayList<>();
+        if (resyncLeaf >= 0) {
+            LeafNode old = resyncLeaf < tree.leafCount() ? tree.leaf(resyncLeaf) : null;
+            if (old == null) {
+                throw new ProtocolViolationException("invalid Remove of leaf " + resyncLeaf);
+            }
+            checkResync(old, template);
+            tree.removeLeaf(resyncLeaf);
+        }
+        byte[][] kemOutputAndInit = s.hpkeExportSend(externalPub, EXTERNAL_INIT_CONTEXT, s.hashLength());
+        proposals.add(new Commit.ProposalOrRef(new Proposal.ExternalInit(kemOutputAndInit[0]), null));
+        if (resyncLeaf >= 0) {
+            proposals.add(new Commit.ProposalOrRef(new Proposal.Remove(resyncLeaf), null));
+        }
+        int myLeaf = tree.addLeaf(template);
+        checkRequiredCapabilities(tree, ctx.extensions());
+        checkCredentialTypes(tree);
+        TreeKem.Created created = TreeKem.create(s, tree, myLeaf, me.signaturePrivateKey(), ctx.groupId(),
+                Set.of(), th -> ctx.withEpoch(ctx.epoch() + 1, th, ctx.confirmedTranscriptHash(),
+                        ctx.extensions()));
+        FramedContent fc = FramedContent.commit(ctx.groupId(), ctx.epoch(), new Sender(Sender.NEW_MEMBER_COMMIT, 0),
+                new byte[0], new Commit(List.copyOf(proposals), created.path()));
+        CipherSuite.SigningKey key = s.signingKey(me.signaturePrivateKey());
+        byte[] sig = AuthenticatedContent.sign(s, key, MlsMessage.PUBLIC_MESSAGE, fc, ctx);
+        byte[] interim = TranscriptHash.interim(s, ctx.confirmedTranscriptHash(), gi.confirmationTag());
+        byte[] confirmed = TranscriptHash.confirmed(s, interim,
+                new AuthenticatedContent(MlsMessage.PUBLIC_MESSAGE, fc, sig, null).confirmedTranscriptHashInput());
+        GroupContext next = ctx.withEpoch(ctx.epoch() + 1, tree.rootTreeHash(s), confirmed, ctx.extensions());
+        EpochSecrets es = EpochSecrets.derive(s, kemOutputAndInit[1], created.commitSecret(), null, next.encode());
+        byte[] tag = s.mac(es.confirmationKey(), confirmed);
+        MlsMessage commit = MlsMessage.of(MessageProtection.protectPublic(ctx, null,
+                new AuthenticatedContent(MlsMessage.PUBLIC_MESSAGE, fc, sig, tag)));
+        Map<Integer, byte[]> keys = new HashMap<>(created.privateKeys());
+        prune(s, tree, keys);
+        EpochState st = new EpochState(s, next, tree, myLeaf, keys, es,
+                new SecretTree(s, es.encryptionSecret(), tree.leafCount(), config.ratchetLimits()),
+                TranscriptHash.interim(s, confirmed, tag));
+        return new ExternalJoin(new Group(config, me.signaturePrivateKey(), st), commit);
+    }
+
+    private static final byte[] EXTERNAL_INIT_CONTEXT = "MLS 1.0 external init secret"
+            .getBytes(StandardCharsets.US_ASCII);
+
+    /**
+     * A resync (external commit with a Remove) must come from the removed member (RFC 9420 §12.2): this engine
+     * requires the very same credential, since the credential validator only judges one credential at a time.
+     */
+    private static void checkResync(LeafNode removed, LeafNode joiner) {
+        if (!java.util.Arrays.equals(removed.credential().encode(), joiner.credential().encode())) {
+            throw new ProtocolViolationException("external commit removes a leaf with another credential");
+        }
+    }
+
     /** Tree hash, parent hashes, leaf signatures and credentials of a tree received from others. */
     private static void validateTree(GroupConfig config, CipherSuite s, RatchetTree tree, GroupContext ctx) {
         if (!MessageDigest.isEqual(tree.rootTreeHash(s), ctx.treeHash())) {
             throw new ProtocolViolationException("ratchet tree does not match the GroupContext tree hash");
+        }
+        if (!tree.verifyUnmergedLeaves()) {
+            throw new ProtocolViolationException("ratchet tree unmerged_leaves are inconsistent");
+        }
+        if (!tree.hasDistinctEncryptionKeys()) {
+            throw new ProtocolViolationException("ratchet tree has an encryption key in two nodes");
         }
         if (!tree.verifyParentHashes(s)) {
             throw new ProtocolViolationException("ratchet tree parent hashes do not verify");
@@ -186,6 +308,47 @@ public final class Group {
             config.credentials().validate(l.credential(), l.signatureKey());
         }
         checkRequiredCapabilities(tree, ctx.extensions());
+        checkCredentialTypes(tree);
+        checkExternalSenders(config, Extension.decodeBody(ctx.extensions()));
+    }
+
+    /** {@link #checkCredentialTypes} for one new leaf (replacing the one at {@code replacing}, or -1) up front. */
+    private static void checkCredentialFits(RatchetTree tree, LeafNode leaf, int replacing, String who) {
+        int type = leaf.credential().type();
+        for (int i : tree.occupiedLeaves()) {
+            if (i == replacing) {
+                continue;
+            }
+            LeafNode l = tree.leaf(i);
+            if (!l.capabilities().supportsCredential(type)) {
+                throw new ProtocolViolationException("leaf " + i + " does not support credential type " + type
+                        + " of the " + who);
+            }
+            if (!leaf.capabilities().supportsCredential(l.credential().type())) {
+                throw new ProtocolViolationException(who + " does not support credential type "
+                        + l.credential().type() + " in use in the group");
+            }
+        }
+    }
+
+    /**
+     * RFC 9420 §7.3: every member's capabilities list the credential type of every member (so a new leaf must
+     * support all types in use, and its own type must be supported by everyone). O(members x types in use).
+     */
+    static void checkCredentialTypes(RatchetTree tree) {
+        List<Integer> leaves = tree.occupiedLeaves();
+        Set<Integer> inUse = new java.util.TreeSet<>();
+        for (int i : leaves) {
+            inUse.add(tree.leaf(i).credential().type());
+        }
+        for (int i : leaves) {
+            for (int type : inUse) {
+                if (!tree.leaf(i).capabilities().supportsCredential(type)) {
+                    throw new ProtocolViolationException("leaf " + i + " does not support credential type " + type
+                            + " in use in the group");
+                }
+            }
+        }
     }
 
     /** Below this many signatures, checking them on one thread is cheaper than forking. */
@@ -214,17 +377,19 @@ public final class Group {
      */
     static void checkRequiredCapabilities(RatchetTree tree, byte[] contextExtensions) {
         List<Extension> exts = Extension.decodeBody(contextExtensions);
-        RequiredCapabilities rc = RequiredCapabilities.in(exts);
         for (int i : tree.occupiedLeaves()) {
-            LeafNode l = tree.leaf(i);
-            for (Extension e : exts) {
-                if (!l.capabilities().supportsExtension(e.type())) {
-                    throw new ProtocolViolationException("leaf " + i + " does not support group extension "
-                            + e.type());
-                }
-            }
-            checkLeafMeets(l, rc, "leaf " + i);
+            checkLeafInGroup(tree.leaf(i), exts, "leaf " + i);
         }
+    }
+
+    /** One leaf against the group's extensions: lists every type in use and meets required_capabilities. */
+    private static void checkLeafInGroup(LeafNode l, List<Extension> groupExtensions, String who) {
+        for (Extension e : groupExtensions) {
+            if (!l.capabilities().supportsExtension(e.type())) {
+                throw new ProtocolViolationException(who + " does not support group extension " + e.type());
+            }
+        }
+        checkLeafMeets(l, RequiredCapabilities.in(groupExtensions), who);
     }
 
     private static void checkLeafMeets(LeafNode leaf, RequiredCapabilities rc, String who) {
@@ -278,6 +443,28 @@ public final class Group {
         return current.tree().copy();
     }
 
+    /**
+     * A GroupInfo for the current epoch signed by this member (RFC 9420 §12.4.3), with the external_pub extension
+     * so that a new member can join with {@link #joinExternal}, and the ratchet_tree extension if asked (else the
+     * joiner needs {@link #ratchetTree()} out of band). Valid until the epoch changes; it reveals the group's
+     * membership and context to whoever receives it.
+     */
+    public MlsMessage groupInfo(boolean includeRatchetTree) {
+        checkUsable();
+        EpochState st = current;
+        CipherSuite s = st.suite();
+        List<Extension> ext = new ArrayList<>();
+        if (includeRatchetTree) {
+            ext.add(new Extension(Extension.RATCHET_TREE, st.tree().encode()));
+        }
+        ext.add(new Extension(Extension.EXTERNAL_PUB,
+                new TlsWriter().writeVarBytes(st.secrets().externalPublicKey()).toByteArray()));
+        // The epoch's confirmation tag is MAC(confirmation_key, confirmed_transcript_hash): recomputed, not stored.
+        byte[] tag = s.mac(st.secrets().confirmationKey(), st.context().confirmedTranscriptHash());
+        return MlsMessage.of(new GroupInfo(st.context(), List.copyOf(ext), tag, st.myLeaf(), new byte[0])
+                .sign(s, signaturePrivateKey));
+    }
+
     EpochState state() {
         return current;
     }
@@ -307,6 +494,7 @@ public final class Group {
         EpochState st;
         if (m.wireFormat() == MlsMessage.PUBLIC_MESSAGE) {
             st = current;
+            checkSenderContent(st, m.publicMessage().content());
             ac = MessageProtection.unprotectPublic(st.context(), st.secrets().membershipKey(), signerKeys(st),
                     m.publicMessage());
         } else if (m.wireFormat() == MlsMessage.PRIVATE_MESSAGE) {
@@ -354,15 +542,70 @@ public final class Group {
                     ? fc.commit().path().leafNode().signatureKey() : null;
             case Sender.NEW_MEMBER_PROPOSAL -> fc.proposal() instanceof Proposal.Add a
                     ? a.keyPackage().leafNode().signatureKey() : null;
-            default -> null; // external senders are not supported
+            case Sender.EXTERNAL -> {
+                List<ExternalSender> senders = ExternalSender.in(Extension.decodeBody(st.context().extensions()));
+                yield fc.sender().index() < senders.size() ? senders.get((int) fc.sender().index()).signatureKey()
+                        : null;
+            }
+            default -> null;
         };
     }
 
+    /**
+     * What each non-member sender type may send (RFC 9420 §6.1, §12.1.8), checked before the signature. Only
+     * PublicMessages get here with such senders: a PrivateMessage's sender data can only name a member leaf.
+     */
+    private static void checkSenderContent(EpochState st, FramedContent fc) {
+        Sender sender = fc.sender();
+        switch (sender.type()) {
+            case Sender.EXTERNAL -> {
+                if (fc.contentType() != FramedContent.PROPOSAL) {
+                    throw new ProtocolViolationException("an external sender can only send proposals");
+                }
+                if (!ExternalProposals.ALLOWED.contains(fc.proposal().type())) {
+                    throw new ProtocolViolationException("proposal type " + fc.proposal().type()
+                            + " may not come from an external sender");
+                }
+                if (sender.index() >= ExternalSender.in(Extension.decodeBody(st.context().extensions())).size()) {
+                    throw new ProtocolViolationException("external sender " + sender.index()
+                            + " is not in the group's external_senders");
+                }
+            }
+            case Sender.NEW_MEMBER_PROPOSAL -> {
+                if (fc.contentType() != FramedContent.PROPOSAL || !(fc.proposal() instanceof Proposal.Add)) {
+                    throw new ProtocolViolationException("a new_member_proposal sender can only propose an Add");
+                }
+            }
+            case Sender.NEW_MEMBER_COMMIT -> {
+                if (fc.contentType() != FramedContent.COMMIT) {
+                    throw new ProtocolViolationException("a new_member_commit sender can only send a commit");
+                }
+            }
+            default -> {
+            }
+        }
+    }
+
+    /** RFC 9420 §5.3.1: the credentials of external senders are validated when the extension appears or changes. */
+    private static void checkExternalSenders(GroupConfig config, List<Extension> groupExtensions) {
+        for (ExternalSender es : ExternalSender.in(groupExtensions)) {
+            config.credentials().validate(es.credential(), es.signatureKey());
+        }
+    }
+
     private Received storeProposal(AuthenticatedContent ac) {
-        byte[] ref = ac.proposalRef(current.suite());
         Proposal p = ac.content().proposal();
-        proposals.put(HEX.formatHex(ref), new StoredProposal(p, ac.content().sender(), ref));
-        return new Received.ProposalStored(p, ac.content().sender(), ref);
+        Sender sender = ac.content().sender();
+        byte[] ref = ac.proposalRef(current.suite());
+        String key = HEX.formatHex(ref);
+        if (!proposals.containsKey(key)) { // a repeat (or our own, echoed back) was checked when first cached
+            if (sender.type() == Sender.MEMBER && sender.index() == current.myLeaf()) {
+                throw new ProtocolViolationException("a proposal from this member that it did not send");
+            }
+            checkProposal(current, p, sender);
+            proposals.put(key, new StoredProposal(p, sender, ref));
+        }
+        return new Received.ProposalStored(p, sender, ref);
     }
 
     private void applyCommit(AuthenticatedContent ac) {
@@ -380,16 +623,23 @@ public final class Group {
         }
         int committer = external ? -1 : (int) sender.index();
         List<SenderProposal> props = new ArrayList<>();
+        byte[] myUpdateKey = null;
         for (Commit.ProposalOrRef por : commit.proposals()) {
             if (por.proposal() != null) {
                 props.add(new SenderProposal(por.proposal(), committer));
             } else {
-                StoredProposal sp = proposals.get(HEX.formatHex(por.reference()));
+                if (external) {
+                    throw new ProtocolViolationException("external commit with a proposal by reference");
+                }
+                String ref = HEX.formatHex(por.reference());
+                StoredProposal sp = proposals.get(ref);
                 if (sp == null) {
                     throw new ProtocolViolationException("commit references an unknown proposal");
                 }
-                props.add(new SenderProposal(sp.proposal(),
-                        sp.sender().type() == Sender.MEMBER ? (int) sp.sender().index() : -1));
+                props.add(new SenderProposal(sp.proposal(), senderLeaf(sp.sender())));
+                if (ownUpdateKeys.containsKey(ref)) {
+                    myUpdateKey = ownUpdateKeys.get(ref);
+                }
             }
         }
         Applied a = applyProposals(st, props, committer, external);
@@ -398,9 +648,13 @@ public final class Group {
             if (commit.path() == null) {
                 throw new ProtocolViolationException("external commit without a path");
             }
+            if (a.resyncRemoved != null) {
+                checkResync(a.resyncRemoved, commit.path().leafNode());
+            }
             committer = tree.addLeaf(commit.path().leafNode());
         }
-        if (tree.leaf(st.myLeaf()) == null || removedMe(st, tree)) {
+        // By index, not by key: a resync may put the same member (same keys) back at the same index.
+        if (a.removed.contains(st.myLeaf()) || tree.leaf(st.myLeaf()) == null || removedMe(st, tree)) {
             removed = true;
             throw new RemovedFromGroupException("this member was removed in epoch " + st.epoch(), st.epoch());
         }
@@ -409,12 +663,16 @@ public final class Group {
         }
         byte[] ext = a.extensions;
         Map<Integer, byte[]> keys = new HashMap<>(st.nodeKeys());
+        if (myUpdateKey != null) {
+            keys.put(2 * st.myLeaf(), myUpdateKey); // our Update is in: its leaf key replaces the old one
+        }
         prune(s, tree, keys, this::publicKeyOf);
         byte[] commitSecret;
         if (commit.path() != null) {
             LeafNode pl = commit.path().leafNode();
-            config.credentials().validate(pl.credential(), pl.signatureKey());
-            checkLeafMeets(pl, RequiredCapabilities.in(Extension.decodeBody(ext)), "commit path leaf");
+            // Signature and source are checked by TreeKem.process, with the leaf index bound in.
+            validateLeaf(s, pl, LeafNode.SOURCE_COMMIT, null, committer, false);
+            checkLeafInGroup(pl, Extension.decodeBody(ext), "commit path leaf");
             final RatchetTree t = tree;
             TreeKem.Processed pr = TreeKem.process(s, t, committer, commit.path(), st.context().groupId(),
                     a.added, st.myLeaf(), keys, th -> st.context().withEpoch(st.epoch() + 1, th,
@@ -425,13 +683,13 @@ public final class Group {
             commitSecret = new byte[s.hashLength()];
         }
         prune(s, tree, keys, this::publicKeyOf);
+        checkCredentialTypes(tree); // after the proposals and the committer's new leaf
         byte[] confirmed = TranscriptHash.confirmed(s, st.interimTranscriptHash(), ac.confirmedTranscriptHashInput());
         GroupContext ctx = st.context().withEpoch(st.epoch() + 1, tree.rootTreeHash(s), confirmed, ext);
         byte[] init = st.secrets().initSecret();
         if (external) {
             init = s.hpkeExportReceive(s.deriveHpkeKeyPair(st.secrets().externalSecret())[0],
-                    a.externalInit.kemOutput(), "MLS 1.0 external init secret".getBytes(StandardCharsets.US_ASCII),
-                    s.hashLength());
+                    a.externalInit.kemOutput(), EXTERNAL_INIT_CONTEXT, s.hashLength());
         }
         EpochSecrets es = EpochSecrets.derive(s, init, commitSecret, pskSecret(st, a.psks), ctx.encode());
         if (!s.verifyMac(es.confirmationKey(), confirmed, ac.confirmationTag())) {
@@ -447,29 +705,181 @@ public final class Group {
                 st.tree().leaf(st.myLeaf()).signatureKey());
     }
 
+    // ---- outgoing proposals ---------------------------------------------------------------------------------
+
+    /**
+     * Sends a standalone proposal (RFC 9420 §12.1) for the current epoch, as a PrivateMessage or PublicMessage as
+     * {@link GroupConfig#encryptHandshake()} says, and caches it like a received one: a later commit by any member
+     * (this one included, see {@link #commit(List)}) that references it applies it. Proposals not committed in
+     * this epoch are dropped at the next epoch change. Supports Add, Remove, PreSharedKey and
+     * GroupContextExtensions; an Update is made with {@link #proposeUpdate()}.
+     *
+     * @throws ProtocolViolationException if the proposal is not valid in the current epoch (e.g. a Remove of a
+     *         blank leaf, an unknown PSK, an Add whose KeyPackage fails validation), or is an Update, ExternalInit
+     *         or ReInit
+     */
+    public MlsMessage propose(Proposal proposal) {
+        checkUsable();
+        EpochState st = current;
+        if (proposal instanceof Proposal.Update) {
+            throw new ProtocolViolationException("an Update proposal is made with proposeUpdate()");
+        }
+        checkProposal(st, proposal, Sender.member(st.myLeaf()));
+        return sendProposal(st, proposal, null);
+    }
+
+    /** Proposes adding the owner of {@code keyPackage} (see {@link #propose(Proposal)}). */
+    public MlsMessage proposeAdd(KeyPackage keyPackage) {
+        return propose(new Proposal.Add(keyPackage));
+    }
+
+    /** Proposes removing the member at {@code leaf}, possibly this member itself (see {@link #propose(Proposal)}). */
+    public MlsMessage proposeRemove(int leaf) {
+        if (leaf < 0) {
+            throw new ProtocolViolationException("invalid Remove of leaf " + leaf);
+        }
+        return propose(new Proposal.Remove(leaf));
+    }
+
+    /**
+     * Proposes replacing this member's leaf with one under a fresh HPKE key (RFC 9420 §12.1.2). The new private key
+     * is kept pending and installed if another member's commit includes this Update; this member's own commits
+     * never include it (§12.2), and it is discarded at the next epoch change otherwise.
+     */
+    public MlsMessage proposeUpdate() {
+        checkUsable();
+        EpochState st = current;
+        CipherSuite s = st.suite();
+        byte[][] kp = s.generateHpkeKeyPair();
+        LeafNode leaf = st.tree().leaf(st.myLeaf()).withSource(LeafNode.SOURCE_UPDATE, kp[1], null)
+                .sign(s, signingKey, st.context().groupId(), st.myLeaf());
+        return sendProposal(st, new Proposal.Update(leaf), kp[0]);
+    }
+
+    private MlsMessage sendProposal(EpochState st, Proposal p, byte[] updatePrivateKey) {
+        CipherSuite s = st.suite();
+        FramedContent fc = FramedContent.proposal(st.context().groupId(), st.epoch(), Sender.member(st.myLeaf()),
+                new byte[0], p);
+        int wf = handshakeWireFormat();
+        AuthenticatedContent ac = new AuthenticatedContent(wf, fc,
+                AuthenticatedContent.sign(s, signingKey, wf, fc, st.context()), null);
+        MlsMessage msg = protect(st, ac);
+        byte[] ref = ac.proposalRef(s);
+        String key = HEX.formatHex(ref);
+        proposals.put(key, new StoredProposal(p, fc.sender(), ref));
+        if (updatePrivateKey != null) {
+            ownUpdateKeys.put(key, updatePrivateKey);
+        }
+        return msg;
+    }
+
+    private int handshakeWireFormat() {
+        return config.encryptHandshake() ? MlsMessage.PRIVATE_MESSAGE : MlsMessage.PUBLIC_MESSAGE;
+    }
+
+    /** Protects already-signed content from this member in its wire format. */
+    private static MlsMessage protect(EpochState st, AuthenticatedContent ac) {
+        return ac.wireFormat() == MlsMessage.PUBLIC_MESSAGE
+                ? MlsMessage.of(MessageProtection.protectPublic(st.context(), st.secrets().membershipKey(), ac))
+                : MlsMessage.of(MessageProtection.protectPrivate(st.context(), st.secretTree(),
+                        st.secrets().senderDataSecret(), ac, 0));
+    }
+
+    private static int senderLeaf(Sender sender) {
+        return sender.type() == Sender.MEMBER ? (int) sender.index() : -1;
+    }
+
+    /**
+     * Checks one proposal on its own (RFC 9420 §12.1) against the current epoch, when sent and when received, so
+     * an invalid proposal is refused at once instead of making every commit that would include it fail.
+     * Combination rules (§12.2) are checked when a commit applies the list.
+     */
+    private void checkProposal(EpochState st, Proposal p, Sender sender) {
+        CipherSuite s = st.suite();
+        RequiredCapabilities required = RequiredCapabilities.in(Extension.decodeBody(st.context().extensions()));
+        if (p instanceof Proposal.Add add) {
+            validateKeyPackage(s, add.keyPackage(), true);
+            checkLeafMeets(add.keyPackage().leafNode(), required, "added KeyPackage");
+            checkCredentialFits(st.tree(), add.keyPackage().leafNode(), -1, "added KeyPackage");
+        } else if (p instanceof Proposal.Update u) {
+            if (sender.type() != Sender.MEMBER) {
+                throw new ProtocolViolationException("Update proposal from a non-member");
+            }
+            validateLeaf(s, u.leafNode(), LeafNode.SOURCE_UPDATE, st.context().groupId(), (int) sender.index(),
+                    true);
+            checkLeafMeets(u.leafNode(), required, "Update leaf");
+            checkCredentialFits(st.tree(), u.leafNode(), (int) sender.index(), "Update leaf");
+        } else if (p instanceof Proposal.Remove r) {
+            if (r.removed() >= st.tree().leafCount() || st.tree().leaf((int) r.removed()) == null) {
+                throw new ProtocolViolationException("invalid Remove of leaf " + r.removed());
+            }
+        } else if (p instanceof Proposal.PreSharedKey psk) {
+            pskSecret(st, List.of(psk.psk()));
+        } else if (p instanceof Proposal.GroupContextExtensions g) {
+            checkRequiredCapabilities(st.tree(), Extension.encodeBody(g.extensions()));
+            checkExternalSenders(config, g.extensions());
+        } else if (p instanceof Proposal.ExternalInit) {
+            throw new ProtocolViolationException("ExternalInit is only valid inline in an external commit");
+        } else if (p instanceof Proposal.ReInit) {
+            throw new ProtocolViolationException("ReInit is not supported");
+        }
+    }
+
+    /**
+     * The cached proposals this member commits (RFC 9420 §12.2): not its own Updates, not a Remove of itself, and
+     * at most one Remove or Update per leaf (a Remove wins over Updates, else the most recent Update).
+     */
+    private List<StoredProposal> committable(EpochState st) {
+        Set<Integer> removedLeaves = new HashSet<>();
+        Map<Integer, StoredProposal> lastUpdate = new HashMap<>();
+        for (StoredProposal sp : proposals.values()) {
+            if (sp.proposal() instanceof Proposal.Remove r) {
+                removedLeaves.add((int) r.removed());
+            } else if (sp.proposal() instanceof Proposal.Update) {
+                lastUpdate.put(senderLeaf(sp.sender()), sp);
+            }
+        }
+        List<StoredProposal> out = new ArrayList<>();
+        Set<Integer> taken = new HashSet<>();
+        for (StoredProposal sp : proposals.values()) {
+            if (sp.proposal() instanceof Proposal.Update) {
+                int leaf = senderLeaf(sp.sender());
+                if (leaf == st.myLeaf() || removedLeaves.contains(leaf) || lastUpdate.get(leaf) != sp) {
+                    continue;
+                }
+            } else if (sp.proposal() instanceof Proposal.Remove r) {
+                if (r.removed() == st.myLeaf() || !taken.add((int) r.removed())) {
+                    continue;
+                }
+            }
+            out.add(sp);
+        }
+        return out;
+    }
+
     // ---- outgoing commits -----------------------------------------------------------------------------------
 
-    /** Commits {@code inline} proposals plus every cached proposal, always with an UpdatePath (fresh keys). */
+    /**
+     * Commits {@code inline} proposals plus the cached proposals (received or sent by this member) by reference,
+     * always with an UpdatePath (fresh keys). Cached proposals a committer must leave out (RFC 9420 §12.2) are
+     * skipped: this member's own Updates, Removes of this member, and a second Remove or Update of the same leaf.
+     */
     public PendingCommit commit(List<Proposal> inline) {
         checkUsable();
         EpochState st = current;
         CipherSuite s = st.suite();
         List<SenderProposal> props = new ArrayList<>();
         List<Commit.ProposalOrRef> refs = new ArrayList<>();
-        for (StoredProposal sp : proposals.values()) {
-            boolean ownUpdate = sp.sender().type() == Sender.MEMBER && sp.sender().index() == st.myLeaf()
-                    && sp.proposal() instanceof Proposal.Update;
-            if (!ownUpdate) {
-                props.add(new SenderProposal(sp.proposal(),
-                        sp.sender().type() == Sender.MEMBER ? (int) sp.sender().index() : -1));
-                refs.add(new Commit.ProposalOrRef(null, sp.ref()));
-            }
+        for (StoredProposal sp : committable(st)) {
+            props.add(new SenderProposal(sp.proposal(), senderLeaf(sp.sender())));
+            refs.add(new Commit.ProposalOrRef(null, sp.ref()));
         }
         for (Proposal p : inline) {
             props.add(new SenderProposal(p, st.myLeaf()));
             refs.add(new Commit.ProposalOrRef(p, null));
         }
         Applied a = applyProposals(st, props, st.myLeaf(), false);
+        checkCredentialTypes(a.tree);
         if (a.tree.leaf(st.myLeaf()) == null) {
             throw new ProtocolViolationException("a member cannot commit its own removal");
         }
@@ -481,7 +891,7 @@ public final class Group {
         Commit commit = new Commit(List.copyOf(refs), created.path());
         FramedContent fc = FramedContent.commit(st.context().groupId(), st.epoch(), Sender.member(st.myLeaf()),
                 new byte[0], commit);
-        int wf = config.encryptHandshake() ? MlsMessage.PRIVATE_MESSAGE : MlsMessage.PUBLIC_MESSAGE;
+        int wf = handshakeWireFormat();
         byte[] sig = AuthenticatedContent.sign(s, signingKey, wf, fc, st.context());
         byte[] confirmed = TranscriptHash.confirmed(s, st.interimTranscriptHash(),
                 new AuthenticatedContent(wf, fc, sig, null).confirmedTranscriptHashInput());
@@ -489,12 +899,7 @@ public final class Group {
         EpochSecrets es = EpochSecrets.derive(s, st.secrets().initSecret(), created.commitSecret(),
                 pskSecret(st, a.psks), ctx.encode());
         byte[] tag = s.mac(es.confirmationKey(), confirmed);
-        // Ed25519 is deterministic, so protecting re-derives exactly the signature hashed into the transcript.
-        MlsMessage msg = wf == MlsMessage.PUBLIC_MESSAGE
-                ? MlsMessage.of(MessageProtection.protectPublic(st.context(), st.secrets().membershipKey(),
-                        signingKey, fc, tag))
-                : MlsMessage.of(MessageProtection.protectPrivate(st.context(), st.secretTree(),
-                        st.secrets().senderDataSecret(), signingKey, fc, tag, 0));
+        MlsMessage msg = protect(st, new AuthenticatedContent(wf, fc, sig, tag));
         Map<Integer, byte[]> keys = new HashMap<>(st.nodeKeys());
         keys.putAll(created.privateKeys());
         prune(s, tree, keys, this::publicKeyOf);
@@ -561,10 +966,13 @@ public final class Group {
         RatchetTree tree;
         byte[] extensions;
         final Set<Integer> added = new HashSet<>();
+        final Set<Integer> removed = new HashSet<>();
         final List<Integer> addedOrder = new ArrayList<>();
         final List<KeyPackage> addedKeyPackages = new ArrayList<>();
         final List<PreSharedKeyId> psks = new ArrayList<>();
         Proposal.ExternalInit externalInit;
+        /** The leaf an external commit's Remove takes out (its sender's old appearance). */
+        LeafNode resyncRemoved;
         boolean pathRequired;
     }
 
@@ -576,12 +984,29 @@ public final class Group {
         a.extensions = st.context().extensions();
         a.pathRequired = props.isEmpty();
         byte[] groupId = st.context().groupId();
+        if (external) {
+            // RFC 9420 §12.2: exactly one ExternalInit, at most one Remove, any PreSharedKeys, nothing else.
+            long removes = 0;
+            for (SenderProposal sp : props) {
+                Proposal p = sp.proposal();
+                if (p instanceof Proposal.Remove r) {
+                    removes++;
+                    a.resyncRemoved = r.removed() < st.tree().leafCount() ? st.tree().leaf((int) r.removed()) : null;
+                } else if (!(p instanceof Proposal.ExternalInit || p instanceof Proposal.PreSharedKey)) {
+                    throw new ProtocolViolationException("proposal type " + p.type() + " in an external commit");
+                }
+            }
+            if (removes > 1) {
+                throw new ProtocolViolationException("more than one Remove in an external commit");
+            }
+        }
         for (SenderProposal sp : props) {
             if (sp.proposal() instanceof Proposal.GroupContextExtensions g) {
                 if (a.pathRequired && a.extensions != st.context().extensions()) {
                     throw new ProtocolViolationException("more than one GroupContextExtensions proposal");
                 }
                 a.extensions = Extension.encodeBody(g.extensions());
+                checkExternalSenders(config, g.extensions());
                 a.pathRequired = true;
             }
         }
@@ -612,7 +1037,11 @@ public final class Group {
                 if (r.removed() >= a.tree.leafCount() || a.tree.leaf(leaf) == null || !touched.add(leaf)) {
                     throw new ProtocolViolationException("invalid Remove of leaf " + r.removed());
                 }
+                if (leaf == committer) {
+                    throw new ProtocolViolationException("a commit cannot remove its committer");
+                }
                 a.tree.removeLeaf(leaf);
+                a.removed.add(leaf);
                 a.pathRequired = true;
             }
         }
@@ -628,8 +1057,11 @@ public final class Group {
             } else if (sp.proposal() instanceof Proposal.PreSharedKey p) {
                 a.psks.add(p.psk());
             } else if (sp.proposal() instanceof Proposal.ExternalInit e) {
-                if (!external || a.externalInit != null) {
+                if (!external) {
                     throw new ProtocolViolationException("ExternalInit outside an external commit");
+                }
+                if (a.externalInit != null) {
+                    throw new ProtocolViolationException("more than one ExternalInit");
                 }
                 a.externalInit = e;
                 a.pathRequired = true;
@@ -664,6 +1096,11 @@ public final class Group {
     /** LeafNode checks (RFC 9420 §7.3): source, signature, lifetime, capabilities, credential. */
     private void validateLeaf(CipherSuite s, LeafNode leaf, int source, byte[] groupId, int leafIndex,
             boolean checkSignature) {
+        validateLeaf(config, s, leaf, source, groupId, leafIndex, checkSignature);
+    }
+
+    private static void validateLeaf(GroupConfig config, CipherSuite s, LeafNode leaf, int source, byte[] groupId,
+            int leafIndex, boolean checkSignature) {
         if (leaf.source() != source) {
             throw new ProtocolViolationException("leaf node source " + leaf.source() + ", expected " + source);
         }
@@ -719,6 +1156,12 @@ public final class Group {
         }
         current = next;
         proposals.clear();
+        for (byte[] k : ownUpdateKeys.values()) {
+            if (!next.nodeKeys().containsValue(k)) {
+                java.util.Arrays.fill(k, (byte) 0);
+            }
+        }
+        ownUpdateKeys.clear();
         // Forget public keys of private keys no longer held (identity map: compare references).
         java.util.Set<byte[]> held = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         held.addAll(next.nodeKeys().values());

@@ -26,6 +26,12 @@ public record Credential(int type, byte[] identity, List<byte[]> certificates) {
         };
     }
 
+    public byte[] encode() {
+        TlsWriter w = new TlsWriter();
+        encode(w);
+        return w.toByteArray();
+    }
+
     public void encode(TlsWriter w) {
         w.writeUint16(type);
         if (type == BASIC) {

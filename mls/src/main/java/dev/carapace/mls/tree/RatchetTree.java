@@ -352,6 +352,49 @@ public final class RatchetTree {
         return true;
     }
 
+    /**
+     * The unmerged_leaves conditions on a received tree (RFC 9420 §7.1, §12.4.3.1): in every non-blank parent P the
+     * list is strictly increasing, and each entry L names a non-blank leaf below P that every non-blank parent
+     * between L and P also lists. Pure structure: no hashing, no allocation per entry.
+     */
+    public boolean verifyUnmergedLeaves() {
+        for (int p = 1; p < nodes.length; p += 2) {
+            ParentNode pn = (ParentNode) nodes[p];
+            if (pn == null) {
+                continue;
+            }
+            long prev = -1;
+            for (long u : pn.unmergedLeaves()) {
+                if (u <= prev || u >= leafCount() || nodes[2 * (int) u] == null
+                        || !TreeKem.isAncestor(p, 2 * (int) u)) {
+                    return false;
+                }
+                prev = u;
+                for (int q = parentOf(2 * (int) u); q != p; q = parentOf(q)) {
+                    ParentNode qn = (ParentNode) nodes[q];
+                    // Lists are sorted when valid; an unsorted one fails its own check above in any case.
+                    if (qn != null && java.util.Collections.binarySearch(qn.unmergedLeaves(), u) < 0) {
+                        return false;
+                    }
+                }
+            }
+        }
+        return true;
+    }
+
+    /** RFC 9420 §7.3, §12.4.3.1: no HPKE encryption key appears in two non-blank nodes. */
+    public boolean hasDistinctEncryptionKeys() {
+        Set<java.nio.ByteBuffer> seen = new java.util.HashSet<>();
+        for (Object n : nodes) {
+            byte[] k = n instanceof LeafNode l ? l.encryptionKey() : n instanceof ParentNode p ? p.encryptionKey()
+                    : null;
+            if (k != null && !seen.add(java.nio.ByteBuffer.wrap(k))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     // ---- mutation -------------------------------------------------------------------------------------------
 
     public void setLeaf(int leafIndex, LeafNode leaf) {
@@ -384,7 +427,8 @@ public final class RatchetTree {
             ParentNode pn = (ParentNode) nodes[p];
             if (pn != null) {
                 List<Long> u = new ArrayList<>(pn.unmergedLeaves());
-                u.add((long) idx);
+                int at = java.util.Collections.binarySearch(u, (long) idx);
+                u.add(at < 0 ? -at - 1 : at, (long) idx); // the RFC requires increasing order (§7.1)
                 nodes[p] = new ParentNode(pn.encryptionKey(), pn.parentHash(), List.copyOf(u));
             }
         }
