@@ -70,7 +70,7 @@ public final class Group {
      */
     private final Map<String, byte[]> ownUpdateKeys = new HashMap<>();
 
-    private record StoredProposal(Proposal proposal, Sender sender, byte[] ref) {
+    record StoredProposal(Proposal proposal, Sender sender, byte[] ref) {
     }
 
     /** A proposal together with the leaf that sent it (-1 for non-members). */
@@ -296,6 +296,9 @@ public final class Group {
         }
         if (!tree.hasDistinctEncryptionKeys()) {
             throw new ProtocolViolationException("ratchet tree has an encryption key in two nodes");
+        }
+        if (!tree.hasDistinctSignatureKeys()) {
+            throw new ProtocolViolationException("ratchet tree has a signature key in two leaves");
         }
         if (!tree.verifyParentHashes(s)) {
             throw new ProtocolViolationException("ratchet tree parent hashes do not verify");
@@ -1055,6 +1058,12 @@ public final class Group {
                 a.addedOrder.add(leaf);
                 a.addedKeyPackages.add(kp);
             } else if (sp.proposal() instanceof Proposal.PreSharedKey p) {
+                // §12.2: one PreSharedKey proposal per PreSharedKeyID.
+                for (PreSharedKeyId seen : a.psks) {
+                    if (encoded(seen).equals(encoded(p.psk()))) {
+                        throw new ProtocolViolationException("two PreSharedKey proposals for the same PSK");
+                    }
+                }
                 a.psks.add(p.psk());
             } else if (sp.proposal() instanceof Proposal.ExternalInit e) {
                 if (!external) {
@@ -1076,7 +1085,21 @@ public final class Group {
             // A GroupContextExtensions proposal: every member left after this commit must support the new set.
             checkRequiredCapabilities(a.tree, a.extensions);
         }
+        // §7.3: an Add or Update may not bring a key a member already has (this also refuses two Adds of one
+        // client, §12.2). The path's new keys are checked when the path is.
+        if (!a.tree.hasDistinctSignatureKeys()) {
+            throw new ProtocolViolationException("a leaf's signature key is already in use in the group");
+        }
+        if (!a.tree.hasDistinctEncryptionKeys()) {
+            throw new ProtocolViolationException("a leaf's encryption key is already in use in the group");
+        }
         return a;
+    }
+
+    private static java.nio.ByteBuffer encoded(PreSharedKeyId id) {
+        TlsWriter w = new TlsWriter();
+        id.encode(w);
+        return java.nio.ByteBuffer.wrap(w.toByteArray());
     }
 
     /** @param checkSignatures false when the caller has already verified both signatures (see verifyAll) */
@@ -1223,18 +1246,24 @@ public final class Group {
      * {@link GroupStateCodec}. Includes private keys: store encrypted.
      */
     public byte[] save() {
-        return GroupStateCodec.encode(signaturePrivateKey, current, resumptionPsks, List.copyOf(past));
+        return GroupStateCodec.encode(signaturePrivateKey, current, resumptionPsks, List.copyOf(past),
+                List.copyOf(proposals.values()), ownUpdateKeys);
     }
 
     /**
      * Restores a group saved with {@link #save()} (any supported format version). Past epochs are restored up to
-     * {@code config.pastEpochs()}; cached proposals are not persisted.
+     * {@code config.pastEpochs()}, with the proposals cached in the current epoch and the private keys of this
+     * member's own pending Update proposals.
      */
     public static Group load(GroupConfig config, byte[] saved) {
         GroupStateCodec.Decoded d = GroupStateCodec.decode(config, saved);
         Group g = new Group(config, d.signaturePrivateKey(), d.state());
         g.resumptionPsks.putAll(d.resumptionPsks());
         g.past.addAll(d.past());
+        for (StoredProposal sp : d.proposals()) {
+            g.proposals.put(HEX.formatHex(sp.ref()), sp);
+        }
+        g.ownUpdateKeys.putAll(d.ownUpdateKeys());
         return g;
     }
 }

@@ -4,6 +4,8 @@ import dev.carapace.mls.codec.DecodeException;
 import dev.carapace.mls.codec.TlsReader;
 import dev.carapace.mls.codec.TlsWriter;
 import dev.carapace.mls.crypto.CipherSuite;
+import dev.carapace.mls.framing.Sender;
+import dev.carapace.mls.message.Proposal;
 import dev.carapace.mls.schedule.EpochSecrets;
 import dev.carapace.mls.schedule.GroupContext;
 import dev.carapace.mls.schedule.SecretTree;
@@ -26,26 +28,32 @@ import java.util.Map;
  *       for past epochs (they only decrypt late application messages), so saving them costs no forward secrecy
  *       beyond what the in-memory group already holds. Size: roughly one public tree (about 300 bytes per
  *       member for suite 1) plus the secret-tree nodes touched so far, per past epoch.</li>
+ *   <li>Version 3: version 2's layout followed by the proposals cached in the current epoch (proposal, sender,
+ *       reference) and the HPKE private keys of this member's own Update proposals still pending (reference, key),
+ *       so a commit that includes them after a restart still applies.</li>
  * </ul>
- * Version 1 blobs still load (with no past epochs).
+ * Version 1 and 2 blobs still load (with no past epochs, respectively no cached proposals).
  */
 final class GroupStateCodec {
     static final int VERSION_1 = 1;
-    static final int VERSION = 2;
+    static final int VERSION_2 = 2;
+    static final int VERSION = 3;
 
     record Decoded(byte[] signaturePrivateKey, EpochState state, Map<Long, byte[]> resumptionPsks,
-            List<EpochState> past) {
+            List<EpochState> past, List<Group.StoredProposal> proposals, Map<String, byte[]> ownUpdateKeys) {
     }
 
     private GroupStateCodec() {
     }
 
-    static byte[] encode(byte[] sigPriv, EpochState st, Map<Long, byte[]> psks, List<EpochState> past) {
-        return encode(VERSION, sigPriv, st, psks, past);
+    static byte[] encode(byte[] sigPriv, EpochState st, Map<Long, byte[]> psks, List<EpochState> past,
+            List<Group.StoredProposal> proposals, Map<String, byte[]> ownUpdateKeys) {
+        return encode(VERSION, sigPriv, st, psks, past, proposals, ownUpdateKeys);
     }
 
-    /** {@code version} is VERSION, or VERSION_1 (tests only: checks that old blobs still load). */
-    static byte[] encode(int version, byte[] sigPriv, EpochState st, Map<Long, byte[]> psks, List<EpochState> past) {
+    /** {@code version} is VERSION, or an older one (tests only: checks that old blobs still load). */
+    static byte[] encode(int version, byte[] sigPriv, EpochState st, Map<Long, byte[]> psks, List<EpochState> past,
+            List<Group.StoredProposal> proposals, Map<String, byte[]> ownUpdateKeys) {
         TlsWriter w = new TlsWriter().writeUint8(version).writeUint16(st.suite().id()).writeVarBytes(sigPriv)
                 .writeBytes(st.context().encode());
         st.tree().encode(w);
@@ -71,13 +79,22 @@ final class GroupStateCodec {
                 p.secretTree().encode(ww);
             });
         }
+        if (version >= 3) {
+            w.writeList(proposals, (ww, sp) -> {
+                sp.proposal().encode(ww);
+                sp.sender().encode(ww);
+                ww.writeVarBytes(sp.ref());
+            });
+            w.writeList(new ArrayList<>(ownUpdateKeys.entrySet()), (ww, e) -> ww
+                    .writeVarBytes(java.util.HexFormat.of().parseHex(e.getKey())).writeVarBytes(e.getValue()));
+        }
         return w.toByteArray();
     }
 
     static Decoded decode(GroupConfig config, byte[] bytes) {
         TlsReader r = new TlsReader(bytes);
         int version = r.readUint8();
-        if (version != VERSION && version != VERSION_1) {
+        if (version < VERSION_1 || version > VERSION) {
             throw new DecodeException("unsupported group state version " + version);
         }
         CipherSuite s = Group.suiteOf(r.readUint16());
@@ -112,6 +129,16 @@ final class GroupStateCodec {
                 return null;
             });
         }
+        List<Group.StoredProposal> proposals = new ArrayList<>();
+        Map<String, byte[]> ownUpdateKeys = new HashMap<>();
+        if (version >= 3) {
+            r.readList(rr -> {
+                proposals.add(new Group.StoredProposal(Proposal.decode(rr), Sender.decode(rr), rr.readVarBytes()));
+                return null;
+            });
+            r.readList(rr -> ownUpdateKeys.put(java.util.HexFormat.of().formatHex(rr.readVarBytes()),
+                    rr.readVarBytes()));
+        }
         r.requireFullyConsumed();
         // The tree must be the one the GroupContext commits to: catches a damaged or spliced blob, and fills the
         // tree-hash cache so the first commit after loading costs what later ones do.
@@ -123,7 +150,7 @@ final class GroupStateCodec {
             past.remove(past.size() - 1);
         }
         return new Decoded(sigPriv, new EpochState(s, ctx, tree, myLeaf, keys, es, st, interim), psks,
-                List.copyOf(past));
+                List.copyOf(past), proposals, ownUpdateKeys);
     }
 
     /**

@@ -395,6 +395,17 @@ public final class RatchetTree {
         return true;
     }
 
+    /** RFC 9420 §7.3: no two members share a signature key (one client, one leaf). */
+    public boolean hasDistinctSignatureKeys() {
+        Set<java.nio.ByteBuffer> seen = new java.util.HashSet<>();
+        for (int i = 0; i < nodes.length; i += 2) {
+            if (nodes[i] instanceof LeafNode l && !seen.add(java.nio.ByteBuffer.wrap(l.signatureKey()))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     // ---- mutation -------------------------------------------------------------------------------------------
 
     public void setLeaf(int leafIndex, LeafNode leaf) {

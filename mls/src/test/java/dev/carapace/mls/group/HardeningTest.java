@@ -132,7 +132,7 @@ class HardeningTest {
     }
 
     @Test
-    void saveKeepsPastEpochsAndVersionOneStillLoads() {
+    void saveKeepsPastEpochsAndOlderVersionsStillLoad() {
         KeyPackageBundle a = member("alice", false);
         KeyPackageBundle b = member("bob", false);
         Group alice = Group.create(CFG, "sv".getBytes(), a);
@@ -140,10 +140,15 @@ class HardeningTest {
         alice.merge(add);
         Group bob = Group.join(CFG, wire(add.welcome()), b, null);
 
-        // Version 1 (no past epochs) = version 2 without the trailing empty past-epoch list.
-        byte[] v2 = bob.save();
-        assertThat(v2[v2.length - 1]).isZero();
-        byte[] v1 = Arrays.copyOf(v2, v2.length - 1);
+        // Version 2 = version 3 without the trailing empty lists of cached proposals and pending Update keys;
+        // version 1 (no past epochs) = version 2 without the trailing empty past-epoch list.
+        byte[] v3 = bob.save();
+        assertThat(v3[0]).isEqualTo((byte) GroupStateCodec.VERSION);
+        assertThat(Arrays.copyOfRange(v3, v3.length - 3, v3.length)).containsOnly(0);
+        byte[] v2 = Arrays.copyOf(v3, v3.length - 2);
+        v2[0] = GroupStateCodec.VERSION_2;
+        assertThat(Group.load(CFG, v2).epochAuthenticator()).isEqualTo(bob.epochAuthenticator());
+        byte[] v1 = Arrays.copyOf(v3, v3.length - 3);
         v1[0] = GroupStateCodec.VERSION_1;
         assertThat(Group.load(CFG, v1).epochAuthenticator()).isEqualTo(bob.epochAuthenticator());
 

@@ -133,6 +133,33 @@ class ProposalTest {
     }
 
     @Test
+    void cachedProposalsAndAPendingOwnUpdateSurviveSaveAndLoad() {
+        GroupConfig cfg = config(true);
+        Trio t = Trio.create(cfg);
+        MlsMessage update = t.alice().proposeUpdate();
+        MlsMessage remove = t.carol().proposeRemove(1);
+        t.bob().process(wire(update));
+        t.bob().process(wire(remove));
+        t.alice().process(wire(remove));
+        Group alice = Group.load(cfg, t.alice().save()); // a restart between proposing and the commit
+        Group carol = Group.load(cfg, t.carol().save());
+        carol.process(wire(update));
+
+        PendingCommit c = carol.commit(List.of());
+        carol.merge(c);
+        assertThat(c.commit()).isNotNull();
+        alice.process(wire(c.commit())); // installs the Update's key restored from the saved state
+        assertThatThrownBy(() -> t.bob().process(wire(c.commit()))).isInstanceOf(RemovedFromGroupException.class);
+        assertThat(alice.epochAuthenticator()).isEqualTo(carol.epochAuthenticator());
+        assertThat(alice.members()).containsOnlyKeys(0, 2);
+        // The next path to alice is encrypted to the Update's key: she can only follow if it was restored.
+        PendingCommit next = carol.update();
+        carol.merge(next);
+        alice.process(wire(next.commit()));
+        assertThat(alice.epochAuthenticator()).isEqualTo(carol.epochAuthenticator());
+    }
+
+    @Test
     void committerLeavesOutItsOwnUpdateAndRefusesItInline() {
         Trio t = Trio.create(config(false));
         LeafNode before = t.alice().members().get(0);
@@ -222,6 +249,32 @@ class ProposalTest {
         t.alice().process(wire(c.commit()));
         t.bob().process(wire(c.commit()));
         t.assertAgree();
+    }
+
+    @Test
+    void aSignatureKeyAlreadyInTheGroupOrTwoAddsOfOneClientAreRefused() {
+        GroupConfig cfg = config(false);
+        KeyPackageBundle bob = member("bob");
+        Group alice = Group.create(cfg, "unique-keys".getBytes(), member("alice"));
+        alice.merge(alice.add(List.of(bob.keyPackage())));
+        KeyPackageBundle bobAgain = KeyPackageBundle.create(S, Credential.basic("bob, again".getBytes()),
+                bob.signaturePrivateKey(), Duration.ofDays(1));
+        assertThatThrownBy(() -> alice.add(List.of(bobAgain.keyPackage())))
+                .isInstanceOf(ProtocolViolationException.class).hasMessageContaining("signature key is already in use");
+        KeyPackageBundle carol = member("carol");
+        KeyPackageBundle carolTwice = KeyPackageBundle.create(S, Credential.basic("carol".getBytes()),
+                carol.signaturePrivateKey(), Duration.ofDays(1));
+        assertThatThrownBy(() -> alice.add(List.of(carol.keyPackage(), carolTwice.keyPackage())))
+                .isInstanceOf(ProtocolViolationException.class).hasMessageContaining("signature key is already in use");
+        assertThat(alice.epoch()).as("nothing was committed").isEqualTo(1);
+    }
+
+    @Test
+    void twoProposalsForOnePskAreRefused() {
+        Trio t = Trio.create(config(false));
+        Proposal psk = new Proposal.PreSharedKey(PreSharedKeyId.external(PSK_ID, CipherSuite.randomBytes(S.hashLength())));
+        assertThatThrownBy(() -> t.alice().commit(List.of(psk, psk))).isInstanceOf(ProtocolViolationException.class)
+                .hasMessageContaining("same PSK");
     }
 
     @Test
