@@ -469,18 +469,21 @@ public class MlsBenchmark {
         final byte[] pk = new byte[32];
         final byte[] content = new byte[1100];
         final byte[] sig = new byte[64];
+        org.bouncycastle.math.ec.rfc8032.Ed25519.PublicPoint point;
 
         @Setup(Level.Trial)
         public void setUp() {
             RANDOM.nextBytes(content);
             org.bouncycastle.math.ec.rfc8032.Ed25519.generatePrivateKey(RANDOM, sk);
             org.bouncycastle.math.ec.rfc8032.Ed25519.generatePublicKey(sk, 0, pk, 0);
+            // A member's key is decompressed once, not per message (the engine caches points the same way).
+            point = org.bouncycastle.math.ec.rfc8032.Ed25519.validatePublicKeyPartialExport(pk, 0);
         }
     }
 
     private static boolean signThenVerify(Floor f) {
         org.bouncycastle.math.ec.rfc8032.Ed25519.sign(f.sk, 0, f.pk, 0, f.content, 0, f.content.length, f.sig, 0);
-        return org.bouncycastle.math.ec.rfc8032.Ed25519.verify(f.sig, 0, f.pk, 0, f.content, 0, f.content.length);
+        return org.bouncycastle.math.ec.rfc8032.Ed25519.verify(f.sig, 0, f.point, f.content, 0, f.content.length);
     }
 
     @Benchmark
