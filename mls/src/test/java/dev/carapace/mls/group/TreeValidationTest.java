@@ -130,6 +130,26 @@ class TreeValidationTest {
                 List.of(7L))), "encryption key in two nodes");
     }
 
+    @Test
+    void aMemberWhoseLeafSignatureDoesNotCoverItIsRefused() {
+        Group alice = eightWithUnmerged();
+        // A malicious member blanks every parent node (so no parent hash covers any leaf) and makes leaf 7 claim
+        // another identity under the same key: a forged member in an otherwise consistent tree (the tree hash and
+        // the GroupInfo signature match, parent hashes have nothing to check). Only the per-leaf signature check
+        // catches it; bcmls 1.84's Welcome path has none.
+        RatchetTree t = alice.ratchetTree();
+        for (int node = 1; node < 2 * t.leafCount() - 1; node += 2) {
+            t.setParent(node, null);
+        }
+        dev.carapace.mls.message.LeafNode l = t.leaf(7);
+        t.setLeaf(7, new dev.carapace.mls.message.LeafNode(l.encryptionKey(), l.signatureKey(),
+                Credential.basic("the-ceo".getBytes(StandardCharsets.UTF_8)), l.capabilities(), l.source(),
+                l.notBefore(), l.notAfter(), l.parentHash(), l.extensions(), l.signature()));
+        MlsMessage gi = wire(signedGroupInfoFor(alice, t));
+        assertThatThrownBy(() -> Group.joinExternal(CFG, gi, null, GroupTest.member("eve")))
+                .isInstanceOf(dev.carapace.mls.InvalidSignatureException.class).hasMessageContaining("leaf 7");
+    }
+
     private static KeyPackageBundle x509(String name) {
         return KeyPackageBundle.create(S, new Credential(Credential.X509, null,
                 List.of(name.getBytes(StandardCharsets.UTF_8))), CipherSuite.randomBytes(32), Duration.ofDays(1),
