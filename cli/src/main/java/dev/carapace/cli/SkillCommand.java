@@ -365,20 +365,35 @@ public final class SkillCommand extends CommandGroup {
         @Override
         public Integer call() throws Exception {
             SkillPackage p = readPackage(pkg);
-            Scanner.ScanReport r = scan(p);
-            print(spec, json ? Json.compact(scanJson(r)) + "\n" : scanText(r));
-            if (attest) {
+            return reportScan(spec, scan(p), json, !attest ? null : r -> {
                 Home home = homeOptions.open();
                 URI hub = hubOptions.resolve(home);
                 JsonNode m = Json.parse(p.manifest());
                 Signer signer = signer(home);
-                Dsse.Envelope env = Attestations.audit(m.path("name").asString(), m.path("version").asString(), p.digest(), r)
-                        .sign(signer.keyId(), signer.key());
-                JsonNode res = Hubs.call(hub, () -> new SkillsClient(new HubClient(hub)).attest(signer, env));
-                spec.commandLine().getErr().println("audit " + receipt(res));
-            }
-            return r.verdict().equals("fail") ? ExitCodes.VERIFICATION_FAILED : ExitCodes.OK;
+                Dsse.Envelope env = Attestations.audit(m.path("name").asString(), m.path("version").asString(),
+                        p.digest(), r).sign(signer.keyId(), signer.key());
+                return Hubs.call(hub, () -> new SkillsClient(new HubClient(hub)).attest(signer, env));
+            });
         }
+    }
+
+    /** Signs a scan result as an audit and adds it to a hub, returning the hub's receipt. */
+    @FunctionalInterface
+    interface AuditPoster {
+        JsonNode post(Scanner.ScanReport report) throws Exception;
+    }
+
+    /**
+     * Prints a scan result as {@code scan} and {@code audit} do; with a poster (--attest), signs and adds it and
+     * reports the receipt on stderr. The exit code follows the verdict.
+     */
+    private static int reportScan(CommandSpec spec, Scanner.ScanReport r, boolean json, AuditPoster poster)
+            throws Exception {
+        print(spec, json ? Json.compact(scanJson(r)) + "\n" : scanText(r));
+        if (poster != null) {
+            spec.commandLine().getErr().println("audit " + receipt(poster.post(r)));
+        }
+        return r.verdict().equals("fail") ? ExitCodes.VERIFICATION_FAILED : ExitCodes.OK;
     }
 
     @Command(name = "audit", mixinStandardHelpOptions = true,
@@ -406,15 +421,12 @@ public final class SkillCommand extends CommandGroup {
             Home home = access.homeOptions.open();
             Conn c = Conn.open(home, access);
             SkillVerifier.Verified v = c.verify(nv.name(), nv.version(), false);
-            Scanner.ScanReport r = scan(SkillPackage.read(v.packageBytes()));
-            print(spec, json ? Json.compact(scanJson(r)) + "\n" : scanText(r));
-            if (attest) {
+            return reportScan(spec, scan(SkillPackage.read(v.packageBytes())), json, !attest ? null : r -> {
                 Signer signer = signer(home);
-                Dsse.Envelope env = Attestations.audit(v.name(), v.version(), v.digest(), r).sign(signer.keyId(), signer.key());
-                JsonNode res = Hubs.call(c.hub(), () -> c.skills().attest(signer, env));
-                spec.commandLine().getErr().println("audit " + receipt(res));
-            }
-            return r.verdict().equals("fail") ? ExitCodes.VERIFICATION_FAILED : ExitCodes.OK;
+                Dsse.Envelope env = Attestations.audit(v.name(), v.version(), v.digest(), r)
+                        .sign(signer.keyId(), signer.key());
+                return Hubs.call(c.hub(), () -> c.skills().attest(signer, env));
+            });
         }
     }
 
