@@ -57,6 +57,13 @@ class CompiledModuleStoreTest {
         assertThat(log.toString(StandardCharsets.UTF_8)).contains("\"engine\":\"compiled\"");
     }
 
+    /** What a new process does: nothing compiled in memory, the store opened afresh, the module run compiled. */
+    private void runInANewProcess(Path dir, byte[] wasm) throws Exception {
+        ModuleCache.forgetInMemory();
+        Sandbox.storeCompiledModulesIn(dir);
+        assertRanCompiled(wasm);
+    }
+
     @Test
     void aLaterProcessLoadsTheStoredModuleInsteadOfCompiling() throws Exception {
         Path dir = tmp.resolve("compiled");
@@ -69,9 +76,7 @@ class CompiledModuleStoreTest {
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("store.key"))))
                 .isEqualTo("rw-------");
 
-        ModuleCache.forgetInMemory();
-        Sandbox.storeCompiledModulesIn(dir); // a new process opens the same store and key
-        assertRanCompiled(wasm);
+        runInANewProcess(dir, wasm); // it opens the same store and key
         assertThat(ModuleCache.store().hits()).isEqualTo(1);
         assertThat(ModuleCache.store().rejected()).isZero();
     }
@@ -87,17 +92,13 @@ class CompiledModuleStoreTest {
         stored[stored.length / 2] ^= 1;
         Files.write(entry, stored);
 
-        ModuleCache.forgetInMemory();
-        Sandbox.storeCompiledModulesIn(dir);
-        assertRanCompiled(wasm);
+        runInANewProcess(dir, wasm);
         assertThat(ModuleCache.store().rejected()).isEqualTo(1);
         assertThat(ModuleCache.store().hits()).isZero();
         assertThat(Files.readAllBytes(entry)).as("rewritten from a fresh compile").isNotEqualTo(stored);
 
         Files.write(entry, new byte[7]); // truncated below the MAC
-        ModuleCache.forgetInMemory();
-        Sandbox.storeCompiledModulesIn(dir);
-        assertRanCompiled(wasm);
+        runInANewProcess(dir, wasm);
         assertThat(ModuleCache.store().rejected()).isEqualTo(1);
     }
 
@@ -113,9 +114,7 @@ class CompiledModuleStoreTest {
         Path entryB = entries(dir).stream().filter(p -> !p.equals(entryA)).findFirst().orElseThrow();
         Files.copy(entryA, entryB, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
 
-        ModuleCache.forgetInMemory();
-        Sandbox.storeCompiledModulesIn(dir);
-        assertRanCompiled(b);
+        runInANewProcess(dir, b);
         assertThat(ModuleCache.store().rejected()).isEqualTo(1);
     }
 
@@ -127,9 +126,7 @@ class CompiledModuleStoreTest {
         assertRanCompiled(wasm);
         Files.write(dir.resolve("store.key"), new byte[32]); // someone else's key: every entry must now fail
 
-        ModuleCache.forgetInMemory();
-        Sandbox.storeCompiledModulesIn(dir);
-        assertRanCompiled(wasm);
+        runInANewProcess(dir, wasm);
         assertThat(ModuleCache.store().rejected()).isEqualTo(1);
         assertThat(ModuleCache.store().hits()).isZero();
     }
