@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Optional;
 import org.bouncycastle.crypto.AsymmetricCipherKeyPair;
 import org.bouncycastle.crypto.InvalidCipherTextException;
-import org.bouncycastle.crypto.digests.SHA256Digest;
 import org.bouncycastle.crypto.generators.HKDFBytesGenerator;
 import org.bouncycastle.crypto.hpke.HPKE;
 import org.bouncycastle.crypto.modes.ChaCha20Poly1305;
@@ -76,13 +75,13 @@ public enum CipherSuite {
         this.sig = sig;
     }
 
+    /** SHA-2 of this suite's size: the JDK's, which uses the CPU's SHA instructions (see JdkDigest). */
     private org.bouncycastle.crypto.Digest digest() {
-        return switch (hashBits) {
-            case 256 -> new SHA256Digest();
-            case 384 -> new org.bouncycastle.crypto.digests.SHA384Digest();
-            default -> new org.bouncycastle.crypto.digests.SHA512Digest();
-        };
+        return JdkDigest.of(SHA2[hashBits == 256 ? 0 : hashBits == 384 ? 1 : 2], hashBits);
     }
+
+    private static final java.security.MessageDigest[] SHA2 = {JdkDigest.prototype(256), JdkDigest.prototype(384),
+        JdkDigest.prototype(512)};
 
     /** Registry value of this suite (RFC 9420 §17.1). */
     public int id() {
