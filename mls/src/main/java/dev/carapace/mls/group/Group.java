@@ -248,6 +248,9 @@ public final class Group {
             proposals.add(new Commit.ProposalOrRef(new Proposal.Remove(resyncLeaf), null));
         }
         int myLeaf = tree.addLeaf(template);
+        if (!tree.hasDistinctSignatureKeys()) {
+            throw new ProtocolViolationException("this signature key is already in the group (resync its old leaf)");
+        }
         checkRequiredCapabilities(tree, ctx.extensions());
         checkCredentialTypes(tree);
         TreeKem.Created created = TreeKem.create(s, tree, myLeaf, me.signaturePrivateKey(), ctx.groupId(),
@@ -655,6 +658,12 @@ public final class Group {
                 checkResync(a.resyncRemoved, commit.path().leafNode());
             }
             committer = tree.addLeaf(commit.path().leafNode());
+            // The framing was verified with the key this very commit brings, which proves nothing yet: before a
+            // resync's Remove may count, the new leaf must carry a valid signature at its index and a credential
+            // the application binds to that key. Otherwise anyone holding a GroupInfo could copy a member's public
+            // credential and make that member believe it was removed.
+            validateLeaf(s, commit.path().leafNode(), LeafNode.SOURCE_COMMIT, st.context().groupId(), committer,
+                    true);
         }
         // By index, not by key: a resync may put the same member (same keys) back at the same index.
         if (a.removed.contains(st.myLeaf()) || tree.leaf(st.myLeaf()) == null || removedMe(st, tree)) {
@@ -686,6 +695,11 @@ public final class Group {
             commitSecret = new byte[s.hashLength()];
         }
         prune(s, tree, keys, this::publicKeyOf);
+        // §7.3: the committer's new leaf and path keys must not repeat a key already in the tree; a tree that did
+        // would be refused by every later joiner.
+        if (!tree.hasDistinctSignatureKeys() || !tree.hasDistinctEncryptionKeys()) {
+            throw new ProtocolViolationException("commit path brings a key already in the group");
+        }
         checkCredentialTypes(tree); // after the proposals and the committer's new leaf
         byte[] confirmed = TranscriptHash.confirmed(s, st.interimTranscriptHash(), ac.confirmedTranscriptHashInput());
         GroupContext ctx = st.context().withEpoch(st.epoch() + 1, tree.rootTreeHash(s), confirmed, ext);
@@ -804,6 +818,8 @@ public final class Group {
             validateKeyPackage(s, add.keyPackage(), true);
             checkLeafMeets(add.keyPackage().leafNode(), required, "added KeyPackage");
             checkCredentialFits(st.tree(), add.keyPackage().leafNode(), -1, "added KeyPackage");
+            // A key already in the tree is not refused here: a Remove of that leaf may come in the same commit.
+            // committable() leaves out an Add that would still collide.
         } else if (p instanceof Proposal.Update u) {
             if (sender.type() != Sender.MEMBER) {
                 throw new ProtocolViolationException("Update proposal from a non-member");
@@ -812,6 +828,9 @@ public final class Group {
                     true);
             checkLeafMeets(u.leafNode(), required, "Update leaf");
             checkCredentialFits(st.tree(), u.leafNode(), (int) sender.index(), "Update leaf");
+            if (keyInTree(st.tree(), u.leafNode(), Set.of((int) sender.index()))) {
+                throw new ProtocolViolationException("Update leaf reuses another member's key");
+            }
         } else if (p instanceof Proposal.Remove r) {
             if (r.removed() >= st.tree().leafCount() || st.tree().leaf((int) r.removed()) == null) {
                 throw new ProtocolViolationException("invalid Remove of leaf " + r.removed());
@@ -842,8 +861,14 @@ public final class Group {
                 lastUpdate.put(senderLeaf(sp.sender()), sp);
             }
         }
+        Set<Integer> leaving = new HashSet<>(removedLeaves);
+        leaving.remove(st.myLeaf()); // a Remove of this member is never committed by it
         List<StoredProposal> out = new ArrayList<>();
         Set<Integer> taken = new HashSet<>();
+        // Each proposal was valid alone when cached; these keep the combination valid, so that no one cached
+        // proposal (two Adds of one client, two PSK proposals for one PSK) can stop this member from committing.
+        Set<java.nio.ByteBuffer> addedKeys = new HashSet<>();
+        Set<java.nio.ByteBuffer> psks = new HashSet<>();
         for (StoredProposal sp : proposals.values()) {
             if (sp.proposal() instanceof Proposal.Update) {
                 int leaf = senderLeaf(sp.sender());
@@ -854,10 +879,34 @@ public final class Group {
                 if (r.removed() == st.myLeaf() || !taken.add((int) r.removed())) {
                     continue;
                 }
+            } else if (sp.proposal() instanceof Proposal.Add add) {
+                LeafNode l = add.keyPackage().leafNode();
+                boolean sigNew = addedKeys.add(java.nio.ByteBuffer.wrap(l.signatureKey()));
+                boolean encNew = addedKeys.add(java.nio.ByteBuffer.wrap(l.encryptionKey()));
+                if (!sigNew || !encNew || keyInTree(st.tree(), l, leaving)) {
+                    continue;
+                }
+            } else if (sp.proposal() instanceof Proposal.PreSharedKey p && !psks.add(encoded(p.psk()))) {
+                continue;
             }
             out.add(sp);
         }
         return out;
+    }
+
+    /** Whether {@code leaf}'s signature or encryption key is some member's in {@code tree}, bar the leaves given. */
+    private static boolean keyInTree(RatchetTree tree, LeafNode leaf, Set<Integer> leaving) {
+        for (int i : tree.occupiedLeaves()) {
+            if (leaving.contains(i)) {
+                continue;
+            }
+            LeafNode l = tree.leaf(i);
+            if (MessageDigest.isEqual(l.signatureKey(), leaf.signatureKey())
+                    || MessageDigest.isEqual(l.encryptionKey(), leaf.encryptionKey())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     // ---- outgoing commits -----------------------------------------------------------------------------------
@@ -1086,7 +1135,7 @@ public final class Group {
             checkRequiredCapabilities(a.tree, a.extensions);
         }
         // §7.3: an Add or Update may not bring a key a member already has (this also refuses two Adds of one
-        // client, §12.2). The path's new keys are checked when the path is.
+        // client, §12.2). The path's new keys are checked after the path is applied (applyCommit).
         if (!a.tree.hasDistinctSignatureKeys()) {
             throw new ProtocolViolationException("a leaf's signature key is already in use in the group");
         }

@@ -169,6 +169,47 @@ class ExternalCommitTest {
     }
 
     @Test
+    void anOutsiderCopyingAMembersCredentialCannotMakeItBelieveItWasRemoved() {
+        // The application binds each name to one signature key, as Carapace binds credentials to key event logs.
+        Map<String, byte[]> keys = new java.util.HashMap<>();
+        CredentialValidator bound = (cred, key) -> {
+            byte[] k = keys.get(new String(cred.identity(), StandardCharsets.UTF_8));
+            if (k == null || !java.util.Arrays.equals(k, key)) {
+                throw new ProtocolViolationException("credential not bound to this key");
+            }
+        };
+        GroupConfig cfg = new GroupConfig(bound, 1, RatchetLimits.DEFAULT, false, Map.of(), Clock.systemUTC());
+        KeyPackageBundle a = member("alice", CipherSuite.randomBytes(32));
+        KeyPackageBundle c = member("carol", CipherSuite.randomBytes(32));
+        keys.put("alice", S.signaturePublicKey(a.signaturePrivateKey()));
+        keys.put("carol", S.signaturePublicKey(c.signaturePrivateKey()));
+        Group alice = Group.create(cfg, "copycat".getBytes(), a);
+        PendingCommit add = alice.add(List.of(c.keyPackage()));
+        alice.merge(add);
+        Group carol = Group.join(cfg, wire(add.welcome()), c, null);
+
+        // Mallory has a GroupInfo and Carol's public credential, signs with her own key (her client checks nothing)
+        // and "resyncs" Carol's leaf away.
+        ExternalJoin forged = Group.joinExternal(config(false), wire(alice.groupInfo(true)), null,
+                member("carol", CipherSuite.randomBytes(32)), carol.myLeafIndex());
+        assertThatThrownBy(() -> carol.process(wire(forged.commit())))
+                .isInstanceOf(ProtocolViolationException.class).hasMessageContaining("not bound");
+        assertThatThrownBy(() -> alice.process(wire(forged.commit()))).isInstanceOf(ProtocolViolationException.class);
+        assertTalk(carol, alice, "still here"); // Carol's group is untouched and usable
+    }
+
+    @Test
+    void aJoinerCannotBringAKeyAlreadyInTheGroup() {
+        byte[] bobKey = CipherSuite.randomBytes(32);
+        GroupConfig cfg = config(false);
+        Group alice = Group.create(cfg, "dup-key".getBytes(), member("alice", CipherSuite.randomBytes(32)));
+        alice.merge(alice.add(List.of(member("bob", bobKey).keyPackage())));
+        assertThatThrownBy(() -> Group.joinExternal(cfg, wire(alice.groupInfo(true)), null,
+                member("bob's twin", bobKey))).isInstanceOf(ProtocolViolationException.class)
+                .hasMessageContaining("already in the group");
+    }
+
+    @Test
     void resyncReplacesTheJoinersOldLeaf() {
         GroupConfig cfg = config(true);
         byte[] bobKey = CipherSuite.randomBytes(32);

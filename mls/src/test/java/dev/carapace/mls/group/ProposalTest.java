@@ -270,6 +270,32 @@ class ProposalTest {
     }
 
     @Test
+    void aCachedAddThatCollidesWithAMemberIsLeftOutAndDoesNotBlockCommits() {
+        GroupConfig cfg = config(false);
+        KeyPackageBundle bob = member("bob");
+        Group alice = Group.create(cfg, "collide".getBytes(), member("alice"));
+        PendingCommit add = alice.add(List.of(bob.keyPackage()));
+        alice.merge(add);
+        Group bobGroup = Group.join(cfg, wire(add.welcome()), bob, null);
+        // Bob proposes adding "another" client that uses his own signature key again.
+        KeyPackageBundle twin = KeyPackageBundle.create(S, Credential.basic("bob-twin".getBytes()),
+                bob.signaturePrivateKey(), Duration.ofDays(1));
+        MlsMessage prop = bobGroup.proposeAdd(twin.keyPackage());
+        alice.process(wire(prop));
+        KeyPackageBundle carol = member("carol");
+        MlsMessage fine = bobGroup.proposeAdd(carol.keyPackage());
+        alice.process(wire(fine));
+
+        PendingCommit c = alice.commit(List.of());
+        alice.merge(c);
+        bobGroup.process(wire(c.commit()));
+        assertThat(alice.members()).hasSize(3).as("carol added, the twin left out");
+        assertThat(bobGroup.epochAuthenticator()).isEqualTo(alice.epochAuthenticator());
+        Group carolGroup = Group.join(cfg, wire(c.welcome()), carol, null);
+        assertThat(carolGroup.epochAuthenticator()).isEqualTo(alice.epochAuthenticator());
+    }
+
+    @Test
     void twoProposalsForOnePskAreRefused() {
         Trio t = Trio.create(config(false));
         Proposal psk = new Proposal.PreSharedKey(PreSharedKeyId.external(PSK_ID, CipherSuite.randomBytes(S.hashLength())));
