@@ -136,8 +136,9 @@ final class CappedMemory implements Memory {
         if (dataSegments == null) {
             return;
         }
-        // A private copy: memory.drop must not reach the parsed module, which other runs share.
-        segments = dataSegments.clone();
+        // The instance's own array (Endive builds one per instance): data.drop writes EMPTY into it through
+        // Instance.dropDataSegment, and memory.init must see that, so this is deliberately not a copy.
+        segments = dataSegments;
         for (int i = 0; i < segments.length; i++) {
             if (segments[i] instanceof ActiveDataSegment a && a.index() == memoryIndex) {
                 int offset = (int) ConstantEvaluators.computeConstantValue(instance, a.offsetInstructions())[0];

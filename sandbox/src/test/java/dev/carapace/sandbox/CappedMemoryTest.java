@@ -101,6 +101,37 @@ class CappedMemoryTest {
         }
     }
 
+    /** memory.init after data.drop traps (unless it copies nothing), on both engines: WebAssembly bulk memory. */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(Engine.class)
+    void aDroppedSegmentCannotBeCopiedAgain(Engine engine) throws Exception {
+        String module = """
+                (module
+                  (memory (export "memory") 1)
+                  (data $d "abc")
+                  (func (export "_start")
+                    (memory.init $d (i32.const 0) (i32.const 0) (i32.const 3))
+                    (data.drop $d)
+                    (memory.init $d (i32.const 8) (i32.const 0) (i32.const %d))))
+                """;
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("drop");
+        for (int len : new int[] {0, 1}) {
+            java.nio.file.Path wat = dir.resolve("drop" + len + ".wat");
+            java.nio.file.Files.writeString(wat, module.formatted(len));
+            Sandbox.Result r = Sandbox.run(Wat.compile(wat), Manifest.parse(("{\"name\":\"t/t\",\"version\":"
+                    + "\"1.0.0\",\"entrypoints\":{\"main\":{\"export\":\"_start\"}}}")
+                    .getBytes(StandardCharsets.UTF_8)), "main", Sandbox.Bindings.none(),
+                    AuditLog.inMemory(new ByteArrayOutputStream()), engine);
+            if (len == 0) {
+                assertThat(r.violation()).as("copying nothing from a dropped segment is allowed").isNull();
+            } else {
+                assertThat(r.violation()).isNotNull();
+                assertThat(r.violation().kind()).isEqualTo(SandboxViolation.Kind.TRAP);
+                assertThat(r.violation().message()).contains("out of bounds memory access");
+            }
+        }
+    }
+
     @Test
     void growthStopsAtTheBudgetAndIsAuditedOnce() throws Exception {
         CappedMemory m = capped(1, 100, 3);
