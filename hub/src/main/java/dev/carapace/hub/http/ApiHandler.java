@@ -151,7 +151,7 @@ public final class ApiHandler extends Handler.Abstract {
                     : new ApiException(404, "no_route", "no such endpoint");
         }
         String ip = clientIp(request);
-        long wait = limiter.tryAcquireIp(ip);
+        long wait = limiter.tryAcquireIp(rateLimitKey(request));
         if (wait > 0) {
             throw new ApiException(429, "rate_limited", "too many requests from this address", wait);
         }
@@ -227,6 +227,26 @@ public final class ApiHandler extends Handler.Abstract {
     private static String clientIp(Request request) {
         SocketAddress a = request.getConnectionMetaData().getRemoteSocketAddress();
         return a instanceof InetSocketAddress isa ? isa.getAddress().getHostAddress() : "unknown";
+    }
+
+    /**
+     * Whose budget a request spends: the IPv4 address, or the IPv6 /64 (one subscriber usually holds a whole /64,
+     * and keying single IPv6 addresses would hand each of them a budget of its own).
+     */
+    private static String rateLimitKey(Request request) {
+        SocketAddress a = request.getConnectionMetaData().getRemoteSocketAddress();
+        return a instanceof InetSocketAddress isa ? rateLimitKey(isa.getAddress()) : "unknown";
+    }
+
+    static String rateLimitKey(java.net.InetAddress address) {
+        if (address == null) {
+            return "unknown";
+        }
+        byte[] b = address.getAddress();
+        if (b.length == 16) {
+            return "v6:" + java.util.HexFormat.of().formatHex(b, 0, 8) + "::/64";
+        }
+        return address.getHostAddress();
     }
 
     static Reply error(ApiException e) {

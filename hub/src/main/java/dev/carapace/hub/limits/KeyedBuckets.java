@@ -11,7 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * Token buckets by key (an address, an identity, a claimer and target) whose memory stays bounded without ever
  * handing anyone a fresh budget. A bucket left alone for one whole refill period is full again, so it is
  * indistinguishable from a new one and is dropped; only such idle buckets are ever removed. When the table is full
- * of buckets still in use, keys not in it share one overflow bucket: a flood of new addresses or identities then
+ * of buckets still in use, keys not in it share 64 overflow buckets: a flood of new addresses or identities then
  * throttles itself, while every client already known keeps its own budget. (Clearing the table when it grew too
  * large would let whoever filled it reset everyone's limits.)
  */
@@ -24,12 +24,17 @@ public final class KeyedBuckets {
     private final int maxKeys;
     private final TimeMeter time;
     private final ConcurrentHashMap<String, Entry> buckets = new ConcurrentHashMap<>();
-    private final Bucket overflow;
+    /**
+     * Shared by keys not in the table when it is full, chosen by a salted hash of the key: filling the table and
+     * then spending one overflow bucket starves 1/64 of the newcomers, not all of them.
+     */
+    private final Bucket[] overflow = new Bucket[64];
+    private final int salt = new java.security.SecureRandom().nextInt();
     private volatile long nextSweep;
 
     /**
      * @param capacity tokens a key may spend at once, refilled evenly over {@code period}
-     * @param maxKeys  keys tracked individually; beyond it, newcomers share the overflow bucket
+     * @param maxKeys  keys tracked individually; beyond it, newcomers share the overflow buckets
      */
     public KeyedBuckets(int capacity, Duration period, int maxKeys) {
         this(capacity, period, maxKeys, TimeMeter.SYSTEM_NANOTIME);
@@ -44,7 +49,9 @@ public final class KeyedBuckets {
         this.periodNanos = period.toNanos();
         this.maxKeys = maxKeys;
         this.time = time;
-        this.overflow = newBucket();
+        for (int i = 0; i < overflow.length; i++) {
+            overflow[i] = newBucket();
+        }
         this.nextSweep = time.currentTimeNanos(); // nanoTime may be negative: compare by difference only
     }
 
@@ -65,7 +72,8 @@ public final class KeyedBuckets {
                     ? buckets.computeIfAbsent(key, k -> new Entry(newBucket(), new long[1]))
                     : null;
         }
-        Bucket b = e == null ? overflow : e.bucket();
+        Bucket b = e == null ? overflow[Math.floorMod((key.hashCode() ^ salt) * 0x9E3779B9, overflow.length)]
+                : e.bucket();
         if (e != null) {
             synchronized (e.lastUsed()) {
                 e.lastUsed()[0] = now;

@@ -45,6 +45,8 @@ public final class MessagingApi {
     static final int MAX_LONG_POLLS = 64;
     /** Handing out KeyPackages drains a supply: per claimer and target, a few per hour. */
     public static final int CLAIMS_PER_HOUR = 30;
+    /** KeyPackage claims one identity may make per hour across all targets. */
+    public static final int CLAIMS_PER_CLAIMER_PER_HOUR = 600;
 
     private final Database db;
     private final IdentityStore identities;
@@ -52,6 +54,8 @@ public final class MessagingApi {
     private final long retentionMs;
     /** Per claimer and target; bounded without resets, so nobody can refill a target's claim budget by flooding. */
     private final KeyedBuckets claims = new KeyedBuckets(CLAIMS_PER_HOUR, Duration.ofHours(1), 200_000);
+    private final KeyedBuckets claimsByClaimer = new KeyedBuckets(CLAIMS_PER_CLAIMER_PER_HOUR, Duration.ofHours(1),
+            100_000);
     // Installations waiting in a long poll; woken when a message for them is committed by this process.
     private final Map<String, Object> waiters = new ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.AtomicLong lastPurgeMs = new java.util.concurrent.atomic.AtomicLong();
@@ -255,7 +259,8 @@ public final class MessagingApi {
             Call.onlyFields(call.json());
         }
         String claimer = call.caller().id();
-        if (claims.tryAcquire(claimer + ">" + target) != 0) {
+        // Per claimer first, so one identity cannot fill the per-pair table with made-up targets.
+        if (claimsByClaimer.tryAcquire(claimer) != 0 || claims.tryAcquire(claimer + ">" + target) != 0) {
             throw new ApiException(429, "rate_limited", "too many KeyPackage claims for this agent; try later", 120);
         }
         if (denies(target, claimer)) {
