@@ -54,26 +54,63 @@ final class CompiledModuleStore implements Cache {
         Files.createDirectories(dir);
         restrict(dir, "rwx------");
         Path keyFile = dir.resolve("store.key");
-        byte[] key;
+        if (!Files.exists(keyFile)) {
+            createKey(dir, keyFile);
+        }
         try {
-            key = Files.readAllBytes(keyFile);
-        } catch (NoSuchFileException e) {
-            key = new byte[32];
-            new SecureRandom().nextBytes(key);
-            Path tmp = Files.createTempFile(dir, "key", ".tmp");
-            restrict(tmp, "rw-------");
-            Files.write(tmp, key);
-            try {
-                Files.move(tmp, keyFile); // not REPLACE_EXISTING: the first process to create the key wins
-            } catch (FileAlreadyExistsException raced) {
-                Files.deleteIfExists(tmp);
-                key = Files.readAllBytes(keyFile);
+            String perms = PosixFilePermissions.toString(Files.getPosixFilePermissions(keyFile));
+            if (!perms.endsWith("------")) {
+                throw new IOException(keyFile + " is readable or writable by others (" + perms + ")");
             }
+        } catch (UnsupportedOperationException notPosix) {
+            // Other file systems keep their own access control.
         }
+        byte[] key = Files.readAllBytes(keyFile);
         if (key.length != 32) {
-            throw new IOException(keyFile + " is not a 32-byte key");
+            throw new IOException(keyFile + " is not a 32-byte key (delete it to start an empty store)");
         }
-        return new CompiledModuleStore(dir, key);
+        CompiledModuleStore store = new CompiledModuleStore(dir, key);
+        store.removeLeftovers();
+        return store;
+    }
+
+    /**
+     * Writes a fresh key durably, then links it into place: a link fails if the name exists, so when two processes
+     * race, exactly one key is ever installed and the loser reads the winner's.
+     */
+    private static void createKey(Path dir, Path keyFile) throws IOException {
+        byte[] key = new byte[32];
+        new SecureRandom().nextBytes(key);
+        Path tmp = Files.createTempFile(dir, "key", ".tmp");
+        try {
+            restrict(tmp, "rw-------");
+            try (var ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
+                ch.write(java.nio.ByteBuffer.wrap(key));
+                ch.force(true);
+            }
+            try {
+                Files.createLink(keyFile, tmp);
+            } catch (FileAlreadyExistsException raced) {
+                // Another process installed its key first; use that one.
+            }
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** Temporary files a crashed process left behind (older than an hour, so none still being written). */
+    private void removeLeftovers() {
+        long cutoff = System.currentTimeMillis() - 3_600_000L;
+        try (Stream<Path> s = Files.list(dir)) {
+            for (Path p : (Iterable<Path>) s::iterator) {
+                if (p.getFileName().toString().endsWith(".tmp")
+                        && Files.getLastModifiedTime(p).toMillis() < cutoff) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "compiled-module store not tidied: {0}", e.toString());
+        }
     }
 
     private static void restrict(Path p, String perms) throws IOException {

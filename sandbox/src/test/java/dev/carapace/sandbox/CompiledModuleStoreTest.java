@@ -119,6 +119,20 @@ class CompiledModuleStoreTest {
     }
 
     @Test
+    void aKeyOthersCanReadOrAWrongSizedKeyIsRefused() throws Exception {
+        Path dir = tmp.resolve("compiled");
+        Sandbox.storeCompiledModulesIn(dir);
+        Path key = dir.resolve("store.key");
+        Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-r--r--"));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Sandbox.storeCompiledModulesIn(dir))
+                .isInstanceOf(java.io.IOException.class).hasMessageContaining("readable or writable by others");
+        Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
+        Files.write(key, new byte[5]);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Sandbox.storeCompiledModulesIn(dir))
+                .isInstanceOf(java.io.IOException.class).hasMessageContaining("32-byte key");
+    }
+
+    @Test
     void aStoreUnderAnotherKeyIsNotTrusted() throws Exception {
         Path dir = tmp.resolve("compiled");
         Sandbox.storeCompiledModulesIn(dir);

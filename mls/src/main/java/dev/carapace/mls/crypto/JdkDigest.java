@@ -13,7 +13,7 @@ import org.bouncycastle.util.Memoable;
  * tree on a join or commit is mostly SHA-256. BouncyCastle keeps the constructions (HMAC, HKDF, HPKE's labelled
  * KDF): this class only computes the hash, and the mlswg vectors of every suite check the result.
  *
- * <p>The JDK's own provider is asked for by name, so a BouncyCastle provider registered first is never picked up.
+ * <p>The JDK's own provider is asked for by name, so a BouncyCastle provider registered first is not picked up.
  * Implements {@link Memoable} so that BouncyCastle's HMAC caches its padded-key states as it does for its own
  * digests.
  */
@@ -26,12 +26,19 @@ final class JdkDigest implements ExtendedDigest, Memoable {
         this.blockLength = blockLength;
     }
 
-    /** A fresh prototype for {@code SHA-256}, {@code SHA-384} or {@code SHA-512} from the JDK's SUN provider. */
+    /**
+     * A fresh prototype for {@code SHA-256}, {@code SHA-384} or {@code SHA-512}: the JDK's SUN provider's, or where
+     * a JDK is configured without it (some FIPS setups), whichever provider the JDK offers first.
+     */
     static MessageDigest prototype(int bits) {
         try {
             return MessageDigest.getInstance("SHA-" + bits, "SUN");
         } catch (NoSuchAlgorithmException | NoSuchProviderException e) {
-            throw new IllegalStateException("the JDK's SUN provider has no SHA-" + bits, e);
+            try {
+                return MessageDigest.getInstance("SHA-" + bits);
+            } catch (NoSuchAlgorithmException none) {
+                throw new IllegalStateException("this JDK has no SHA-" + bits, none);
+            }
         }
     }
 
@@ -44,7 +51,9 @@ final class JdkDigest implements ExtendedDigest, Memoable {
         try {
             return (MessageDigest) md.clone();
         } catch (CloneNotSupportedException e) {
-            throw new IllegalStateException("SUN's SHA-2 digests are cloneable", e);
+            // SUN's digests clone; another provider's may not, then only a fresh (unstarted) instance is possible.
+            throw new IllegalStateException(md.getProvider().getName() + "'s " + md.getAlgorithm()
+                    + " cannot be cloned", e);
         }
     }
 
