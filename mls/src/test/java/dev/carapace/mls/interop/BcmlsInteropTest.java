@@ -48,6 +48,13 @@ import org.junit.jupiter.params.provider.CsvSource;
  * <p>Also covered: a bcmls member's standalone Update proposal, cached by everyone and committed by reference by
  * one of our members; all other members of both stacks follow and agree.
  *
+ * <p>External commits (RFC 9420 §12.4.3.2), same suites and handshake modes, in a mixed group created by either
+ * stack: a GroupInfo with external_pub and ratchet_tree published by each stack, and a joiner of each stack joining
+ * from it (all four combinations), every external commit processed by members of both stacks; the external joiners
+ * committing afterwards; a resync (external commit removing the joiner's own old leaf, same credential, new keys)
+ * for all four combinations, the stale member refusing it. Each external commit is also checked on the wire
+ * (PublicMessage, new_member_commit sender, path, ExternalInit and the Remove by value).
+ *
  * <p>Not covered, and why:
  * <ul>
  *   <li>The bcmls proposer itself following that commit: bcmls 1.84 refuses it ("Commit path has invalid parent
@@ -61,6 +68,11 @@ import org.junit.jupiter.params.provider.CsvSource;
  *   <li>A removed bcmls member: bcmls 1.84 reports its own removal with a generic exception (see
  *       /work/shared/notes/mls.md), so we only assert that it refuses the commit; our engine throws the typed
  *       {@link RemovedFromGroupException}.</li>
+ *   <li>A resync by another client: an external commit whose Remove targets a leaf with a different credential.
+ *       RFC 9420 §12.2 requires the joiner's LeafNode to meet the criteria of an Update for the removed leaf
+ *       (identifiers acceptable for the removed participant); our engine requires the same credential and refuses
+ *       it, bcmls 1.84 (which validates no credentials) accepts it and would let any holder of a GroupInfo evict
+ *       any member. The test asserts both behaviours without applying the commit, so a fixed bcmls shows up.</li>
  * </ul>
  *
  * <p>bcmls 1.84 is not thread-safe even across groups (its cipher-suite objects are JVM-wide and stateful), so
@@ -129,6 +141,15 @@ class BcmlsInteropTest {
         long epoch();
 
         int leaf();
+
+        /** A signed GroupInfo for the current epoch with external_pub and the ratchet_tree extension. */
+        byte[] groupInfo();
+
+        /**
+         * Joins by external commit from a published GroupInfo (tree in its extension), removing this member's old
+         * appearance at {@code resyncLeaf} in the same commit if it is not negative; returns the commit.
+         */
+        byte[] joinExternal(byte[] groupInfo, int resyncLeaf);
     }
 
     static final class Ours implements Member {
@@ -208,6 +229,17 @@ class BcmlsInteropTest {
 
         public int leaf() {
             return group.myLeafIndex();
+        }
+
+        public byte[] groupInfo() {
+            return group.groupInfo(true).encode();
+        }
+
+        public byte[] joinExternal(byte[] groupInfo, int resyncLeaf) {
+            dev.carapace.mls.group.ExternalJoin ej = Group.joinExternal(cfg, MlsMessage.decode(groupInfo), null,
+                    bundle, resyncLeaf);
+            group = ej.group();
+            return ej.commit().encode();
         }
     }
 
@@ -321,6 +353,15 @@ class BcmlsInteropTest {
             assertThat(bc(() -> java.util.Optional.ofNullable(group.handle(proposal, null)))).isEmpty();
         }
 
+        /** Whether bcmls would apply this commit; this member's state does not change either way. */
+        String tryHandle(byte[] commit) {
+            try {
+                return bc(() -> group.handle(commit, null)) == null ? "no new epoch" : "accepted";
+            } catch (RuntimeException e) {
+                return "refused: " + e;
+            }
+        }
+
         public Committed commitPending() {
             return commit(new ArrayList<>(), false);
         }
@@ -350,6 +391,25 @@ class BcmlsInteropTest {
 
         public int leaf() {
             return bc(() -> group.getIndex().value());
+        }
+
+        public byte[] groupInfo() {
+            return bc(() -> MLSOutputStream.encode(group.getGroupInfo(true)));
+        }
+
+        public byte[] joinExternal(byte[] groupInfo, int resyncLeaf) {
+            return bc(() -> {
+                MLSMessage gi = (MLSMessage) MLSInputStream.decode(groupInfo, MLSMessage.class);
+                byte[] leafSecret = new byte[suite.getKDF().getHashLength()];
+                new java.security.SecureRandom().nextBytes(leafSecret);
+                // External commits are always PublicMessages (RFC 9420 §12.4.3.2), whatever the group's policy.
+                org.bouncycastle.mls.protocol.Group.GroupWithMessage gwm = org.bouncycastle.mls.protocol.Group
+                        .externalJoin(new Secret(leafSecret), sig, kp, gi.groupInfo, null,
+                                new org.bouncycastle.mls.protocol.Group.MessageOptions(false, new byte[0], 0),
+                                resyncLeaf < 0 ? null : new LeafIndex(resyncLeaf), new HashMap<Secret, byte[]>());
+                group = gwm.group;
+                return MLSOutputStream.encode(gwm.message);
+            });
         }
     }
 
@@ -471,5 +531,126 @@ class BcmlsInteropTest {
         checkAgreement("bcmls Update proposal committed by " + ourRemover.name());
         assertThatThrownBy(() -> proposer.handle(byRef.commit())).as("bcmls 1.84 proposer limitation")
                 .hasMessageContaining("parent hash");
+    }
+
+    /**
+     * The commit is what RFC 9420 §12.4.3.2 asks of an external commit: a PublicMessage from a new_member_commit
+     * sender, with an UpdatePath, an ExternalInit and, for a resync, a Remove of the old leaf, all by value.
+     */
+    private static void checkExternalCommit(byte[] bytes, int resyncLeaf, String step) {
+        MlsMessage m = MlsMessage.decode(bytes);
+        assertThat(m.wireFormat()).as(step + ": wire format").isEqualTo(MlsMessage.PUBLIC_MESSAGE);
+        dev.carapace.mls.framing.FramedContent fc = m.publicMessage().content();
+        assertThat(fc.sender().type()).as(step + ": sender type")
+                .isEqualTo(dev.carapace.mls.framing.Sender.NEW_MEMBER_COMMIT);
+        dev.carapace.mls.message.Commit c = fc.commit();
+        assertThat(c.path()).as(step + ": path").isNotNull();
+        List<dev.carapace.mls.message.Proposal> byValue = c.proposals().stream()
+                .map(dev.carapace.mls.message.Commit.ProposalOrRef::proposal).toList();
+        assertThat(byValue).as(step + ": proposals, all by value").doesNotContainNull().hasSize(resyncLeaf < 0 ? 1 : 2);
+        assertThat(byValue.get(0)).as(step + ": first proposal")
+                .isInstanceOf(dev.carapace.mls.message.Proposal.ExternalInit.class);
+        if (resyncLeaf >= 0) {
+            assertThat(byValue.get(1)).as(step + ": second proposal")
+                    .isEqualTo(new dev.carapace.mls.message.Proposal.Remove(resyncLeaf));
+        }
+    }
+
+    /** {@code joiner} joins by external commit from {@code publisher}'s GroupInfo; everybody else follows. */
+    private void externalJoin(Member publisher, Member joiner, String step) {
+        byte[] gi = publisher.groupInfo();
+        byte[] commit = joiner.joinExternal(gi, -1);
+        checkExternalCommit(commit, -1, step);
+        broadcast(joiner, new Committed(commit, null));
+        members.add(joiner);
+        checkAgreement(step);
+    }
+
+    /**
+     * {@code fresh}, with the same credential as {@code stale} but new keys (a member that lost its state), joins by
+     * external commit from {@code publisher}'s GroupInfo and removes {@code stale}'s leaf in the same commit.
+     */
+    private void resync(Member publisher, Member stale, Member fresh, String step) {
+        byte[] gi = publisher.groupInfo();
+        int oldLeaf = stale.leaf();
+        byte[] commit = fresh.joinExternal(gi, oldLeaf);
+        checkExternalCommit(commit, oldLeaf, step);
+        members.remove(stale);
+        broadcast(fresh, new Committed(commit, null));
+        members.add(fresh);
+        checkAgreement(step);
+        // The group has no other blank leaf, so the leftmost free one is the leaf just removed.
+        assertThat(fresh.leaf()).as(step + ": leaf of the resynced member").isEqualTo(oldLeaf);
+        if (stale instanceof Ours) {
+            assertThatThrownBy(() -> stale.handle(commit)).as(step + ": stale member")
+                    .isInstanceOf(RemovedFromGroupException.class);
+        } else {
+            assertThatThrownBy(() -> stale.handle(commit)).as(step + ": stale bcmls member refuses the commit");
+        }
+    }
+
+    @ParameterizedTest(name = "external commits: suite {0}, creator ours={1}, encrypted handshake={2}")
+    @CsvSource({"1, true, true", "1, false, true", "1, true, false", "1, false, false", "2, true, true",
+            "2, false, false", "3, false, true", "3, true, false"})
+    void externalCommits(int suiteId, boolean creatorOurs, boolean encryptHs) {
+        CipherSuite s = CipherSuite.byId(suiteId).orElseThrow();
+        Member creator = make(creatorOurs, "creator", s, encryptHs);
+        creator.create(("interop-ext-" + suiteId).getBytes(StandardCharsets.UTF_8));
+        members.add(creator);
+
+        // Members of both stacks by Welcome first, so that every external commit is processed by both stacks.
+        List<Member> joiners = List.of(make(!creatorOurs, "w1", s, encryptHs), make(creatorOurs, "w2", s, encryptHs));
+        Committed add = creator.add(joiners.stream().map(Member::keyPackage).toList());
+        broadcast(creator, add);
+        for (Member j : joiners) {
+            j.join(add.welcome());
+            members.add(j);
+        }
+        checkAgreement("welcome joins");
+        Member ourPublisher = members.stream().filter(m -> m instanceof Ours).findFirst().orElseThrow();
+        Member bcPublisher = members.stream().filter(m -> m instanceof Bc).findFirst().orElseThrow();
+
+        // Every combination of publishing stack and joining stack.
+        Member bcFromOurs = make(false, "x1", s, encryptHs);
+        externalJoin(ourPublisher, bcFromOurs, "bcmls joins externally from our GroupInfo");
+        Member oursFromBc = make(true, "x2", s, encryptHs);
+        externalJoin(bcPublisher, oursFromBc, "ours joins externally from bcmls GroupInfo");
+        Member bcFromBc = make(false, "x3", s, encryptHs);
+        externalJoin(bcPublisher, bcFromBc, "bcmls joins externally from bcmls GroupInfo");
+        Member oursFromOurs = make(true, "x4", s, encryptHs);
+        externalJoin(ourPublisher, oursFromOurs, "ours joins externally from our GroupInfo");
+
+        // The external joiners commit normally afterwards.
+        for (Member m : List.of(bcFromOurs, oursFromBc)) {
+            broadcast(m, m.update());
+            checkAgreement("update by external joiner " + m.name());
+        }
+
+        // Resync: a member that lost its state rejoins under the same credential, removing its old leaf.
+        resync(ourPublisher, bcFromOurs, make(false, "x1", s, encryptHs), "bcmls resync from our GroupInfo");
+        resync(bcPublisher, oursFromBc, make(true, "x2", s, encryptHs), "ours resync from bcmls GroupInfo");
+        resync(bcPublisher, bcFromBc, make(false, "x3", s, encryptHs), "bcmls resync from bcmls GroupInfo");
+        resync(ourPublisher, oursFromOurs, make(true, "x4", s, encryptHs), "ours resync from our GroupInfo");
+
+        // A resync that removes somebody else's leaf: a bcmls client with another credential sends an external
+        // commit removing one of our members. RFC 9420 §12.2 requires the joiner's LeafNode to meet the criteria of
+        // an Update for the removed leaf, i.e. to present identifiers acceptable for the removed participant. Our
+        // members refuse it; bcmls 1.84 members accept it (it has no credential check at all, see the class
+        // comment). Nobody applies it, so the group carries on unchanged.
+        Member intruder = make(false, "mallory", s, encryptHs);
+        Member target = members.stream().filter(m -> m instanceof Ours && m != ourPublisher).findFirst().orElseThrow();
+        byte[] hijack = intruder.joinExternal(ourPublisher.groupInfo(), target.leaf());
+        checkExternalCommit(hijack, target.leaf(), "hijacking resync");
+        for (Member m : members) {
+            if (m instanceof Bc b) {
+                assertThat(b.tryHandle(hijack)).as("bcmls 1.84 limitation: " + m.name() + " accepts a hijacking resync")
+                        .isEqualTo("accepted");
+            } else {
+                assertThatThrownBy(() -> m.handle(hijack)).as(m.name() + " refuses a hijacking resync")
+                        .isInstanceOf(dev.carapace.mls.ProtocolViolationException.class)
+                        .hasMessageContaining("another credential");
+            }
+        }
+        checkAgreement("after the refused hijacking resync");
     }
 }
