@@ -6,7 +6,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.carapace.client.HubException;
 import dev.carapace.client.chat.ChatClient;
 import dev.carapace.crypto.Bytes;
+import dev.carapace.crypto.InstallationCertificate;
 import dev.carapace.crypto.Json;
+import dev.carapace.mls.crypto.CipherSuite;
+import dev.carapace.mls.framing.MlsMessage;
+import dev.carapace.mls.group.ExternalJoin;
+import dev.carapace.mls.group.Group;
+import dev.carapace.mls.group.GroupConfig;
+import dev.carapace.mls.group.KeyPackageBundle;
+import dev.carapace.mls.message.Credential;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -446,5 +454,178 @@ class ChatTest extends BackendTest {
                 f.client.send("GET", "/v1/inbox/" + a.installationId(), null, other.signer()));
         assertThat(e.status()).isEqualTo(404);
         a.send(g, "still works");
+    }
+
+    private static void copyTree(Path from, Path to) throws java.io.IOException {
+        try (var files = Files.walk(from)) {
+            for (Path p : files.toList()) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(p, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
+    }
+
+    /** Three members; b's state folder is returned so a test can roll it back. */
+    private record Trio(String g, ChatClient a, ChatClient b, ChatClient c, HubFixture.Party pa,
+                        HubFixture.Party pb, HubFixture.Party pc, Path bDir, byte[] bKey) {}
+
+    private Trio trio() throws Exception {
+        HubFixture.Party pa = f.agent();
+        HubFixture.Party pb = f.agent();
+        HubFixture.Party pc = f.agent();
+        ChatClient a = chat(pa, "a");
+        Path bDir = dir.resolve("chat-b");
+        byte[] bKey = Bytes.random(32);
+        ChatClient b = ChatClient.open(f.client, pb.log(), pb.key(), bDir, bKey);
+        b.publishKeyPackages();
+        ChatClient c = chat(pc, "c");
+        for (ChatClient x : List.of(a, b, c)) {
+            for (HubFixture.Party p : List.of(pa, pb, pc)) {
+                if (!p.id().equals(x.agentId())) {
+                    x.allow(p.id());
+                }
+            }
+        }
+        String g = a.createGroup("g");
+        a.invite(g, List.of(pb.id(), pc.id()));
+        b.sync();
+        c.sync();
+        a.send(g, "before");
+        assertThat(texts(b.read(g))).containsExactly("before");
+        assertThat(texts(c.read(g))).containsExactly("before");
+        return new Trio(g, a, b, c, pa, pb, pc, bDir, bKey);
+    }
+
+    /** b's update is accepted by the hub, but b's state is rolled back to before it (the answer was lost). */
+    private ChatClient lostAnswer(Trio t) throws Exception {
+        Path snapshot = dir.resolve("chat-b-snapshot");
+        copyTree(t.bDir(), snapshot);
+        long before = t.b().group(t.g()).epoch();
+        t.b().update(t.g());
+        assertThat(t.b().group(t.g()).epoch()).isEqualTo(before + 1);
+        copyTree(snapshot, t.bDir());
+        ChatClient b2 = ChatClient.open(f.client, t.pb().log(), t.pb().key(), t.bDir(), t.bKey());
+        assertThat(b2.group(t.g()).epoch()).isEqualTo(before);
+        return b2;
+    }
+
+    private static void allAgree(Trio t, ChatClient b) throws Exception {
+        t.a().sync();
+        b.sync();
+        t.c().sync();
+        long e = t.a().group(t.g()).epoch();
+        assertThat(b.group(t.g()).epoch()).isEqualTo(e);
+        assertThat(t.c().group(t.g()).epoch()).isEqualTo(e);
+        assertThat(b.group(t.g()).members()).containsExactlyInAnyOrder(t.pa().id(), t.pb().id(), t.pc().id());
+        assertThat(t.a().group(t.g()).members()).containsExactlyInAnyOrder(t.pa().id(), t.pb().id(), t.pc().id());
+    }
+
+    @Test
+    void installationBehindItsOwnAcceptedCommitRejoinsOnSync() throws Exception {
+        Trio t = trio();
+        ChatClient b = lostAnswer(t);
+        String g = t.g();
+        t.a().send(g, "while b was stuck");
+        ChatClient.SyncReport r = b.sync();
+        // What was sent while b was behind is lost to it (forward secrecy); b rejoined.
+        assertThat(r.joined()).containsExactly(g);
+        assertThat(r.rejected()).anyMatch(s -> s.contains("missed"));
+        assertThat(texts(r.received())).isEmpty();
+        allAgree(t, b);
+        b.send(g, "b is back");
+        assertThat(texts(t.a().read(g))).containsExactly("b is back");
+        assertThat(texts(t.c().read(g))).containsExactly("while b was stuck", "b is back");
+        t.c().send(g, "welcome back, b");
+        assertThat(texts(b.read(g))).containsExactly("welcome back, b");
+        // Admin operations keep working on the resynced group.
+        t.c().update(g);
+        t.a().remove(g, t.pc().id());
+        b.send(g, "c is gone");
+        assertThat(texts(t.a().read(g))).containsExactly("welcome back, b", "c is gone");
+        assertThat(b.group(g).epoch()).isEqualTo(t.a().group(g).epoch());
+    }
+
+    @Test
+    void installationBehindRejoinsOnSendAndOnCommit() throws Exception {
+        Trio t = trio();
+        String g = t.g();
+        ChatClient b = lostAnswer(t);
+        // Nothing arrived meanwhile: the hub answers stale_epoch, a sync brings nothing, so b rejoins and resends.
+        b.send(g, "sent after rejoining");
+        assertThat(texts(t.a().read(g))).containsExactly("sent after rejoining");
+        assertThat(texts(t.c().read(g))).containsExactly("sent after rejoining");
+        allAgree(t, b);
+        // Again, this time the next thing b does is a commit (epoch_conflict, then a rejoin, then the commit).
+        Trio again = new Trio(g, t.a(), b, t.c(), t.pa(), t.pb(), t.pc(), t.bDir(), t.bKey());
+        ChatClient b3 = lostAnswer(again);
+        t.a().sync();
+        long hub = t.a().group(g).epoch();
+        b3.update(g);
+        assertThat(b3.group(g).epoch()).isEqualTo(hub + 2); // the resync, then the update
+        allAgree(again, b3);
+        t.a().send(g, "to b3");
+        assertThat(texts(b3.read(g))).containsExactly("to b3");
+    }
+
+    @Test
+    void externalCommitsOtherThanOwnResyncsAreRefused() throws Exception {
+        Trio t = trio();
+        String g = t.g();
+        CipherSuite suite = ChatClient.SUITE;
+        GroupConfig lenient = GroupConfig.defaults((cred, key) -> { });
+        // The GroupInfo is served to routed members only.
+        ObjectNode got = (ObjectNode) f.client.send("GET", "/v1/groups/" + g + "/group-info/"
+                + t.a().installationId(), null, t.pa().signer());
+        assertThat(got.path("epoch").asLong()).isEqualTo(t.a().group(g).epoch());
+        MlsMessage gi = MlsMessage.decode(Bytes.fromB64(got.path("groupInfo").asString()));
+        HubFixture.Party ps = f.agent();
+        ChatClient s = chat(ps, "s");
+        HubException e = (HubException) org.assertj.core.api.Assertions.catchThrowable(() -> f.client.send("GET",
+                "/v1/groups/" + g + "/group-info/" + s.installationId(), null, ps.signer()));
+        assertThat(e.status()).isEqualTo(403);
+
+        // A stranger joining from a (leaked) GroupInfo: the hub does not route the group to it.
+        byte[] sKey = suite.generateSignaturePrivateKey();
+        Credential sCred = Credential.basic(InstallationCertificate.issue(ps.log(), ps.key(), s.installationId(),
+                suite.signaturePublicKey(sKey)));
+        ExternalJoin stranger = Group.joinExternal(lenient, gi, null, KeyPackageBundle.create(suite, sCred, sKey,
+                java.time.Duration.ofDays(1), ChatClient.CAPABILITIES));
+        long epoch = gi.groupInfo().groupContext().epoch();
+        ObjectNode body = Json.object();
+        body.put("installation", s.installationId());
+        body.put("epoch", epoch);
+        body.put("commit", Bytes.b64(stranger.commit().encode()));
+        e = (HubException) org.assertj.core.api.Assertions.catchThrowable(() ->
+                f.client.send("POST", "/v1/groups/" + g + "/commits", body, ps.signer()));
+        assertThat(e.status()).isEqualTo(403);
+        // Nor may a member submit someone else's external commit.
+        body.put("installation", t.c().installationId());
+        e = (HubException) org.assertj.core.api.Assertions.catchThrowable(() ->
+                f.client.send("POST", "/v1/groups/" + g + "/commits", body, t.pc().signer()));
+        assertThat(e.status()).isEqualTo(403);
+
+        // A member's installation adding a second leaf of its own by an external commit (not a resync): the hub
+        // relays it (it cannot tell), but the members refuse it, since only admins add members.
+        byte[] cKey = suite.generateSignaturePrivateKey();
+        Credential cCred = Credential.basic(InstallationCertificate.issue(t.pc().log(), t.pc().key(),
+                t.c().installationId(), suite.signaturePublicKey(cKey)));
+        ExternalJoin extra = Group.joinExternal(lenient, gi, null, KeyPackageBundle.create(suite, cCred, cKey,
+                java.time.Duration.ofDays(1), ChatClient.CAPABILITIES));
+        body.put("commit", Bytes.b64(extra.commit().encode()));
+        f.client.send("POST", "/v1/groups/" + g + "/commits", body, t.pc().signer());
+        for (ChatClient m : List.of(t.a(), t.b())) {
+            ChatClient.SyncReport r = m.sync();
+            assertThat(r.rejected()).anyMatch(x -> x.contains("commit refused") && x.contains("resync"));
+            assertThat(r.joined()).isEmpty();
+            assertThat(m.group(g).epoch()).isEqualTo(epoch);
+            assertThat(m.group(g).members()).containsExactlyInAnyOrder(t.pa().id(), t.pb().id(), t.pc().id());
+        }
+        // And a member that refused it does not rejoin the state it created.
+        assertThatThrownBy(() -> t.a().send(g, "hello?")).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("refused");
     }
 }

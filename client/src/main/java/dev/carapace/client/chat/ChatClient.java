@@ -17,6 +17,8 @@ import dev.carapace.mls.codec.TlsReader;
 import dev.carapace.mls.crypto.CipherSuite;
 import dev.carapace.mls.framing.MlsMessage;
 import dev.carapace.mls.group.CredentialValidator;
+import dev.carapace.mls.group.ExternalJoin;
+import dev.carapace.mls.framing.Sender;
 import dev.carapace.mls.group.Group;
 import dev.carapace.mls.group.GroupConfig;
 import dev.carapace.mls.message.Capabilities;
@@ -443,6 +445,7 @@ public final class ChatClient {
         body.put("group", group);
         body.put("installation", installationId());
         body.put("epoch", g.epoch());
+        body.put("groupInfo", Bytes.b64(g.groupInfo(true).encode()));
         if (directPeer != null) {
             body.put("direct", directPeer);
         }
@@ -472,10 +475,16 @@ public final class ChatClient {
             if (b == null) {
                 return r.state.epoch();
             }
+            // The next epoch's state, on a copy: its GroupInfo goes to the hub with the commit (so that a member
+            // who falls behind can rejoin from it), and it becomes our state once the hub accepted the commit.
+            Group next = Group.load(config, r.state.save());
+            next.merge(b.pending());
+            long from = r.state.epoch();
             ObjectNode body = Json.object();
             body.put("installation", installationId());
-            body.put("epoch", r.state.epoch());
+            body.put("epoch", from);
             body.put("commit", Bytes.b64(b.pending().commit().encode()));
+            body.put("groupInfo", Bytes.b64(next.groupInfo(true).encode()));
             if (b.pending().welcome() != null) {
                 body.put("welcome", Bytes.b64(b.pending().welcome().encode()));
             }
@@ -485,7 +494,7 @@ public final class ChatClient {
             b.remove().forEach(e -> remove.addObject().put("agent", e.getKey()).put("installation", e.getValue()));
             try {
                 JsonNode ok = hub.send("POST", "/v1/groups/" + group + "/commits", body, signer());
-                r.state.merge(b.pending());
+                r.state = next;
                 // Our own commit is never delivered back to us: move the cursor over it.
                 r.doc.put("cursor", Math.max(r.cursor(), ok.path("seq").asLong() + b.add().size()));
                 r.save();
@@ -495,6 +504,7 @@ public final class ChatClient {
                     throw e;
                 }
                 syncLocked();
+                catchUpOrRejoin(group, from);
             }
         }
         throw new IOException("gave up after " + MAX_REBASES + " conflicting commits in a row");
@@ -611,7 +621,9 @@ public final class ChatClient {
                 if (e.status() != 409 || !"stale_epoch".equals(e.reason())) {
                     throw e;
                 }
+                long from = r.state.epoch();
                 syncLocked();
+                catchUpOrRejoin(group, from);
             }
         }
         throw new IOException("the group kept changing; the message was not sent");
@@ -651,6 +663,7 @@ public final class ChatClient {
         List<String> removedFrom = new ArrayList<>();
         List<String> rejected = new ArrayList<>();
         Set<String> withLeavers = new LinkedHashSet<>();
+        Set<String> behind = new LinkedHashSet<>();
         for (int round = 0; round < 1000; round++) {
             JsonNode inbox = hub.send("GET", "/v1/inbox/" + installationId(), null, signer());
             JsonNode items = inbox.path("items");
@@ -679,8 +692,15 @@ public final class ChatClient {
                     }
                 } else if (r == null || r.state == null) {
                     rejected.add(group + "#" + seq + ": " + kind + " for a group this installation is not in");
+                } else if ((kind.equals("commit") || kind.equals("application"))
+                        && (behind.contains(group) || item.path("epoch").asLong() > r.state.epoch())) {
+                    // Sent in an epoch this installation never reached (its own accepted commit's answer was lost,
+                    // or its state is older than the group): undecryptable here; it rejoins below.
+                    behind.add(group);
+                    rejected.add(group + "#" + seq + ": " + kind + " of epoch " + item.path("epoch").asLong()
+                            + " missed: this installation is at epoch " + r.state.epoch() + " and rejoins");
                 } else if (kind.equals("commit")) {
-                    applyCommit(r, body, seq, rejected, removedFrom);
+                    applyCommit(r, body, seq, item.path("epoch").asLong(), rejected, removedFrom);
                 } else if (kind.equals("application")) {
                     ChatMessage m = applyMessage(r, body, seq, rejected);
                     if (m != null && !m.request()) {
@@ -710,8 +730,83 @@ public final class ChatClient {
                 break; // a short page: nothing more is waiting
             }
         }
+        for (String group : behind) {
+            try {
+                rejoin(group);
+                joined.add(group);
+            } catch (IOException | HubException | MlsException | IllegalStateException e) {
+                rejected.add(group + ": could not rejoin: " + e.getMessage());
+            }
+        }
         removeLeavers(withLeavers, rejected);
         return new SyncReport(received, joined, removedFrom, rejected);
+    }
+
+    /**
+     * After a 409 from the hub and a sync: if the sync moved this installation's state on, the caller simply tries
+     * again; if it did not, the group is at an epoch the inbox cannot bring us to (our own accepted commit whose
+     * answer was lost, or state restored from an older copy), so rejoin.
+     */
+    private void catchUpOrRejoin(String group, long epochBefore) throws IOException, HubException {
+        Record r = require(group);
+        if (r.state.epoch() == epochBefore) {
+            rejoin(group);
+        }
+    }
+
+    /**
+     * Rejoins a group this installation fell behind in: fetches the group's latest GroupInfo from the hub (signed by
+     * the member whose commit made that epoch, and checked with its whole tree by the engine) and submits an external
+     * commit that replaces this installation's old leaf by a fresh one with the same credential (a resync). Other
+     * members accept such a commit only as a resync ({@link GroupPolicy#checkResync}). Whatever was sent in the
+     * epochs in between stays unreadable here (forward secrecy). Refuses when the group moved on through a commit
+     * this installation refused, which a rejoin would otherwise adopt.
+     */
+    private void rejoin(String group) throws IOException, HubException {
+        for (int attempt = 0; attempt < MAX_REBASES; attempt++) {
+            Record r = require(group);
+            long mine = r.state.epoch();
+            if (r.doc.path("refusedAt").asLong(-1) == mine) {
+                throw new IllegalStateException("group " + group + " moved on through a commit this installation"
+                        + " refused in epoch " + mine + "; not rejoining");
+            }
+            JsonNode got = hub.send("GET", "/v1/groups/" + group + "/group-info/" + installationId(), null,
+                    signer());
+            MlsMessage gi = MlsMessage.decode(b64(got.path("groupInfo").asString("")));
+            if (gi.wireFormat() != MlsMessage.GROUP_INFO
+                    || !Arrays.equals(gi.groupInfo().groupContext().groupId(), r.state.groupId())) {
+                throw new MlsException("the hub's GroupInfo is not for group " + group);
+            }
+            long epoch = gi.groupInfo().groupContext().epoch();
+            if (epoch <= mine) {
+                throw new IllegalStateException("the hub's GroupInfo (epoch " + epoch + ") is not newer than this"
+                        + " installation's state (epoch " + mine + ")");
+            }
+            int myLeaf = r.state.myLeafIndex();
+            // The very same credential as our old leaf: members (and the engine) accept a resync only so.
+            KeyPackageBundle me = KeyPackageBundle.create(SUITE, r.state.members().get(myLeaf).credential(),
+                    signaturePrivateKey(), KEY_PACKAGE_LIFETIME, CAPABILITIES);
+            ExternalJoin j = Group.joinExternal(config, gi, null, me, myLeaf);
+            ObjectNode body = Json.object();
+            body.put("installation", installationId());
+            body.put("epoch", epoch);
+            body.put("commit", Bytes.b64(j.commit().encode()));
+            body.put("groupInfo", Bytes.b64(j.group().groupInfo(true).encode()));
+            try {
+                JsonNode ok = hub.send("POST", "/v1/groups/" + group + "/commits", body, signer());
+                r.state = j.group();
+                r.doc.put("cursor", Math.max(r.cursor(), ok.path("seq").asLong()));
+                r.doc.remove("refusedAt");
+                r.save();
+                return;
+            } catch (HubException e) {
+                if (e.status() != 409 || !"epoch_conflict".equals(e.reason())) {
+                    throw e;
+                }
+                // Someone committed meanwhile: that GroupInfo is stale; fetch the new one and try again.
+            }
+        }
+        throw new IOException("gave up rejoining group " + group + " after " + MAX_REBASES + " conflicts");
     }
 
     private Record join(String group, byte[] body, List<String> rejected, long seq, Record previous)
@@ -763,12 +858,20 @@ public final class ChatClient {
      * ({@link GroupPolicy#checkCommit}). A commit that removes this installation cannot be attributed (the engine
      * stops at the removal), so it is obeyed: the state is dropped.
      */
-    private void applyCommit(Record r, byte[] body, long seq, List<String> rejected, List<String> removedFrom) {
+    private void applyCommit(Record r, byte[] body, long seq, long epoch, List<String> rejected,
+                             List<String> removedFrom) {
         Group before = r.state;
         try {
             Group after = Group.load(config, before.save());
-            after.process(MlsMessage.decode(body));
-            GroupPolicy.checkCommit(before, after);
+            MlsMessage m = MlsMessage.decode(body);
+            after.process(m);
+            boolean external = m.wireFormat() == MlsMessage.PUBLIC_MESSAGE
+                    && m.publicMessage().content().sender().type() == Sender.NEW_MEMBER_COMMIT;
+            if (external) {
+                GroupPolicy.checkResync(before, after);
+            } else {
+                GroupPolicy.checkCommit(before, after);
+            }
             r.state = after;
         } catch (RemovedFromGroupException e) {
             r.doc.put("removed", true);
@@ -777,6 +880,10 @@ public final class ChatClient {
             removedFrom.add(r.group);
         } catch (MlsException | IllegalArgumentException | IndexOutOfBoundsException e) {
             rejected.add(r.group + "#" + seq + ": commit refused: " + e.getMessage());
+            if (epoch == before.epoch()) {
+                // The hub moved the group on by a commit we refused: we must not rejoin the state it created.
+                r.doc.put("refusedAt", epoch);
+            }
         }
     }
 

@@ -90,6 +90,54 @@ public record GroupPolicy(Set<String> admins) {
         return committer;
     }
 
+    /**
+     * Checks an external commit (from a new_member_commit sender) that took {@code before} to {@code after}: it is
+     * accepted only as a resync, i.e. a member replacing its own leaf with the very same credential. The membership
+     * by credential and the policy must be unchanged, and every leaf that changed must carry that one credential;
+     * anyone else joining from a GroupInfo (even an admin) is refused, since members are added by admins only.
+     * Returns the resyncing agent's id.
+     */
+    public static String checkResync(Group before, Group after) {
+        Map<Integer, LeafNode> b = before.members();
+        Map<Integer, LeafNode> a = after.members();
+        List<String> was = new ArrayList<>();
+        List<String> now = new ArrayList<>();
+        b.values().forEach(l -> was.add(java.util.HexFormat.of().formatHex(l.credential().encode())));
+        a.values().forEach(l -> now.add(java.util.HexFormat.of().formatHex(l.credential().encode())));
+        was.sort(null);
+        now.sort(null);
+        if (!was.equals(now)) {
+            throw new MlsException("an external commit is accepted only as a member's resync of its own"
+                    + " installation; this one changes the membership");
+        }
+        if (!from(before.contextExtensions()).equals(from(after.contextExtensions()))) {
+            throw new MlsException("an external commit may not change the group policy");
+        }
+        Set<String> changed = new TreeSet<>();
+        Set<Integer> indices = new TreeSet<>(b.keySet());
+        indices.addAll(a.keySet());
+        for (int i : indices) {
+            LeafNode x = b.get(i);
+            LeafNode y = a.get(i);
+            if (x == null || y == null || !Arrays.equals(x.encode(), y.encode())) {
+                changed.add(java.util.HexFormat.of().formatHex((x != null ? x : y).credential().encode()));
+                if (x != null && y != null) {
+                    changed.add(java.util.HexFormat.of().formatHex(y.credential().encode()));
+                }
+            }
+        }
+        if (changed.size() != 1) {
+            throw new MlsException("an external commit must resync exactly one installation");
+        }
+        LeafNode resynced = a.values().stream().filter(l -> java.util.HexFormat.of()
+                .formatHex(l.credential().encode()).equals(changed.iterator().next())).findFirst().orElseThrow();
+        try {
+            return InstallationCertificate.peek(resynced.credential().identity()).agent();
+        } catch (CryptoException e) {
+            throw new MlsException("the resyncing member's credential is unreadable");
+        }
+    }
+
     /** The policy in these GroupContext extensions; fails closed (no admins) when absent or malformed. */
     public static GroupPolicy from(List<Extension> extensions) {
         Extension e = Extension.find(extensions, EXTENSION_TYPE);

@@ -103,9 +103,14 @@ public final class MessagingApi {
                 new Route("GET", "/v1/direct/{id}", Route.Auth.SIGNED, "messaging",
                         "The direct (two-member) group of the caller and another identity.", this::direct),
                 new Route("POST", "/v1/groups/{group}/commits", Route.Auth.SIGNED, "messaging",
-                        "Submit the commit for the group's current epoch, with routing changes and Welcomes;"
-                                + " 409 epoch_conflict if another commit for that epoch was accepted.",
+                        "Submit the commit for the group's current epoch, with routing changes, Welcomes and the"
+                                + " new epoch's GroupInfo; or an installation's external commit that resyncs its own"
+                                + " leaf; 409 epoch_conflict if another commit for that epoch was accepted.",
                         this::commit),
+                new Route("GET", "/v1/groups/{group}/group-info/{installation}", Route.Auth.SIGNED, "messaging",
+                        "The group's latest GroupInfo (uploaded with the last commit), for an installation the"
+                                + " group is routed to that fell behind and rejoins by an external commit.",
+                        this::groupInfo),
                 new Route("POST", "/v1/groups/{group}/messages", Route.Auth.SIGNED, "messaging",
                         "Submit an application message (an MLS PrivateMessage of the current epoch); 409"
                                 + " stale_epoch if the group has moved on.", this::message),
@@ -328,14 +333,15 @@ public final class MessagingApi {
 
     private Reply createGroup(Call call) throws Exception {
         JsonNode body = call.json();
-        Call.onlyFields(body, "group", "installation", "epoch", "direct");
+        Call.onlyFields(body, "group", "installation", "epoch", "direct", "groupInfo");
         String group = Call.text(body, "group", 44);
-        MlsWire.groupIdBytes(group);
+        byte[] gid = MlsWire.groupIdBytes(group);
         String installation = MlsWire.installation(body.path("installation").asString(null));
         long epoch = body.path("epoch").asLong(-1);
         if (!body.path("epoch").isIntegralNumber() || epoch < 0 || epoch > 16) {
             throw ApiException.badRequest("invalid_field", "field 'epoch' must be the new group's epoch (0 to 16)");
         }
+        byte[] groupInfo = optionalGroupInfo(body, gid, epoch);
         String me = call.caller().id();
         String pair = null;
         if (body.has("direct")) {
@@ -369,6 +375,9 @@ public final class MessagingApi {
                 }
             }
             route(c, group, me, installation, "admin", 0);
+            if (groupInfo != null) {
+                storeGroupInfo(c, group, epoch, groupInfo, now);
+            }
             return null;
         });
         ObjectNode o = Json.object();
@@ -431,18 +440,20 @@ public final class MessagingApi {
         String group = call.param("group");
         byte[] gid = MlsWire.groupIdBytes(group);
         JsonNode body = call.json();
-        Call.onlyFields(body, "installation", "epoch", "commit", "welcome", "add", "remove");
+        Call.onlyFields(body, "installation", "epoch", "commit", "welcome", "add", "remove", "groupInfo");
         String installation = MlsWire.installation(body.path("installation").asString(null));
         if (!body.path("epoch").isIntegralNumber()) {
             throw ApiException.badRequest("invalid_field", "field 'epoch' must be an integer");
         }
         long epoch = body.get("epoch").asLong();
         byte[] commit = MlsWire.base64("commit", body.path("commit").asString(null), MlsWire.MAX_MESSAGE_BYTES);
-        PrivateMessage pm = MlsWire.privateMessage(commit, gid, FramedContent.COMMIT, "commit");
-        if (pm.epoch() != epoch) {
-            throw ApiException.badRequest("invalid_message", "the commit is for epoch " + pm.epoch() + ", not "
+        MlsWire.CommitHeader header = MlsWire.commit(commit, gid);
+        if (header.epoch() != epoch) {
+            throw ApiException.badRequest("invalid_message", "the commit is for epoch " + header.epoch() + ", not "
                     + epoch);
         }
+        boolean external = header.externalLeaf() != null;
+        byte[] groupInfo = optionalGroupInfo(body, gid, epoch + 1);
         List<Routed> add = routing(body.get("add"), "add");
         List<Routed> remove = routing(body.get("remove"), "remove");
         byte[] welcome = null;
@@ -455,6 +466,16 @@ public final class MessagingApi {
                     + " and only such a commit does");
         }
         String me = call.caller().id();
+        if (external) {
+            // An external commit here only resyncs the caller's own installation: no routing changes, and the leaf
+            // it brings must be certified by the caller for the installation it submits from.
+            if (!add.isEmpty() || !remove.isEmpty()) {
+                throw ApiException.badRequest("invalid_field", "an external commit changes no routing");
+            }
+            KeyEventLog log = identities.find(me).orElseThrow(() -> ApiException.notFound("no identity " + me))
+                    .log();
+            MlsWire.ownLeaf(header.externalLeaf(), log, installation);
+        }
         byte[] welcomeBytes = welcome;
         long now = clock.millis();
         Set<String> wake = new LinkedHashSet<>();
@@ -497,6 +518,9 @@ public final class MessagingApi {
                         r.installation(), welcomeBytes, now);
                 route(c, group, r.agent(), r.installation(), "member", first + i);
             }
+            if (groupInfo != null) {
+                storeGroupInfo(c, group, epoch + 1, groupInfo, now);
+            }
             wake.addAll(routedInstallations(c, group, true));
             return first;
         });
@@ -506,6 +530,62 @@ public final class MessagingApi {
         o.put("seq", seq);
         o.put("epoch", epoch + 1);
         return Reply.json(201, o);
+    }
+
+    private static byte[] optionalGroupInfo(JsonNode body, byte[] gid, long epoch) throws ApiException {
+        if (!body.hasNonNull("groupInfo")) {
+            return null;
+        }
+        byte[] b = MlsWire.base64("groupInfo", body.get("groupInfo").asString(null), MlsWire.MAX_MESSAGE_BYTES);
+        MlsWire.groupInfo(b, gid, epoch);
+        return b;
+    }
+
+    private static void storeGroupInfo(Connection c, String group, long epoch, byte[] body, long now)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO chat_group_info (group_id, epoch, body,"
+                + " created_ms) VALUES (?, ?, ?, ?) ON CONFLICT (group_id) DO UPDATE SET epoch = excluded.epoch,"
+                + " body = excluded.body, created_ms = excluded.created_ms")) {
+            ps.setString(1, group);
+            ps.setLong(2, epoch);
+            ps.setBytes(3, body);
+            ps.setLong(4, now);
+            ps.executeUpdate();
+        }
+    }
+
+    private record StoredGroupInfo(long groupEpoch, long epoch, byte[] body) {}
+
+    private Reply groupInfo(Call call) throws Exception {
+        String group = call.param("group");
+        MlsWire.groupIdBytes(group);
+        String installation = MlsWire.installation(call.param("installation"));
+        String me = call.caller().id();
+        StoredGroupInfo gi = db.read(c -> {
+            if (member(c, group, me, installation) == null) {
+                return null;
+            }
+            try (PreparedStatement ps = c.prepareStatement("SELECT g.epoch, i.epoch, i.body FROM chat_groups g"
+                    + " JOIN chat_group_info i ON i.group_id = g.id WHERE g.id = ?")) {
+                ps.setString(1, group);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? new StoredGroupInfo(rs.getLong(1), rs.getLong(2), rs.getBytes(3))
+                            : new StoredGroupInfo(-1, -1, null);
+                }
+            }
+        });
+        if (gi == null) {
+            throw ApiException.forbidden("this installation is not a member of the group");
+        }
+        if (gi.body() == null) {
+            throw ApiException.notFound("the hub holds no GroupInfo for group " + group);
+        }
+        ObjectNode o = Json.object();
+        o.put("group", group);
+        o.put("epoch", gi.epoch());
+        o.put("groupEpoch", gi.groupEpoch());
+        o.put("groupInfo", Bytes.b64(gi.body()));
+        return Reply.ok(o);
     }
 
     private Reply message(Call call) throws Exception {

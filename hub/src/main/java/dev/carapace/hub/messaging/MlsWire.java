@@ -10,7 +10,9 @@ import dev.carapace.mls.MlsException;
 import dev.carapace.mls.codec.TlsReader;
 import dev.carapace.mls.crypto.CipherSuite;
 import dev.carapace.mls.framing.MlsMessage;
+import dev.carapace.mls.framing.FramedContent;
 import dev.carapace.mls.framing.PrivateMessage;
+import dev.carapace.mls.framing.Sender;
 import dev.carapace.mls.message.Credential;
 import dev.carapace.mls.message.KeyPackage;
 import dev.carapace.mls.message.LeafNode;
@@ -89,6 +91,74 @@ final class MlsWire {
             throw ApiException.badRequest("invalid_message", what + " has the wrong content type");
         }
         return pm;
+    }
+
+    /** Checks an MLS GroupInfo for this group and epoch (its signature is for the members to check). */
+    static void groupInfo(byte[] bytes, byte[] groupId, long epoch) throws ApiException {
+        dev.carapace.mls.message.GroupInfo gi;
+        try {
+            MlsMessage m = MlsMessage.decode(bytes);
+            gi = m.wireFormat() == MlsMessage.GROUP_INFO ? m.groupInfo() : null;
+        } catch (MlsException | IllegalArgumentException | IndexOutOfBoundsException e) {
+            throw ApiException.badRequest("invalid_message", "groupInfo is not an MLS message: " + e.getMessage());
+        }
+        if (gi == null) {
+            throw ApiException.badRequest("invalid_message", "groupInfo must be an MLS GroupInfo");
+        }
+        if (!java.util.Arrays.equals(gi.groupContext().groupId(), groupId)) {
+            throw ApiException.badRequest("invalid_message", "groupInfo is for another group");
+        }
+        if (gi.groupContext().epoch() != epoch) {
+            throw ApiException.badRequest("invalid_message", "groupInfo is for epoch " + gi.groupContext().epoch()
+                    + ", not " + epoch);
+        }
+    }
+
+    /**
+     * A commit's clear header: its epoch, and for an external commit (a PublicMessage from a new_member_commit
+     * sender) the leaf it brings, so the hub can check that it is the submitting installation's own.
+     */
+    record CommitHeader(long epoch, LeafNode externalLeaf) {}
+
+    static CommitHeader commit(byte[] bytes, byte[] groupId) throws ApiException {
+        MlsMessage m;
+        try {
+            m = MlsMessage.decode(bytes);
+        } catch (MlsException | IllegalArgumentException | IndexOutOfBoundsException e) {
+            throw ApiException.badRequest("invalid_message", "commit is not an MLS message: " + e.getMessage());
+        }
+        if (m.wireFormat() == MlsMessage.PRIVATE_MESSAGE) {
+            return new CommitHeader(privateMessage(bytes, groupId, FramedContent.COMMIT, "commit").epoch(), null);
+        }
+        if (m.wireFormat() != MlsMessage.PUBLIC_MESSAGE) {
+            throw ApiException.badRequest("invalid_message", "commit must be an MLS PrivateMessage, or a"
+                    + " PublicMessage for an external commit");
+        }
+        FramedContent fc = m.publicMessage().content();
+        if (!java.util.Arrays.equals(fc.groupId(), groupId)) {
+            throw ApiException.badRequest("invalid_message", "commit is for another group");
+        }
+        if (fc.contentType() != FramedContent.COMMIT || fc.sender().type() != Sender.NEW_MEMBER_COMMIT
+                || fc.commit().path() == null) {
+            throw ApiException.badRequest("invalid_message", "a PublicMessage commit must be an external commit"
+                    + " (new_member_commit) with a path");
+        }
+        return new CommitHeader(fc.epoch(), fc.commit().path().leafNode());
+    }
+
+    /** The external commit's new leaf must carry a credential certified by the caller for this installation. */
+    static void ownLeaf(LeafNode leaf, KeyEventLog caller, String installation) throws ApiException {
+        Credential c = leaf.credential();
+        try {
+            if (c.type() != Credential.BASIC || !InstallationCertificate.verify(c.identity(), caller,
+                    leaf.signatureKey()).installation().equals(installation)) {
+                throw ApiException.forbidden("an external commit must bring the submitting installation's own"
+                        + " leaf");
+            }
+        } catch (CryptoException e) {
+            throw ApiException.forbidden("an external commit must bring a leaf certified by your current key: "
+                    + e.getMessage());
+        }
     }
 
     static void welcome(byte[] bytes) throws ApiException {
