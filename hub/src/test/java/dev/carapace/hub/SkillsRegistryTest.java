@@ -132,6 +132,15 @@ class SkillsRegistryTest extends BackendTest {
                 .sign(alice.log().currentKeyId(), alice.key());
         assertThatThrownBy(() -> skills().publish(alice.signer(), lying, false))
                 .isInstanceOfSatisfying(HubException.class, e -> assertThat(e.reason()).isEqualTo("manifest_mismatch"));
+        // a package whose manifest the sandbox would refuse (an unknown field, a grant outside any folder)
+        for (String extra : List.of(",\"permissions\":{\"filesystem\":[{\"path\":\"/data\",\"access\":\"all\"}]}",
+                ",\"runAsRoot\":true")) {
+            byte[] odd = pkg("alice/hello", "1.0.1", extra);
+            skills().upload(alice.signer(), odd);
+            assertThatThrownBy(() -> skills().publish(alice.signer(), SkillsClient.signPublication(odd, alice.signer()),
+                    false)).isInstanceOfSatisfying(HubException.class,
+                            e -> assertThat(e.reason()).isEqualTo("invalid_manifest"));
+        }
         skills().publish(alice.signer(), SkillsClient.signPublication(bytes, alice.signer()), false);
         assertThatThrownBy(() -> skills().publish(alice.signer(), SkillsClient.signPublication(bytes, alice.signer()), false))
                 .isInstanceOfSatisfying(HubException.class, e -> assertThat(e.reason()).isEqualTo("version_exists"));

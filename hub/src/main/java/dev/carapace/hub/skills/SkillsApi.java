@@ -315,10 +315,19 @@ public final class SkillsApi {
             throw ApiException.badRequest("package_missing", "upload the package first: PUT /v1/packages/" + s.digest());
         }
         JsonNode manifest;
+        byte[] manifestBytes;
         try {
-            manifest = Json.parse(SkillPackage.read(bytes).manifest());
+            manifestBytes = SkillPackage.read(bytes).manifest();
+            manifest = Json.parse(manifestBytes);
         } catch (PackageException | CryptoException e) {
             throw ApiException.badRequest("invalid_package", e.getMessage());
+        }
+        try {
+            // The sandbox's own strict parser: unknown fields, bad grants or out-of-range limits are refused here,
+            // so the registry never lists a version no client could run.
+            dev.carapace.sandbox.Manifest.parse(manifestBytes);
+        } catch (dev.carapace.sandbox.ManifestException e) {
+            throw ApiException.badRequest("invalid_manifest", "manifest.json: " + e.getMessage());
         }
         if (!canonical(manifest).equals(canonical(s.predicate().get("manifest")))) {
             throw ApiException.badRequest("manifest_mismatch", "the statement's manifest is not the package's manifest.json");
