@@ -110,6 +110,30 @@ class SkillsRegistryTest extends BackendTest {
     }
 
     @Test
+    void uploadsNoPublicationNamesExpireAfterADay() throws Exception {
+        HubFixture.Party alice = f.agent();
+        byte[] abandoned = pkg("alice/abandoned", "1.0.0", "");
+        byte[] published = pkg("alice/kept", "1.0.0", "");
+        skills().upload(alice.signer(), abandoned);
+        skills().upload(alice.signer(), published);
+        skills().claimNamespace(alice.signer(), "alice", false);
+        skills().publish(alice.signer(), SkillsClient.signPublication(published, alice.signer()), false);
+        // Both uploads are two days old now.
+        f.hub.database().write(c -> {
+            try (var ps = c.prepareStatement("UPDATE skill_blobs SET created_ms = created_ms - ?")) {
+                ps.setLong(1, 2 * dev.carapace.hub.skills.SkillsApi.PENDING_UPLOAD_TTL_MS);
+                ps.executeUpdate();
+            }
+            return null;
+        });
+        skills().upload(alice.signer(), pkg("alice/fresh", "1.0.0", "")); // any upload tidies up
+        String abandonedPath = "/v1/packages/" + Bytes.hex(Bytes.sha256(abandoned));
+        assertThat(f.client.sendRaw("GET", abandonedPath, new byte[0], null, Map.of()).statusCode()).isEqualTo(404);
+        assertThat(f.client.sendRaw("GET", "/v1/packages/" + Bytes.hex(Bytes.sha256(published)), new byte[0], null,
+                Map.of()).statusCode()).as("a published package is kept").isEqualTo(200);
+    }
+
+    @Test
     void badSignaturesPackagesAndSelfAttestationsAreRefused() throws Exception {
         HubFixture.Party alice = f.agent();
         byte[] bytes = pkg("alice/hello", "1.0.0", "");

@@ -51,6 +51,8 @@ public final class SkillsApi {
     private static final java.util.regex.Pattern DIGEST = java.util.regex.Pattern.compile("[0-9a-f]{64}");
     /** Uploaded packages an identity may hold that no publication names yet: storage is not a free-for-all. */
     public static final int MAX_PENDING_UPLOADS = 8;
+    /** Uploads and parts that no publication names are deleted after this long. */
+    public static final long PENDING_UPLOAD_TTL_MS = 24L * 3600 * 1000;
     /** Parts one package may be uploaded in, and parts one identity may hold unassembled. */
     public static final int MAX_PARTS = 64;
     /** Statements one version may collect, so its record stays bounded whatever Sybils post. */
@@ -165,6 +167,7 @@ public final class SkillsApi {
             throw ApiException.badRequest("invalid_part", "a part is not empty");
         }
         boolean stored = db.inTransaction(c -> {
+            expireUploads(c);
             try (PreparedStatement del = c.prepareStatement(
                     "DELETE FROM skill_upload_parts WHERE digest = ? AND uploaded_by = ? AND part = ?")) {
                 del.setString(1, digest);
@@ -255,6 +258,23 @@ public final class SkillsApi {
         }
     }
 
+    /**
+     * Deletes uploads no publication names and upload parts, any uploader's, older than
+     * {@link #PENDING_UPLOAD_TTL_MS}: run with every upload, so abandoned bytes never hold storage for long.
+     */
+    private void expireUploads(java.sql.Connection c) throws java.sql.SQLException {
+        long cutoff = clock.millis() - PENDING_UPLOAD_TTL_MS;
+        try (PreparedStatement ps = c.prepareStatement("DELETE FROM skill_blobs WHERE created_ms < ? AND NOT EXISTS"
+                + " (SELECT 1 FROM skill_versions v WHERE v.digest = skill_blobs.digest)")) {
+            ps.setLong(1, cutoff);
+            ps.executeUpdate();
+        }
+        try (PreparedStatement ps = c.prepareStatement("DELETE FROM skill_upload_parts WHERE created_ms < ?")) {
+            ps.setLong(1, cutoff);
+            ps.executeUpdate();
+        }
+    }
+
     /** Stores package bytes under their digest once they prove to be a strict package. */
     private Reply storeBlob(Call call, String digest, byte[] bytes) throws Exception {
         if (!Bytes.hex(Bytes.sha256(bytes)).equals(digest)) {
@@ -267,6 +287,7 @@ public final class SkillsApi {
         }
         boolean[] tooMany = {false};
         boolean created = db.inTransaction(c -> {
+            expireUploads(c);
             if (blobSize(c, digest) >= 0) {
                 return false;
             }
