@@ -550,6 +550,23 @@ class ChatTest extends BackendTest {
     }
 
     @Test
+    void aRejoinWhoseOwnAnswerIsLostRejoinsAgain() throws Exception {
+        Trio t = trio();
+        String g = t.g();
+        ChatClient stuck = lostAnswer(t);
+        Path snapshot = dir.resolve("chat-b-stuck");
+        copyTree(t.bDir(), snapshot);
+        long behind = stuck.group(g).epoch();
+        stuck.send(g, "rejoined once"); // rejoins: the hub accepts the resync ...
+        assertThat(stuck.group(g).epoch()).isGreaterThan(behind);
+        copyTree(snapshot, t.bDir()); // ... but the answer is lost: the state is the stuck one again
+        ChatClient again = ChatClient.open(f.client, t.pb().log(), t.pb().key(), t.bDir(), t.bKey());
+        again.send(g, "after two lost answers"); // finds its leaf in the group's tree, whatever its index now
+        assertThat(texts(t.a().read(g))).containsExactly("rejoined once", "after two lost answers");
+        allAgree(new Trio(g, t.a(), again, t.c(), t.pa(), t.pb(), t.pc(), t.bDir(), t.bKey()), again);
+    }
+
+    @Test
     void installationBehindRejoinsOnSendAndOnCommit() throws Exception {
         Trio t = trio();
         String g = t.g();

@@ -30,6 +30,7 @@ import dev.carapace.mls.message.KeyPackage;
 import dev.carapace.mls.message.LeafNode;
 import dev.carapace.mls.message.Proposal;
 import dev.carapace.mls.message.Welcome;
+import dev.carapace.mls.tree.RatchetTree;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -755,8 +756,9 @@ public final class ChatClient {
     }
 
     /**
-     * Rejoins a group this installation fell behind in: fetches the group's latest GroupInfo from the hub (signed by
-     * the member whose commit made that epoch, and checked with its whole tree by the engine) and submits an external
+     * Rejoins a group this installation fell behind in: fetches the group's latest GroupInfo from the hub (uploaded
+     * and signed by the member whose commit made that epoch, checked with its whole tree by the engine; a policy
+     * change in it counts only if an admin this installation knows signed it) and submits an external
      * commit that replaces this installation's old leaf by a fresh one with the same credential (a resync). Other
      * members accept such a commit only as a resync ({@link GroupPolicy#checkResync}). Whatever was sent in the
      * epochs in between stays unreadable here (forward secrecy). Refuses when the group moved on through a commit
@@ -782,9 +784,38 @@ public final class ChatClient {
                 throw new IllegalStateException("the hub's GroupInfo (epoch " + epoch + ") is not newer than this"
                         + " installation's state (epoch " + mine + ")");
             }
-            int myLeaf = r.state.myLeafIndex();
+            if (got.path("groupEpoch").asLong(epoch) != epoch) {
+                throw new IOException("the hub has no GroupInfo for the group's current epoch yet; try again later");
+            }
+            Credential mineCredential = r.state.members().get(r.state.myLeafIndex()).credential();
+            RatchetTree tree = treeOf(gi);
+            // Our leaf as the group has it now, found by credential: a rejoin whose answer was lost already moved it
+            // (a resync adds the new leaf at the leftmost free index), so the local index may name someone else.
+            int myLeaf = -1;
+            for (Map.Entry<Integer, LeafNode> m : leaves(tree).entrySet()) {
+                if (Arrays.equals(m.getValue().credential().encode(), mineCredential.encode())) {
+                    myLeaf = m.getKey();
+                }
+            }
+            if (myLeaf < 0) {
+                throw new IllegalStateException("this installation is no longer a member of group " + group);
+            }
+            // The GroupInfo came from whichever routed member made the last commit. A policy it carries that differs
+            // from ours is adopted only if an admin we know signed it; otherwise a member could rewrite the policy
+            // for everyone who rejoins.
+            GroupPolicy now = GroupPolicy.from(dev.carapace.mls.message.Extension.decodeBody(
+                    gi.groupInfo().groupContext().extensions()));
+            GroupPolicy before = GroupPolicy.from(r.state.contextExtensions());
+            if (!now.equals(before)) {
+                LeafNode signer = gi.groupInfo().signer() < tree.leafCount()
+                        ? tree.leaf((int) gi.groupInfo().signer()) : null;
+                if (signer == null || !before.admins().contains(claimsOf(signer).agent())) {
+                    throw new MlsException("the group's policy changed while this installation was behind, and the"
+                            + " GroupInfo is not signed by an admin it knows; not rejoining");
+                }
+            }
             // The very same credential as our old leaf: members (and the engine) accept a resync only so.
-            KeyPackageBundle me = KeyPackageBundle.create(SUITE, r.state.members().get(myLeaf).credential(),
+            KeyPackageBundle me = KeyPackageBundle.create(SUITE, mineCredential,
                     signaturePrivateKey(), KEY_PACKAGE_LIFETIME, CAPABILITIES);
             ExternalJoin j = Group.joinExternal(config, gi, null, me, myLeaf);
             ObjectNode body = Json.object();
@@ -807,6 +838,24 @@ public final class ChatClient {
             }
         }
         throw new IOException("gave up rejoining group " + group + " after " + MAX_REBASES + " conflicts");
+    }
+
+    /** The ratchet tree a GroupInfo carries (rejoining always asks for it inline). */
+    private static RatchetTree treeOf(MlsMessage gi) {
+        dev.carapace.mls.message.Extension t = dev.carapace.mls.message.Extension.find(gi.groupInfo().extensions(),
+                dev.carapace.mls.message.Extension.RATCHET_TREE);
+        if (t == null) {
+            throw new MlsException("the hub's GroupInfo carries no ratchet tree");
+        }
+        return RatchetTree.decode(t.data());
+    }
+
+    private static Map<Integer, LeafNode> leaves(RatchetTree tree) {
+        Map<Integer, LeafNode> out = new java.util.TreeMap<>();
+        for (int i : tree.occupiedLeaves()) {
+            out.put(i, tree.leaf(i));
+        }
+        return out;
     }
 
     private Record join(String group, byte[] body, List<String> rejected, long seq, Record previous)

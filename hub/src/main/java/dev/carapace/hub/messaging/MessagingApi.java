@@ -520,6 +520,12 @@ public final class MessagingApi {
             }
             if (groupInfo != null) {
                 storeGroupInfo(c, group, epoch + 1, groupInfo, now);
+            } else {
+                // A GroupInfo of an older epoch would only send rejoining members into a stale epoch.
+                try (PreparedStatement ps = c.prepareStatement("DELETE FROM chat_group_info WHERE group_id = ?")) {
+                    ps.setString(1, group);
+                    ps.executeUpdate();
+                }
             }
             wake.addAll(routedInstallations(c, group, true));
             return first;

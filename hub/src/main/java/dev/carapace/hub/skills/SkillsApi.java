@@ -258,9 +258,21 @@ public final class SkillsApi {
         }
     }
 
+    private boolean touchBlob(String digest) throws Exception {
+        return db.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE skill_blobs SET created_ms = ? WHERE digest = ?")) {
+                ps.setLong(1, clock.millis());
+                ps.setString(2, digest);
+                return ps.executeUpdate() == 1;
+            }
+        });
+    }
+
     /**
-     * Deletes uploads no publication names and upload parts, any uploader's, older than
-     * {@link #PENDING_UPLOAD_TTL_MS}: run with every upload, so abandoned bytes never hold storage for long.
+     * Deletes uploads no publication names and upload parts, any uploader's, not used for
+     * {@link #PENDING_UPLOAD_TTL_MS}: run with every upload (an index on created_ms keeps it to the expired rows),
+     * so abandoned bytes never hold storage for long. A publication marks its upload as used before logging it, so
+     * it never races this.
      */
     private void expireUploads(java.sql.Connection c) throws java.sql.SQLException {
         long cutoff = clock.millis() - PENDING_UPLOAD_TTL_MS;
@@ -289,6 +301,12 @@ public final class SkillsApi {
         boolean created = db.inTransaction(c -> {
             expireUploads(c);
             if (blobSize(c, digest) >= 0) {
+                // Already there: uploading it again counts as using it (expiry is a day after the last use).
+                try (PreparedStatement ps = c.prepareStatement("UPDATE skill_blobs SET created_ms = ? WHERE digest = ?")) {
+                    ps.setLong(1, clock.millis());
+                    ps.setString(2, digest);
+                    ps.executeUpdate();
+                }
                 return false;
             }
             try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM skill_blobs b WHERE b.uploaded_by = ?"
@@ -332,8 +350,10 @@ public final class SkillsApi {
         Subject s = subject(env, Attestations.PUBLISH);
         String namespace = s.name().substring(0, s.name().indexOf('/'));
         byte[] bytes = blob(s.digest());
-        if (bytes == null) {
-            throw ApiException.badRequest("package_missing", "upload the package first: PUT /v1/packages/" + s.digest());
+        // Marking the upload as just used keeps expiry (a day after the last use) away while it is logged and listed.
+        if (bytes == null || !touchBlob(s.digest())) {
+            throw ApiException.badRequest("package_missing", "upload the package first: PUT /v1/packages/" + s.digest()
+                    + " (uploads no publication names expire after 24 hours)");
         }
         JsonNode manifest;
         byte[] manifestBytes;
