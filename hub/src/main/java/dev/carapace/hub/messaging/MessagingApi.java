@@ -484,6 +484,22 @@ public final class MessagingApi {
             if (self == null) {
                 throw new Refusal(ApiException.forbidden("this installation is not a member of the group"));
             }
+            if (external) {
+                try (PreparedStatement ps = c.prepareStatement("SELECT body FROM chat_group_info WHERE group_id = ?")) {
+                    ps.setString(1, group);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        if (!rs.next()) {
+                            throw new Refusal(ApiException.conflict("no_group_info",
+                                    "the hub holds no GroupInfo for this group"));
+                        }
+                        try {
+                            MlsWire.resyncOfOwnLeaf(rs.getBytes(1), epoch, header);
+                        } catch (ApiException e) {
+                            throw new Refusal(e);
+                        }
+                    }
+                }
+            }
             if ((!add.isEmpty() || !remove.isEmpty()) && !"admin".equals(self.role())) {
                 throw new Refusal(ApiException.forbidden("only an admin may add or remove members"));
             }

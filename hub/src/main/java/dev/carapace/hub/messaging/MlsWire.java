@@ -118,7 +118,7 @@ final class MlsWire {
      * A commit's clear header: its epoch, and for an external commit (a PublicMessage from a new_member_commit
      * sender) the leaf it brings, so the hub can check that it is the submitting installation's own.
      */
-    record CommitHeader(long epoch, LeafNode externalLeaf) {}
+    record CommitHeader(long epoch, LeafNode externalLeaf, int resyncedLeaf) {}
 
     static CommitHeader commit(byte[] bytes, byte[] groupId) throws ApiException {
         MlsMessage m;
@@ -128,7 +128,7 @@ final class MlsWire {
             throw ApiException.badRequest("invalid_message", "commit is not an MLS message: " + e.getMessage());
         }
         if (m.wireFormat() == MlsMessage.PRIVATE_MESSAGE) {
-            return new CommitHeader(privateMessage(bytes, groupId, FramedContent.COMMIT, "commit").epoch(), null);
+            return new CommitHeader(privateMessage(bytes, groupId, FramedContent.COMMIT, "commit").epoch(), null, -1);
         }
         if (m.wireFormat() != MlsMessage.PUBLIC_MESSAGE) {
             throw ApiException.badRequest("invalid_message", "commit must be an MLS PrivateMessage, or a"
@@ -143,7 +143,55 @@ final class MlsWire {
             throw ApiException.badRequest("invalid_message", "a PublicMessage commit must be an external commit"
                     + " (new_member_commit) with a path");
         }
-        return new CommitHeader(fc.epoch(), fc.commit().path().leafNode());
+        // Members accept an external commit only as a resync: one ExternalInit, one Remove (of the joiner's old leaf),
+        // PSKs at most. Anything else gets resyncedLeaf -1 and is refused once the caller is known to be a member.
+        int inits = 0;
+        int removes = 0;
+        int removed = -1;
+        boolean other = false;
+        for (var p : fc.commit().proposals()) {
+            if (p.proposal() instanceof dev.carapace.mls.message.Proposal.ExternalInit) {
+                inits++;
+            } else if (p.proposal() instanceof dev.carapace.mls.message.Proposal.Remove r) {
+                removes++;
+                removed = r.removed() <= Integer.MAX_VALUE ? (int) r.removed() : -1;
+            } else if (!(p.proposal() instanceof dev.carapace.mls.message.Proposal.PreSharedKey)) {
+                other = true;
+            }
+        }
+        boolean resync = inits == 1 && removes == 1 && !other && removed >= 0;
+        return new CommitHeader(fc.epoch(), fc.commit().path().leafNode(), resync ? removed : -1);
+    }
+
+    /**
+     * The leaf an external commit removes must carry the same credential as the leaf it brings (a resync of the
+     * submitter's own installation), judged against the tree of the group's stored GroupInfo for that epoch.
+     */
+    static void resyncOfOwnLeaf(byte[] storedGroupInfo, long epoch, CommitHeader header) throws ApiException {
+        if (header.resyncedLeaf() < 0) {
+            // Refusing it here keeps a member from stalling the group with a commit every member would refuse.
+            throw ApiException.badRequest("invalid_message", "an external commit here is a resync: one ExternalInit,"
+                    + " one Remove of the joiner's old leaf, PreSharedKeys at most");
+        }
+        dev.carapace.mls.message.GroupInfo gi;
+        dev.carapace.mls.tree.RatchetTree tree;
+        try {
+            gi = MlsMessage.decode(storedGroupInfo).groupInfo();
+            var ext = dev.carapace.mls.message.Extension.find(gi.extensions(),
+                    dev.carapace.mls.message.Extension.RATCHET_TREE);
+            tree = ext == null ? null : dev.carapace.mls.tree.RatchetTree.decode(ext.data());
+        } catch (MlsException | IllegalArgumentException | IndexOutOfBoundsException e) {
+            tree = null;
+            gi = null;
+        }
+        if (gi == null || tree == null || gi.groupContext().epoch() != epoch) {
+            throw ApiException.conflict("no_group_info", "the hub holds no GroupInfo with a tree for epoch " + epoch);
+        }
+        LeafNode old = header.resyncedLeaf() < tree.leafCount() ? tree.leaf(header.resyncedLeaf()) : null;
+        if (old == null || !java.util.Arrays.equals(old.credential().encode(),
+                header.externalLeaf().credential().encode())) {
+            throw ApiException.forbidden("an external commit must resync the submitting installation's own leaf");
+        }
     }
 
     /** The external commit's new leaf must carry a credential certified by the caller for this installation. */
