@@ -48,7 +48,7 @@ public final class HubClient {
             throws IOException, HubException {
         byte[] bytes = body == null ? new byte[0] : Json.compact(body).getBytes(StandardCharsets.UTF_8);
         HttpResponse<byte[]> r = sendRaw(method, path, bytes, signer, Map.of());
-        return parse(r);
+        return answer(r);
     }
 
     /** Sends exactly these bytes; for tests and tools that need to send what a well-behaved client never would. */
@@ -98,7 +98,8 @@ public final class HubClient {
         }
     }
 
-    private static JsonNode parse(HttpResponse<byte[]> r) throws HubException {
+    /** The JSON answer of a raw request, or the hub's error as a {@link HubException} (for callers of sendRaw). */
+    public static JsonNode answer(HttpResponse<byte[]> r) throws HubException {
         JsonNode node;
         try {
             node = r.body().length == 0 ? Json.object() : Json.parse(r.body());
@@ -210,7 +211,7 @@ public final class HubClient {
 
     /** Hands the hub a checkpoint note carrying a witness's cosignature; answers the witnesses it accepted. */
     public JsonNode submitCosignature(String cosignedNote) throws IOException, HubException {
-        return parse(sendRaw("POST", "/v1/log/cosignatures", cosignedNote.getBytes(StandardCharsets.UTF_8), null,
+        return answer(sendRaw("POST", "/v1/log/cosignatures", cosignedNote.getBytes(StandardCharsets.UTF_8), null,
                 Map.of("Content-Type", "text/plain; charset=utf-8")));
     }
 
@@ -234,19 +235,21 @@ public final class HubClient {
 
     /** A C2SP tile (path below {@code /tile/}, e.g. {@code entries/000.p/12}), as raw bytes. */
     public byte[] tile(String path) throws IOException, HubException {
-        HttpResponse<byte[]> r = sendRaw("GET", "/tile/" + path, new byte[0], null, Map.of());
+        return getBytes("/tile/" + path);
+    }
+
+    /** The body of an unsigned GET that answers 200, as raw bytes; any other answer as a {@link HubException}. */
+    public byte[] getBytes(String path) throws IOException, HubException {
+        HttpResponse<byte[]> r = sendRaw("GET", path, new byte[0], null, Map.of());
         if (r.statusCode() != 200) {
-            parse(r);
+            answer(r);
+            throw new HubException(r.statusCode(), "unexpected_status", "the hub answered " + r.statusCode());
         }
         return r.body();
     }
 
     private String text(String path) throws IOException, HubException {
-        HttpResponse<byte[]> r = sendRaw("GET", path, new byte[0], null, Map.of());
-        if (r.statusCode() != 200) {
-            parse(r);
-        }
-        return new String(r.body(), StandardCharsets.UTF_8);
+        return new String(getBytes(path), StandardCharsets.UTF_8);
     }
 
     private static List<byte[]> hashes(JsonNode r) throws HubException {

@@ -14,7 +14,6 @@ import dev.carapace.skills.PackageException;
 import dev.carapace.skills.SkillPackage;
 import java.io.IOException;
 import java.net.URLEncoder;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import tools.jackson.databind.JsonNode;
@@ -77,12 +76,12 @@ public final class SkillsClient {
         String digest = Bytes.hex(Bytes.sha256(packageBytes));
         Map<String, String> binary = Map.of("Content-Type", "application/octet-stream");
         if (packageBytes.length <= PART_BYTES) {
-            return parse(hub.sendRaw("PUT", "/v1/packages/" + digest, packageBytes, signer, binary));
+            return HubClient.answer(hub.sendRaw("PUT", "/v1/packages/" + digest, packageBytes, signer, binary));
         }
         int parts = 0;
         for (int off = 0; off < packageBytes.length; off += PART_BYTES, parts++) {
             byte[] part = java.util.Arrays.copyOfRange(packageBytes, off, Math.min(packageBytes.length, off + PART_BYTES));
-            parse(hub.sendRaw("PUT", "/v1/packages/" + digest + "/parts/" + parts, part, signer, binary));
+            HubClient.answer(hub.sendRaw("PUT", "/v1/packages/" + digest + "/parts/" + parts, part, signer, binary));
         }
         ObjectNode body = Json.object();
         body.put("parts", parts);
@@ -131,24 +130,6 @@ public final class SkillsClient {
     }
 
     public byte[] download(String digest) throws IOException, HubException {
-        HttpResponse<byte[]> r = hub.sendRaw("GET", "/v1/packages/" + digest, new byte[0], null, Map.of());
-        if (r.statusCode() != 200) {
-            parse(r);
-        }
-        return r.body();
-    }
-
-    private static JsonNode parse(HttpResponse<byte[]> r) throws HubException {
-        JsonNode node;
-        try {
-            node = r.body().length == 0 ? Json.object() : Json.parse(r.body());
-        } catch (CryptoException e) {
-            throw new HubException(r.statusCode(), "bad_response", "the hub answered something that is not JSON");
-        }
-        if (r.statusCode() >= 400) {
-            throw new HubException(r.statusCode(), node.path("reason").asString("unknown"),
-                    node.path("error").asString("request failed"));
-        }
-        return node;
+        return hub.getBytes("/v1/packages/" + digest);
     }
 }
