@@ -25,6 +25,20 @@ public final class Bytes {
         return sha256().digest(data);
     }
 
+    /** HMAC-SHA-256 (the JDK's) of the concatenation of {@code parts} under {@code key}. */
+    public static byte[] hmacSha256(byte[] key, byte[]... parts) {
+        try {
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+            mac.init(new javax.crypto.spec.SecretKeySpec(key, "HmacSHA256"));
+            for (byte[] p : parts) {
+                mac.update(p);
+            }
+            return mac.doFinal();
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 is required by every Java platform", e);
+        }
+    }
+
     public static MessageDigest sha256() {
         try {
             return MessageDigest.getInstance("SHA-256");

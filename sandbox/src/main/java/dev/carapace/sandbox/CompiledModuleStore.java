@@ -12,13 +12,10 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.Properties;
 import java.util.stream.Stream;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import run.endive.compiler.Cache;
 
 /**
@@ -230,15 +227,8 @@ final class CompiledModuleStore implements Cache {
     }
 
     private byte[] mac(String digest, byte[] body) {
-        try {
-            Mac m = Mac.getInstance("HmacSHA256");
-            m.init(new SecretKeySpec(key, "HmacSHA256"));
-            m.update(("carapace compiled module v1\n" + COMPILER + "\n" + digest + "\n")
-                    .getBytes(StandardCharsets.UTF_8));
-            return m.doFinal(body);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("HmacSHA256 is missing from this JDK", e);
-        }
+        return Bytes.hmacSha256(key, ("carapace compiled module v1\n" + COMPILER + "\n" + digest + "\n")
+                .getBytes(StandardCharsets.UTF_8), body);
     }
 
     synchronized int hits() {

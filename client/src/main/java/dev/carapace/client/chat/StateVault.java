@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.util.Arrays;
 import javax.crypto.Cipher;
-import javax.crypto.Mac;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 import tools.jackson.databind.JsonNode;
@@ -132,14 +131,6 @@ public final class StateVault {
 
     /** HKDF-Expand(PRK = the 32-byte random seed, info = label, L = 32): a single HMAC-SHA-256 block. */
     private static byte[] wrapKey(Ed25519KeyPair k) {
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(k.seed(), "HmacSHA256"));
-            mac.update(WRAP_LABEL.getBytes(StandardCharsets.US_ASCII));
-            mac.update((byte) 1);
-            return mac.doFinal();
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException(e);
-        }
+        return Bytes.hmacSha256(k.seed(), WRAP_LABEL.getBytes(StandardCharsets.US_ASCII), new byte[] {1});
     }
 }
