@@ -259,13 +259,16 @@ public final class SkillsApi {
     }
 
     private boolean touchBlob(String digest) throws Exception {
-        return db.inTransaction(c -> {
-            try (PreparedStatement ps = c.prepareStatement("UPDATE skill_blobs SET created_ms = ? WHERE digest = ?")) {
-                ps.setLong(1, clock.millis());
-                ps.setString(2, digest);
-                return ps.executeUpdate() == 1;
-            }
-        });
+        return db.inTransaction(c -> touchBlob(c, digest));
+    }
+
+    /** Marks an upload as used now (expiry is a day after the last use); false if there is no such upload. */
+    private boolean touchBlob(Connection c, String digest) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE skill_blobs SET created_ms = ? WHERE digest = ?")) {
+            ps.setLong(1, clock.millis());
+            ps.setString(2, digest);
+            return ps.executeUpdate() == 1;
+        }
     }
 
     /**
@@ -274,7 +277,7 @@ public final class SkillsApi {
      * so abandoned bytes never hold storage for long. A publication marks its upload as used before logging it, so
      * it never races this.
      */
-    private void expireUploads(java.sql.Connection c) throws java.sql.SQLException {
+    private void expireUploads(Connection c) throws SQLException {
         long cutoff = clock.millis() - PENDING_UPLOAD_TTL_MS;
         try (PreparedStatement ps = c.prepareStatement("DELETE FROM skill_blobs WHERE created_ms < ? AND NOT EXISTS"
                 + " (SELECT 1 FROM skill_versions v WHERE v.digest = skill_blobs.digest)")) {
@@ -300,14 +303,8 @@ public final class SkillsApi {
         boolean[] tooMany = {false};
         boolean created = db.inTransaction(c -> {
             expireUploads(c);
-            if (blobSize(c, digest) >= 0) {
-                // Already there: uploading it again counts as using it (expiry is a day after the last use).
-                try (PreparedStatement ps = c.prepareStatement("UPDATE skill_blobs SET created_ms = ? WHERE digest = ?")) {
-                    ps.setLong(1, clock.millis());
-                    ps.setString(2, digest);
-                    ps.executeUpdate();
-                }
-                return false;
+            if (touchBlob(c, digest)) {
+                return false; // already there: uploading it again counts as using it
             }
             try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM skill_blobs b WHERE b.uploaded_by = ?"
                     + " AND NOT EXISTS (SELECT 1 FROM skill_versions v WHERE v.digest = b.digest)")) {
@@ -809,15 +806,6 @@ public final class SkillsApi {
                 }
             }
         });
-    }
-
-    private static long blobSize(Connection c, String digest) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT size FROM skill_blobs WHERE digest = ?")) {
-            ps.setString(1, digest);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? rs.getLong(1) : -1;
-            }
-        }
     }
 
     private static String describe(List<NameGuard.Match> matches) {
