@@ -28,11 +28,19 @@ import run.endive.wasm.types.MemoryLimits;
 class CappedMemoryTest {
     private final ByteArrayOutputStream auditSink = new ByteArrayOutputStream();
 
+    @org.junit.jupiter.api.io.TempDir
+    java.nio.file.Path tmp;
+
     private CappedMemory capped(int initial, int max, int cap) throws ManifestException {
-        Session session = new Session(Manifest.parse(("{\"name\":\"t/t\",\"version\":\"1.0.0\",\"entrypoints\":"
-                + "{\"main\":{\"export\":\"_start\"}}}").getBytes(StandardCharsets.UTF_8)),
+        Session session = new Session(minimalManifest(),
                 AuditLog.inMemory(auditSink), List.of(), Map.of(), null, null, Long.MAX_VALUE);
         return new CappedMemory(new MemoryLimits(initial, max), cap, session);
+    }
+
+    /** A manifest that grants nothing and keeps the default limits. */
+    private static Manifest minimalManifest() throws ManifestException {
+        return Manifest.parse(("{\"name\":\"t/t\",\"version\":\"1.0.0\",\"entrypoints\":"
+                + "{\"main\":{\"export\":\"_start\"}}}").getBytes(StandardCharsets.UTF_8));
     }
 
     static IntStream seeds() {
@@ -114,13 +122,10 @@ class CappedMemoryTest {
                     (data.drop $d)
                     (memory.init $d (i32.const 8) (i32.const 0) (i32.const %d))))
                 """;
-        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("drop");
         for (int len : new int[] {0, 1}) {
-            java.nio.file.Path wat = dir.resolve("drop" + len + ".wat");
+            java.nio.file.Path wat = tmp.resolve("drop" + len + ".wat");
             java.nio.file.Files.writeString(wat, module.formatted(len));
-            Sandbox.Result r = Sandbox.run(Wat.compile(wat), Manifest.parse(("{\"name\":\"t/t\",\"version\":"
-                    + "\"1.0.0\",\"entrypoints\":{\"main\":{\"export\":\"_start\"}}}")
-                    .getBytes(StandardCharsets.UTF_8)), "main", Sandbox.Bindings.none(),
+            Sandbox.Result r = Sandbox.run(Wat.compile(wat), minimalManifest(), "main", Sandbox.Bindings.none(),
                     AuditLog.inMemory(new ByteArrayOutputStream()), engine);
             if (len == 0) {
                 assertThat(r.violation()).as("copying nothing from a dropped segment is allowed").isNull();
