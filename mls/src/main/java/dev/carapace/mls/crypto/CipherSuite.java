@@ -335,8 +335,7 @@ public enum CipherSuite {
     private static final int MAX_POINTS = 4096;
 
     private static Ed25519.PublicPoint ed25519Point(byte[] publicKey) {
-        java.nio.ByteBuffer k = java.nio.ByteBuffer.wrap(publicKey.clone());
-        Ed25519.PublicPoint p = POINTS.get(k);
+        Ed25519.PublicPoint p = POINTS.get(java.nio.ByteBuffer.wrap(publicKey)); // looked up per message: no copy
         if (p == null) {
             p = Ed25519.validatePublicKeyPartialExport(publicKey, 0);
             if (p == null) {
@@ -345,7 +344,7 @@ public enum CipherSuite {
             if (POINTS.size() >= MAX_POINTS) {
                 POINTS.clear();
             }
-            POINTS.put(k, p);
+            POINTS.put(java.nio.ByteBuffer.wrap(publicKey.clone()), p); // the key a caller may change is not kept
         }
         return p;
     }

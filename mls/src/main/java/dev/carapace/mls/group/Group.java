@@ -159,7 +159,7 @@ public final class Group {
             keys.putAll(TreeKem.keysFromPathSecret(s, tree, lca, gs.pathSecret(), (int) gi.signer()));
         }
         int derived = keys.size(); // every key from the Welcome must match the tree (count before pruning)
-        if (prune(s, tree, keys, s::hpkePublicKey) != derived) {
+        if (prune(s, tree, keys) != derived) {
             throw new ProtocolViolationException("Welcome path secret does not match the tree");
         }
         EpochState st = new EpochState(s, ctx, tree, myLeaf, keys, es,
@@ -289,11 +289,11 @@ public final class Group {
         }
     }
 
-    /** Tree hash, parent hashes, leaf signatures and credentials of a tree received from others. */
+    /**
+     * Unmerged leaves, key uniqueness, parent hashes, leaf signatures and credentials of a tree received from others
+     * whose tree hash {@link #receivedTree} has already checked.
+     */
     private static void validateTree(GroupConfig config, CipherSuite s, RatchetTree tree, GroupContext ctx) {
-        if (!MessageDigest.isEqual(tree.rootTreeHash(s), ctx.treeHash())) {
-            throw new ProtocolViolationException("ratchet tree does not match the GroupContext tree hash");
-        }
         if (!tree.verifyUnmergedLeaves()) {
             throw new ProtocolViolationException("ratchet tree unmerged_leaves are inconsistent");
         }
@@ -383,19 +383,25 @@ public final class Group {
      */
     static void checkRequiredCapabilities(RatchetTree tree, byte[] contextExtensions) {
         List<Extension> exts = Extension.decodeBody(contextExtensions);
+        RequiredCapabilities rc = RequiredCapabilities.in(exts);
         for (int i : tree.occupiedLeaves()) {
-            checkLeafInGroup(tree.leaf(i), exts, "leaf " + i);
+            checkLeafInGroup(tree.leaf(i), exts, rc, "leaf " + i);
         }
     }
 
     /** One leaf against the group's extensions: lists every type in use and meets required_capabilities. */
     private static void checkLeafInGroup(LeafNode l, List<Extension> groupExtensions, String who) {
+        checkLeafInGroup(l, groupExtensions, RequiredCapabilities.in(groupExtensions), who);
+    }
+
+    private static void checkLeafInGroup(LeafNode l, List<Extension> groupExtensions, RequiredCapabilities rc,
+            String who) {
         for (Extension e : groupExtensions) {
             if (!l.capabilities().supportsExtension(e.type())) {
                 throw new ProtocolViolationException(who + " does not support group extension " + e.type());
             }
         }
-        checkLeafMeets(l, RequiredCapabilities.in(groupExtensions), who);
+        checkLeafMeets(l, rc, who);
     }
 
     private static void checkLeafMeets(LeafNode leaf, RequiredCapabilities rc, String who) {
@@ -1097,6 +1103,7 @@ public final class Group {
                 a.pathRequired = true;
             }
         }
+        Set<java.nio.ByteBuffer> pskIds = new HashSet<>();
         for (SenderProposal sp : props) {
             if (sp.proposal() instanceof Proposal.Add add) {
                 KeyPackage kp = add.keyPackage();
@@ -1108,10 +1115,8 @@ public final class Group {
                 a.addedKeyPackages.add(kp);
             } else if (sp.proposal() instanceof Proposal.PreSharedKey p) {
                 // §12.2: one PreSharedKey proposal per PreSharedKeyID.
-                for (PreSharedKeyId seen : a.psks) {
-                    if (encoded(seen).equals(encoded(p.psk()))) {
-                        throw new ProtocolViolationException("two PreSharedKey proposals for the same PSK");
-                    }
+                if (!pskIds.add(encoded(p.psk()))) {
+                    throw new ProtocolViolationException("two PreSharedKey proposals for the same PSK");
                 }
                 a.psks.add(p.psk());
             } else if (sp.proposal() instanceof Proposal.ExternalInit e) {

@@ -46,15 +46,10 @@ final class GroupStateCodec {
     private GroupStateCodec() {
     }
 
+    /** Always the newest version; older versions are only read. */
     static byte[] encode(byte[] sigPriv, EpochState st, Map<Long, byte[]> psks, List<EpochState> past,
             List<Group.StoredProposal> proposals, Map<String, byte[]> ownUpdateKeys) {
-        return encode(VERSION, sigPriv, st, psks, past, proposals, ownUpdateKeys);
-    }
-
-    /** {@code version} is VERSION, or an older one (tests only: checks that old blobs still load). */
-    static byte[] encode(int version, byte[] sigPriv, EpochState st, Map<Long, byte[]> psks, List<EpochState> past,
-            List<Group.StoredProposal> proposals, Map<String, byte[]> ownUpdateKeys) {
-        TlsWriter w = new TlsWriter().writeUint8(version).writeUint16(st.suite().id()).writeVarBytes(sigPriv)
+        TlsWriter w = new TlsWriter().writeUint8(VERSION).writeUint16(st.suite().id()).writeVarBytes(sigPriv)
                 .writeBytes(st.context().encode());
         st.tree().encode(w);
         w.writeUint32(st.myLeaf());
@@ -71,23 +66,19 @@ final class GroupStateCodec {
         w.writeVarBytes(st.interimTranscriptHash());
         w.writeList(new ArrayList<>(psks.entrySet()), (ww, e) -> ww.writeUint64(e.getKey())
                 .writeVarBytes(e.getValue()));
-        if (version >= 2) {
-            w.writeList(past, (ww, p) -> {
-                ww.writeBytes(p.context().encode());
-                p.tree().encode(ww);
-                ww.writeUint32(p.myLeaf()).writeVarBytes(p.secrets().senderDataSecret());
-                p.secretTree().encode(ww);
-            });
-        }
-        if (version >= 3) {
-            w.writeList(proposals, (ww, sp) -> {
-                sp.proposal().encode(ww);
-                sp.sender().encode(ww);
-                ww.writeVarBytes(sp.ref());
-            });
-            w.writeList(new ArrayList<>(ownUpdateKeys.entrySet()), (ww, e) -> ww
-                    .writeVarBytes(java.util.HexFormat.of().parseHex(e.getKey())).writeVarBytes(e.getValue()));
-        }
+        w.writeList(past, (ww, p) -> {
+            ww.writeBytes(p.context().encode());
+            p.tree().encode(ww);
+            ww.writeUint32(p.myLeaf()).writeVarBytes(p.secrets().senderDataSecret());
+            p.secretTree().encode(ww);
+        });
+        w.writeList(proposals, (ww, sp) -> {
+            sp.proposal().encode(ww);
+            sp.sender().encode(ww);
+            ww.writeVarBytes(sp.ref());
+        });
+        w.writeList(new ArrayList<>(ownUpdateKeys.entrySet()), (ww, e) -> ww
+                .writeVarBytes(java.util.HexFormat.of().parseHex(e.getKey())).writeVarBytes(e.getValue()));
         return w.toByteArray();
     }
 
