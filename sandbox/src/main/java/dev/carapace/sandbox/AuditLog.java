@@ -33,14 +33,12 @@ public final class AuditLog implements AutoCloseable {
     private final Clock clock;
     private long seq;
     private String prevLineHash;
-    private String head;
 
     private AuditLog(OutputStream out, Clock clock, long seq, String prevLineHash) {
         this.out = out;
         this.clock = clock;
         this.seq = seq;
         this.prevLineHash = prevLineHash;
-        this.head = prevLineHash;
     }
 
     /** Opens (or creates) a log file; an existing file must verify, and the chain continues from its last line. */
@@ -107,12 +105,11 @@ public final class AuditLog implements AutoCloseable {
         }
         seq++;
         prevLineHash = Bytes.hex(Bytes.sha256(line));
-        head = prevLineHash;
     }
 
     /** SHA-256 of the last line written (or of the file's last line when opened), to anchor the log elsewhere. */
     public synchronized String head() {
-        return head;
+        return prevLineHash;
     }
 
     public synchronized long records() {

@@ -209,14 +209,11 @@ final class CarapaceHost {
         return code;
     }
 
+    private static final java.util.regex.Pattern IPV6_LITERAL = java.util.regex.Pattern.compile("[0-9a-f:.]+");
+
     private static InetAddress literal(String host) throws UnknownHostException {
-        if (host.indexOf(':') >= 0) {
-            if (!host.matches("[0-9a-f:.]+")) {
-                throw new UnknownHostException(host);
-            }
-            return InetAddress.getByName(host);
-        }
-        if (!host.matches("(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}")) {
+        // Only literals reach InetAddress.getByName here, so it never turns into a DNS lookup.
+        if (host.indexOf(':') >= 0 ? !IPV6_LITERAL.matcher(host).matches() : !Manifest.IPV4.matcher(host).matches()) {
             throw new UnknownHostException(host);
         }
         return InetAddress.getByName(host);

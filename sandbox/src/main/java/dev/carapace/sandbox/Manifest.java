@@ -103,7 +103,7 @@ public record Manifest(String name, String version, String description, Map<Stri
     private static final Pattern SECRET = Pattern.compile("[A-Z_][A-Z0-9_]{0,127}");
     private static final Pattern DNS_NAME = Pattern.compile(
             "(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*");
-    private static final Pattern IPV4 = Pattern.compile("(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+    static final Pattern IPV4 = Pattern.compile("(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
             + "(\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}");
     private static final Pattern GUEST_SEGMENT = Pattern.compile("[A-Za-z0-9._-]{1,255}");
 

@@ -86,10 +86,6 @@ final class ModuleCache {
         }
     }
 
-    static WasmModule parsed(byte[] wasm, String sha256) {
-        return get(wasm, sha256).module;
-    }
-
     /**
      * Compiles the whole module to JVM bytecode. The compiler is newer code than the interpreter and any failure
      * (an exception, a linkage or verify error, a compiler stack overflow) is caught: the module then runs on the

@@ -150,11 +150,9 @@ final class Wasi {
         if (len < 0 || len > FileGuard.MAX_PATH) {
             throw new FileGuard.Denied(ERRNO_NAMETOOLONG, "path too long", false);
         }
-        lastPath = new String(mem.readBytes((int) ptr, (int) len), StandardCharsets.UTF_8);
-        if (lastPath.length() > 256) {
-            lastPath = lastPath.substring(0, 256) + "...";
-        }
-        return new String(mem.readBytes((int) ptr, (int) len), StandardCharsets.UTF_8);
+        String p = new String(mem.readBytes((int) ptr, (int) len), StandardCharsets.UTF_8);
+        lastPath = p.length() > 256 ? p.substring(0, 256) + "..." : p;
+        return p;
     }
 
     private static int u32(long v) {
@@ -237,6 +235,7 @@ final class Wasi {
                 return ERRNO_NOTCAPABLE;
             }
             files.close(fd, h);
+            listings.remove(fd); // the number may come back for another directory
             return ERRNO_SUCCESS;
         });
         errnoFn("fd_seek", List.of(I32, I64, I32, I32), "fd_seek", (m, a) -> {
