@@ -30,6 +30,8 @@ import tools.jackson.databind.node.ObjectNode;
 
 /** The identity and owner routes of {@code /v1}: what each does and who may call it. */
 final class HubApi {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(HubApi.class);
+
     /** Payload type of the agent's consent to be linked to an owner. */
     static final String LINK_CONSENT_TYPE = dev.carapace.crypto.PayloadTypes.OWNER_LINK_CONSENT;
     static final long CONSENT_MAX_AGE_MS = 10 * 60 * 1000;
@@ -203,16 +205,15 @@ final class HubApi {
 
     /**
      * Logs what a committed change owes and answers the index of its last entry. If the log cannot take it now, the
-     * change stands (it is committed) and the events are logged at the next start: the answer says so.
+     * change stands (it is committed) and the events are logged with the next change or at the next start: the
+     * answer says so.
      */
     private void putLogIndex(ObjectNode o, List<LogOutbox.Pending> owed) throws SQLException {
-        long last = -1;
         try {
-            for (LogOutbox.Pending p : owed) {
-                last = logOutbox.deliver(p);
-            }
-            o.put("logIndex", last);
+            o.put("logIndex", logOutbox.deliverAfterLeftovers(owed));
         } catch (TransparencyLog.UnavailableException e) {
+            LOG.warn("transparency log unavailable; {} key event(s) wait in the outbox: {}", owed.size(),
+                    e.getMessage());
             o.putNull("logIndex");
             o.put("logPending", true);
         }

@@ -136,4 +136,17 @@ class TransparencyLogTest extends BackendTest {
             assertThat(left).isZero();
         }
     }
+
+    @Test
+    void aStatementTheLogCouldNotTakeGoesOutWithTheNextChange() throws Exception {
+        f.agent();
+        // As if appending had failed after the change committed: the statement waits in the outbox.
+        byte[] owed = "a key event left waiting".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        var outbox = new dev.carapace.hub.log.LogOutbox(f.hub.database(), null, java.time.Clock.systemUTC());
+        f.hub.database().inTransaction(c -> outbox.add(c, owed, "cara1test"));
+        f.agent(); // the next change delivers the leftover first, then its own statement, without a restart
+        NoteVerifier vkey = NoteVerifier.parse(f.client.wellKnown().get("log").get("vkey").asString());
+        assertThat(Checkpoint.open(f.client.checkpoint(), vkey).size()).isEqualTo(3);
+        assertThat(f.client.logEntry(1)).isEqualTo(owed);
+    }
 }

@@ -20,6 +20,8 @@ public final class LogOutbox {
     /** A statement waiting to be logged. */
     public record Pending(String id, byte[] entry, String submittedBy) {}
 
+    private static final java.util.concurrent.atomic.AtomicLong ORDER = new java.util.concurrent.atomic.AtomicLong();
+
     private final Database db;
     private final TransparencyLog log;
     private final Clock clock;
@@ -32,7 +34,9 @@ public final class LogOutbox {
 
     /** Records a statement inside the caller's transaction; {@link #deliver} it after the commit. */
     public Pending add(Connection c, byte[] entry, String submittedBy) throws SQLException {
-        Pending p = new Pending(Bytes.hex(Bytes.random(16)), entry.clone(), submittedBy);
+        // The id orders statements of one millisecond as this process wrote them (leftovers go out in id order).
+        Pending p = new Pending(String.format("%016x", ORDER.incrementAndGet()) + Bytes.hex(Bytes.random(8)),
+                entry.clone(), submittedBy);
         try (PreparedStatement ps = c.prepareStatement(
                 "INSERT INTO log_outbox (id, entry, submitted_by, created_ms) VALUES (?, ?, ?, ?)")) {
             ps.setString(1, p.id());
@@ -44,9 +48,29 @@ public final class LogOutbox {
         return p;
     }
 
+    /**
+     * Appends what {@code owed} lists, after anything older that an earlier failure left in the outbox, so a
+     * statement the log could not take is retried by the next change rather than only at the next start. Returns
+     * the log index of the last of {@code owed}. On failure everything stays in the outbox.
+     */
+    public long deliverAfterLeftovers(List<Pending> owed) throws SQLException, TransparencyLog.UnavailableException {
+        java.util.Set<String> mine = new java.util.HashSet<>();
+        owed.forEach(p -> mine.add(p.id()));
+        for (Pending p : pending()) {
+            if (!mine.contains(p.id())) {
+                deliver(p);
+            }
+        }
+        long last = -1;
+        for (Pending p : owed) {
+            last = deliver(p);
+        }
+        return last;
+    }
+
     /** Appends a committed statement and removes it from the outbox; returns its log index. */
     public long deliver(Pending p) throws SQLException, TransparencyLog.UnavailableException {
-        // On failure the statement stays in the outbox: the next start appends it.
+        // On failure the statement stays in the outbox: the next change or the next start appends it.
         long index = log.appendAndWait(p.entry(), p.submittedBy()).index();
         db.inTransaction(c -> {
             try (PreparedStatement ps = c.prepareStatement("DELETE FROM log_outbox WHERE id = ?")) {
@@ -59,7 +83,15 @@ public final class LogOutbox {
 
     /** Appends what a crash left in the outbox; returns how many statements were delivered. */
     public int deliverLeftovers() throws SQLException, TransparencyLog.UnavailableException {
-        List<Pending> left = db.read(c -> {
+        List<Pending> left = pending();
+        for (Pending p : left) {
+            deliver(p);
+        }
+        return left.size();
+    }
+
+    private List<Pending> pending() throws SQLException {
+        return db.read(c -> {
             List<Pending> out = new ArrayList<>();
             try (PreparedStatement ps = c.prepareStatement(
                     "SELECT id, entry, submitted_by FROM log_outbox ORDER BY created_ms, id");
@@ -70,9 +102,5 @@ public final class LogOutbox {
             }
             return out;
         });
-        for (Pending p : left) {
-            deliver(p);
-        }
-        return left.size();
     }
 }
