@@ -37,6 +37,8 @@ import tools.jackson.databind.node.ObjectNode;
  * that made it true has committed, so an accepted message survives a crash of the hub.
  */
 public final class MessagingApi {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(MessagingApi.class);
+
     static final int MAX_ONE_TIME_PER_INSTALLATION = 100;
     static final int MAX_KEY_PACKAGES_PER_UPLOAD = 50;
     static final int MAX_INBOX_ITEMS = 200;
@@ -999,6 +1001,7 @@ public final class MessagingApi {
             });
         } catch (SQLException | RuntimeException e) {
             // Retried on the next round; keeping messages longer is the safe failure.
+            LOG.warn("message purge failed, retried later: {}", e.toString());
         }
     }
 

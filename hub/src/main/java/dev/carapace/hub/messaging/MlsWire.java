@@ -74,12 +74,19 @@ final class MlsWire {
     /** Decodes a PrivateMessage for this group, of this content type; the epoch is returned for ordering. */
     static PrivateMessage privateMessage(byte[] bytes, byte[] groupId, int contentType, String what)
             throws ApiException {
-        MlsMessage m;
+        return privateMessage(decode(bytes, what), groupId, contentType, what);
+    }
+
+    private static MlsMessage decode(byte[] bytes, String what) throws ApiException {
         try {
-            m = MlsMessage.decode(bytes);
+            return MlsMessage.decode(bytes);
         } catch (MlsException | IllegalArgumentException | IndexOutOfBoundsException e) {
             throw ApiException.badRequest("invalid_message", what + " is not an MLS message: " + e.getMessage());
         }
+    }
+
+    private static PrivateMessage privateMessage(MlsMessage m, byte[] groupId, int contentType, String what)
+            throws ApiException {
         if (m.wireFormat() != MlsMessage.PRIVATE_MESSAGE) {
             throw ApiException.badRequest("invalid_message", what + " must be an MLS PrivateMessage");
         }
@@ -121,14 +128,9 @@ final class MlsWire {
     record CommitHeader(long epoch, LeafNode externalLeaf, int resyncedLeaf) {}
 
     static CommitHeader commit(byte[] bytes, byte[] groupId) throws ApiException {
-        MlsMessage m;
-        try {
-            m = MlsMessage.decode(bytes);
-        } catch (MlsException | IllegalArgumentException | IndexOutOfBoundsException e) {
-            throw ApiException.badRequest("invalid_message", "commit is not an MLS message: " + e.getMessage());
-        }
+        MlsMessage m = decode(bytes, "commit");
         if (m.wireFormat() == MlsMessage.PRIVATE_MESSAGE) {
-            return new CommitHeader(privateMessage(bytes, groupId, FramedContent.COMMIT, "commit").epoch(), null, -1);
+            return new CommitHeader(privateMessage(m, groupId, FramedContent.COMMIT, "commit").epoch(), null, -1);
         }
         if (m.wireFormat() != MlsMessage.PUBLIC_MESSAGE) {
             throw ApiException.badRequest("invalid_message", "commit must be an MLS PrivateMessage, or a"
