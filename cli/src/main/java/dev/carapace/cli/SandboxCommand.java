@@ -92,16 +92,8 @@ public final class SandboxCommand extends CommandGroup {
                 throw CliException.config(manifestFile + ": " + e.getMessage());
             }
             Sandbox.Bindings bindings = Sandbox.Bindings.none().withArgs(args);
-            for (String d : dirs) {
-                int eq = d.indexOf('=');
-                if (eq <= 0) {
-                    throw CliException.usage("--dir must be GUEST=HOST, got '" + d + "'");
-                }
-                String guest = d.substring(0, eq);
-                if (manifest.permissions().filesystem().stream().noneMatch(g -> g.path().equals(guest))) {
-                    throw CliException.usage("--dir " + guest + " is not declared in the manifest; refusing to run");
-                }
-                bindings = bindings.withDir(guest, Path.of(d.substring(eq + 1)));
+            for (var d : SkillCommand.parseDirs(dirs, manifest).entrySet()) {
+                bindings = bindings.withDir(d.getKey(), Path.of(d.getValue()));
             }
             bindings = withSecrets(bindings, manifest, secrets);
             if (eng == Engine.COMPILED && !"none".equals(compiledStore)) {

@@ -756,7 +756,7 @@ public final class SkillCommand extends CommandGroup {
             }
             String guest = d.substring(0, eq);
             if (m.permissions().filesystem().stream().noneMatch(g -> g.path().equals(guest))) {
-                throw CliException.usage("--dir " + guest + " is not declared in the manifest; refusing");
+                throw CliException.usage("--dir " + guest + " is not declared in the manifest; refusing to run");
             }
             out.put(guest, Path.of(d.substring(eq + 1)).toAbsolutePath().normalize().toString());
         }
