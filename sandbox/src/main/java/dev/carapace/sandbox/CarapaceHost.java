@@ -92,10 +92,10 @@ final class CarapaceHost {
             return deny(Map.of("reason", "url too long"), DENIED);
         }
         String url = new String(m.readBytes(urlPtr, urlLen), StandardCharsets.UTF_8);
-        Limits lim = new Limits(session.manifest.limits().httpRequests(), session.manifest.limits().httpResponseBytes());
-        if (session.httpRequests >= lim.requests) {
-            session.audit("limit", Map.of("limit", "httpRequests", "value", lim.requests));
-            return deny(Map.of("reason", "request limit " + lim.requests + " reached"), LIMIT_REACHED);
+        Manifest.Limits lim = session.manifest.limits();
+        if (session.httpRequests >= lim.httpRequests()) {
+            session.audit("limit", Map.of("limit", "httpRequests", "value", lim.httpRequests()));
+            return deny(Map.of("reason", "request limit " + lim.httpRequests() + " reached"), LIMIT_REACHED);
         }
         URI uri;
         try {
@@ -158,7 +158,7 @@ final class CarapaceHost {
         }
         session.httpRequests++;
         what.put("address", address.getHostAddress());
-        long cap = Math.min(outCap < 0 ? 0 : outCap, lim.responseBytes);
+        long cap = Math.min(outCap < 0 ? 0 : outCap, lim.httpResponseBytes());
         Response r;
         try {
             r = fetch(scheme, host, port, address, uri, cap);
@@ -179,11 +179,11 @@ final class CarapaceHost {
         }
         if (r.truncated) {
             Map<String, Object> d = withStatus(what, r.status, r.body.length);
-            boolean overLimit = lim.responseBytes < (outCap < 0 ? 0 : (long) outCap);
-            d.put("reason", overLimit ? "response over httpResponseBytes=" + lim.responseBytes : "response over out_cap");
+            boolean overLimit = lim.httpResponseBytes() < (outCap < 0 ? 0 : (long) outCap);
+            d.put("reason", overLimit ? "response over httpResponseBytes=" + lim.httpResponseBytes() : "response over out_cap");
             session.audit("net.request", d);
             if (overLimit) {
-                session.audit("limit", Map.of("limit", "httpResponseBytes", "value", lim.responseBytes));
+                session.audit("limit", Map.of("limit", "httpResponseBytes", "value", lim.httpResponseBytes()));
                 return LIMIT_REACHED;
             }
             return TOO_LARGE;
@@ -193,7 +193,6 @@ final class CarapaceHost {
         return r.body.length;
     }
 
-    private record Limits(int requests, long responseBytes) {}
 
     private record Response(int status, String location, byte[] body, boolean truncated) {}
 
