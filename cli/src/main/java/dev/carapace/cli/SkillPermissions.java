@@ -109,9 +109,13 @@ final class SkillPermissions {
                     }
                     net = new HashSet<>();
                     if (mp.has("network")) {
-                        // "host" means port 443, as in manifests, so both spellings compare equal
+                        // Read as manifests read it ("host" means port 443, IPv6 in brackets), so both compare equal
                         for (String h : strings(mp.get("network"), "maxPermissions.network")) {
-                            net.add(h.matches(".*:[0-9]+") ? h : h + ":443");
+                            try {
+                                net.add(Manifest.netGrant(h).toString());
+                            } catch (ManifestException e) {
+                                throw new CryptoException("maxPermissions.network: " + e.getMessage());
+                            }
                         }
                     }
                     sec = mp.has("secrets") ? strings(mp.get("secrets"), "maxPermissions.secrets") : Set.of();

@@ -59,5 +59,16 @@ class SkillPermissionsTest {
         assertThatThrownBy(() -> policy("{\"maxPermissions\":{\"filesystem\":\"all\"}}")).hasMessageContaining("filesystem");
         assertThatThrownBy(() -> policy("{\"requireAudits\":{\"count\":3,\"auditors\":[\"a\"]}}"))
                 .hasMessageContaining("larger than the auditors");
+        assertThatThrownBy(() -> policy("{\"maxPermissions\":{\"network\":[\"API.example.com\"]}}"))
+                .hasMessageContaining("maxPermissions.network");
+    }
+
+    @Test
+    void policyHostsAreReadAsManifestsReadThem() {
+        Manifest wants = manifest("{\"network\":[\"[::1]:8080\",\"api.example.com\"]}");
+        assertThat(policy("{\"maxPermissions\":{\"network\":[\"[::1]:8080\",\"api.example.com:443\"]}}")
+                .refusals(wants, List.of(), false)).isEmpty();
+        assertThat(policy("{\"maxPermissions\":{\"network\":[\"[::1]:8081\",\"api.example.com\"]}}")
+                .refusals(wants, List.of(), false)).singleElement().asString().contains("::1");
     }
 }

@@ -290,7 +290,7 @@ public record Manifest(String name, String version, String description, Map<Stri
     }
 
     /** host[:port]; a missing port means 443. IPv6 literals go in brackets. */
-    static NetGrant netGrant(String entry) throws ManifestException {
+    public static NetGrant netGrant(String entry) throws ManifestException {
         String host;
         String port = null;
         if (entry.startsWith("[")) {
