@@ -47,10 +47,17 @@ public final class InstallationCertificate {
      * Parses the claims without checking the signature; only to find out whose key to fetch before {@link #verify}.
      */
     public static Claims peek(byte[] certificate) throws CryptoException {
+        return claims(envelope(certificate));
+    }
+
+    private static Dsse.Envelope envelope(byte[] certificate) throws CryptoException {
         if (certificate == null || certificate.length > MAX_BYTES) {
             throw new CryptoException("installation certificate missing or larger than " + MAX_BYTES + " bytes");
         }
-        Dsse.Envelope env = Dsse.fromJson(certificate);
+        return Dsse.fromJson(certificate);
+    }
+
+    private static Claims claims(Dsse.Envelope env) throws CryptoException {
         if (!PAYLOAD_TYPE.equals(env.payloadType()) || env.signatures().size() != 1) {
             throw new CryptoException("not an installation certificate");
         }
@@ -76,7 +83,8 @@ public final class InstallationCertificate {
      * event log, and that it certifies {@code signatureKey}. Returns the claims.
      */
     public static Claims verify(byte[] certificate, KeyEventLog agentLog, byte[] signatureKey) throws CryptoException {
-        Claims c = peek(certificate);
+        Dsse.Envelope env = envelope(certificate); // parsed once for the claims and the signature
+        Claims c = claims(env);
         if (!agentLog.id().toString().equals(c.agent())) {
             throw new CryptoException("the certificate names another agent");
         }
@@ -84,7 +92,7 @@ public final class InstallationCertificate {
             throw new CryptoException("the certificate is for another signature key");
         }
         String current = agentLog.currentKeyId();
-        Dsse.verify(Dsse.fromJson(certificate), k -> current.equals(k) ? agentLog.currentKey() : null, 1);
+        Dsse.verify(env, k -> current.equals(k) ? agentLog.currentKey() : null, 1);
         return c;
     }
 }
