@@ -25,6 +25,25 @@ public final class Bytes {
         return sha256().digest(data);
     }
 
+    /**
+     * AES-GCM with a 128-bit tag (the JDK's, which uses AES-NI): {@code mode} is {@code Cipher.ENCRYPT_MODE} or
+     * {@code DECRYPT_MODE}; a ciphertext that does not authenticate raises {@link javax.crypto.AEADBadTagException}.
+     */
+    public static byte[] aesGcm(int mode, byte[] key, byte[] nonce, byte[] aad, byte[] input)
+            throws javax.crypto.AEADBadTagException {
+        try {
+            javax.crypto.Cipher c = javax.crypto.Cipher.getInstance("AES/GCM/NoPadding");
+            c.init(mode, new javax.crypto.spec.SecretKeySpec(key, "AES"),
+                    new javax.crypto.spec.GCMParameterSpec(128, nonce));
+            c.updateAAD(aad);
+            return c.doFinal(input);
+        } catch (javax.crypto.AEADBadTagException e) {
+            throw e;
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException("AES-GCM unavailable", e);
+        }
+    }
+
     /** HMAC-SHA-256 (the JDK's) of the concatenation of {@code parts} under {@code key}. */
     public static byte[] hmacSha256(byte[] key, byte[]... parts) {
         try {

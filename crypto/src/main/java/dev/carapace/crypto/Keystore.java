@@ -7,12 +7,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
 import java.util.Arrays;
 import javax.crypto.AEADBadTagException;
 import javax.crypto.Cipher;
-import javax.crypto.spec.GCMParameterSpec;
-import javax.crypto.spec.SecretKeySpec;
 import org.bouncycastle.crypto.generators.Argon2BytesGenerator;
 import org.bouncycastle.crypto.params.Argon2Parameters;
 import tools.jackson.databind.JsonNode;
@@ -130,7 +127,7 @@ public final class Keystore {
         byte[] plaintext = Json.compact(secret).getBytes(StandardCharsets.UTF_8);
         byte[] key = deriveKey(passphrase, salt, params);
         try {
-            byte[] ct = aesGcm(Cipher.ENCRYPT_MODE, key, nonce, aad(header), plaintext);
+            byte[] ct = Bytes.aesGcm(Cipher.ENCRYPT_MODE, key, nonce, aad(header), plaintext);
             header.put("ciphertext", Bytes.b64url(ct));
             SecureFiles.writeAtomic(file, (Json.pretty(header) + "\n").getBytes(StandardCharsets.UTF_8));
         } catch (AEADBadTagException e) {
@@ -208,7 +205,7 @@ public final class Keystore {
         byte[] key = deriveKey(passphrase, salt, params);
         byte[] plaintext = null;
         try {
-            plaintext = aesGcm(Cipher.DECRYPT_MODE, key, nonce, aad(header), ct);
+            plaintext = Bytes.aesGcm(Cipher.DECRYPT_MODE, key, nonce, aad(header), ct);
             JsonNode secret = Json.parse(plaintext);
             byte[] current = purpose == Purpose.SIGNING ? Bytes.fromB64url(Json.text(secret, "current")) : new byte[32];
             byte[] next = Bytes.fromB64url(Json.text(secret, "next"));
@@ -257,18 +254,5 @@ public final class Keystore {
         gen.generateBytes(pw, key);
         Arrays.fill(pw, (byte) 0);
         return key;
-    }
-
-    static byte[] aesGcm(int mode, byte[] key, byte[] nonce, byte[] aad, byte[] input) throws AEADBadTagException {
-        try {
-            Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
-            c.init(mode, new SecretKeySpec(key, "AES"), new GCMParameterSpec(128, nonce));
-            c.updateAAD(aad);
-            return c.doFinal(input);
-        } catch (AEADBadTagException e) {
-            throw e;
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("AES-GCM unavailable", e);
-        }
     }
 }

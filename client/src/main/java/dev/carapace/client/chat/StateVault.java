@@ -10,11 +10,8 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
 import java.util.Arrays;
 import javax.crypto.Cipher;
-import javax.crypto.spec.GCMParameterSpec;
-import javax.crypto.spec.SecretKeySpec;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -64,13 +61,11 @@ public final class StateVault {
         return ("carapace.chat.state.v1|" + purpose).getBytes(StandardCharsets.UTF_8);
     }
 
+    /** AES-GCM; a ciphertext that does not authenticate is an IllegalStateException, which callers report. */
     private static byte[] crypt(int mode, byte[] key, byte[] nonce, byte[] aad, byte[] in) {
         try {
-            Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
-            c.init(mode, new SecretKeySpec(key, "AES"), new GCMParameterSpec(128, nonce));
-            c.updateAAD(aad);
-            return c.doFinal(in);
-        } catch (GeneralSecurityException e) {
+            return Bytes.aesGcm(mode, key, nonce, aad, in);
+        } catch (javax.crypto.AEADBadTagException e) {
             throw new IllegalStateException("AES-GCM failed", e);
         }
     }
