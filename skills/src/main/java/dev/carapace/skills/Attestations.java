@@ -19,6 +19,19 @@ public final class Attestations {
 
     private Attestations() {}
 
+    /**
+     * The short kind ("audit", "vouch", "revoke") of a statement about a published version, by predicate type; null
+     * for any other type (publications included, which are not statements about a version).
+     */
+    public static String kindOf(String predicateType) {
+        return switch (predicateType) {
+            case AUDIT -> "audit";
+            case VOUCH -> "vouch";
+            case REVOKE -> "revoke";
+            default -> null;
+        };
+    }
+
     private static List<InTotoStatement.Subject> subject(String name, String version, String sha256Hex) {
         NameGuard.validate(name);
         return List.of(new InTotoStatement.Subject(name + "@" + version, sha256Hex));

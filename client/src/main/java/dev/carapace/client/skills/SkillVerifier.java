@@ -297,12 +297,10 @@ public final class SkillVerifier {
         } catch (CryptoException e) {
             throw new SkillVerificationException(Step.REVOCATION, e.getMessage());
         }
-        String kind = switch (type) {
-            case Attestations.AUDIT -> "audit";
-            case Attestations.VOUCH -> "vouch";
-            case Attestations.REVOKE -> "revoke";
-            default -> throw new SkillVerificationException(Step.REVOCATION, "unknown statement type " + type);
-        };
+        String kind = Attestations.kindOf(type);
+        if (kind == null) {
+            throw new SkillVerificationException(Step.REVOCATION, "unknown statement type " + type);
+        }
         Subject s = subject(env, type, name, version, digest, Step.REVOCATION);
         return new Statement(kind, signer, index, env, s.predicate());
     }

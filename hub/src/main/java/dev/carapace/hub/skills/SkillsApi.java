@@ -45,7 +45,6 @@ import tools.jackson.databind.node.ObjectNode;
  */
 public final class SkillsApi {
     /** What installers are told about a name when its publisher overrode the confusable check. */
-    public static final String KIND_AUDIT = "audit", KIND_VOUCH = "vouch", KIND_REVOKE = "revoke";
     private static final java.util.regex.Pattern VERSION =
             java.util.regex.Pattern.compile("(0|[1-9][0-9]{0,8})\\.(0|[1-9][0-9]{0,8})\\.(0|[1-9][0-9]{0,8})(-[0-9A-Za-z.-]{1,40})?");
     private static final java.util.regex.Pattern DIGEST = java.util.regex.Pattern.compile("[0-9a-f]{64}");
@@ -435,13 +434,11 @@ public final class SkillsApi {
         } catch (CryptoException e) {
             throw ApiException.badRequest("invalid_statement", e.getMessage());
         }
-        String kind = switch (type) {
-            case Attestations.AUDIT -> KIND_AUDIT;
-            case Attestations.VOUCH -> KIND_VOUCH;
-            case Attestations.REVOKE -> KIND_REVOKE;
-            default -> throw ApiException.badRequest("invalid_statement",
+        String kind = Attestations.kindOf(type);
+        if (kind == null) {
+            throw ApiException.badRequest("invalid_statement",
                     "predicateType must be the audit, vouch or revoke type, not " + type);
-        };
+        }
         Subject s = subject(env, type);
         return exclusive(() -> {
             Version v = version(s.name(), s.version());
@@ -452,7 +449,7 @@ public final class SkillsApi {
                 throw ApiException.conflict("digest_mismatch", "the statement's digest is not the published digest of "
                         + s.name() + "@" + s.version());
             }
-            if (!kind.equals(KIND_REVOKE) && v.publisher().equals(call.caller().id())) {
+            if (!kind.equals("revoke") && v.publisher().equals(call.caller().id())) {
                 throw ApiException.forbidden("an author cannot " + kind + " their own package");
             }
             long[] counts = db.read(c -> {
