@@ -824,7 +824,7 @@ public final class SkillCommand extends CommandGroup {
             Manifest m = SkillPermissions.parse(Json.compact(v.manifest()).getBytes(StandardCharsets.UTF_8));
             module(SkillPackage.read(v.packageBytes()));
             Map<String, String> bound = parseDirs(dirs, m);
-            boolean confusable = v.warnings().stream().anyMatch(w -> w.contains("confusable"));
+            boolean confusable = !v.confusableWith().isEmpty();
             v.warnings().forEach(w -> spec.commandLine().getErr().println("warning: " + w));
             String title = "Install " + v.name() + " " + v.version() + " by " + v.publisher() + "\n  sha256 " + v.digest()
                     + ", verified: signature, log index " + v.publishIndex() + ", not revoked, namespace owner";
@@ -966,7 +966,7 @@ public final class SkillCommand extends CommandGroup {
                 String title = "Update " + name + " " + old.path("version").asString() + " -> " + v.version()
                         + " asks for MORE permissions:\n  " + String.join("\n  ", widened);
                 consent.require(spec, SkillPermissions.prompt(title, after), v, after,
-                        v.warnings().stream().anyMatch(w -> w.contains("confusable")));
+                        !v.confusableWith().isEmpty());
             }
             store.savePackage(v.digest(), v.packageBytes());
             store.putEntry(name, entry(v, c.hub(), false, bound));

@@ -43,11 +43,14 @@ public final class SkillVerifier {
     /** A verified audit, vouch or revocation about the package digest. */
     public record Statement(String kind, String signer, long logIndex, Dsse.Envelope envelope, JsonNode predicate) {}
 
-    /** A version that passed every step (revocation is reported, and refused only when asked). */
+    /**
+     * A version that passed every step (revocation is reported, and refused only when asked). {@code confusableWith}
+     * names the existing skills the hub found this name confusable with (its publisher overrode the check).
+     */
     public record Verified(String name, String version, String digest, byte[] packageBytes, JsonNode manifest,
                            String publisher, long publishIndex, Dsse.Envelope publication, long namespaceIndex,
                            Dsse.Envelope claim, List<Statement> attestations, boolean revoked, List<String> warnings,
-                           long publishedMs, Map<String, KeyEventLog> identities) {}
+                           List<String> confusableWith, long publishedMs, Map<String, KeyEventLog> identities) {}
 
     private final SkillsClient skills;
     private final LogVerifier log;
@@ -118,13 +121,16 @@ public final class SkillVerifier {
         checkClaim(claim, namespace, publisher, this::identity);
         long nsIndex = ns.path("logIndex").asLong(-1);
         inclusion(nsIndex, claim, "namespace claim", Step.NAMESPACE);
+        List<String> confusableWith = new ArrayList<>();
         for (JsonNode m : entry.path("confusableWith")) {
+            confusableWith.add(m.path("existing").asString("?"));
             warnings.add("the name is confusable with " + m.path("existing").asString("?") + " ("
                     + m.path("reason").asString("") + "); its publisher overrode the check");
         }
         Map<String, KeyEventLog> used = new LinkedHashMap<>(identities);
         return new Verified(name, ver, subject.digest(), bytes, manifest, publisher, publishIndex, publication, nsIndex,
-                claim, List.copyOf(statements), revoked, List.copyOf(warnings), entry.path("publishedMs").asLong(0), used);
+                claim, List.copyOf(statements), revoked, List.copyOf(warnings), List.copyOf(confusableWith),
+                entry.path("publishedMs").asLong(0), used);
     }
 
     /** A bundle for offline verification: every statement as a C2SP tlog-proof carrying it, and the key histories. */
@@ -201,7 +207,7 @@ public final class SkillVerifier {
         Proven claim = proven(bundle.path("namespaceClaim").asString(""), logKey, witnesses, quorum, Step.NAMESPACE);
         checkClaim(claim.envelope(), name.substring(0, name.indexOf('/')), publisher, known);
         return new Verified(name, version, digest, packageBytes.clone(), manifest, publisher, pub.index(),
-                pub.envelope(), claim.index(), claim.envelope(), List.copyOf(statements), false, List.of(), 0, ids);
+                pub.envelope(), claim.index(), claim.envelope(), List.copyOf(statements), false, List.of(), List.of(), 0, ids);
     }
 
     // --- the checks, shared by online and offline verification ---------------------------------------------------
