@@ -40,6 +40,36 @@ class FileAccessTest {
     }
 
     @Test
+    void aReusedDescriptorNumberListsItsOwnDirectory() throws Exception {
+        Path in = Files.createDirectories(tmp.resolve("in"));
+        for (String f : new String[] {"a/x1", "a/x2", "b/y1", "b/y2"}) {
+            Files.createDirectories(in.resolve(f).getParent());
+            Files.writeString(in.resolve(f), f);
+        }
+        Manifest m = Manifest.parse("""
+                {"name":"test/relist","version":"1.0.0","entrypoints":{"main":{"export":"_start"}},
+                 "permissions":{"filesystem":[{"path":"/in","access":"read"}]}}""");
+        Sandbox.Result r = Sandbox.run(Wat.compile(Path.of("src/test/resources/skills/relist.wat")), m, "main",
+                Sandbox.Bindings.none().withDir("/in", in), AuditLog.inMemory(new ByteArrayOutputStream()));
+        assertThat(r.violation()).isNull();
+        assertThat(r.exitCode()).as("b got a's descriptor number").isZero();
+        assertThat(names(r.stdout())).containsExactly("y2"); // entry 1 of b, not of a's old listing
+    }
+
+    private static java.util.List<String> names(byte[] dirents) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(dirents).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        java.util.List<String> out = new java.util.ArrayList<>();
+        while (b.remaining() >= 24) {
+            b.position(b.position() + 16);
+            byte[] name = new byte[b.getInt()];
+            b.position(b.position() + 4);
+            b.get(name);
+            out.add(new String(name, StandardCharsets.UTF_8));
+        }
+        return out;
+    }
+
+    @Test
     void readdirListsTheGrantWithTypes() throws Exception {
         Path in = Files.createDirectories(tmp.resolve("in"));
         Files.writeString(in.resolve("a.txt"), "x");

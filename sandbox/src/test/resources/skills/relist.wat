@@ -1,0 +1,30 @@
+;; Lists directory a from cookie 0, closes it, opens directory b (which gets the same descriptor number) and lists it
+;; from cookie 1, writing that second dirent buffer to stdout: it must describe b, not a's remembered listing.
+(module
+  (import "wasi_snapshot_preview1" "path_open"
+    (func $open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_readdir" (func $readdir (param i32 i32 i32 i64 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_close" (func $close (param i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 100) "a")
+  (data (i32.const 101) "b")
+  (func $check (param $errno i32)
+    (if (local.get $errno) (then (call $exit (i32.add (i32.const 100) (local.get $errno))))))
+  (func (export "_start")
+    ;; open /in/a as a directory (oflags 2 = O_DIRECTORY); its fd goes to address 0
+    (call $check (call $open (i32.const 3) (i32.const 0) (i32.const 100) (i32.const 1) (i32.const 2)
+      (i64.const 0x4002) (i64.const 0) (i32.const 0) (i32.const 0)))
+    (call $check (call $readdir (i32.load (i32.const 0)) (i32.const 1024) (i32.const 4096) (i64.const 0)
+      (i32.const 8)))
+    (call $check (call $close (i32.load (i32.const 0))))
+    (call $check (call $open (i32.const 3) (i32.const 0) (i32.const 101) (i32.const 1) (i32.const 2)
+      (i64.const 0x4002) (i64.const 0) (i32.const 0) (i32.const 4)))
+    (call $check (call $readdir (i32.load (i32.const 4)) (i32.const 1024) (i32.const 4096) (i64.const 1)
+      (i32.const 8)))
+    (i32.store (i32.const 16) (i32.const 1024))
+    (i32.store (i32.const 20) (i32.load (i32.const 8)))
+    (drop (call $fd_write (i32.const 1) (i32.const 16) (i32.const 1) (i32.const 24)))
+    ;; exit 0 only if b reused a's descriptor number (what the test is about)
+    (call $exit (i32.ne (i32.load (i32.const 0)) (i32.load (i32.const 4))))))
