@@ -140,10 +140,10 @@ public final class Hub implements AutoCloseable {
                     "Metrics in the Prometheus text format.",
                     call -> Reply.text("text/plain; version=0.0.4; charset=utf-8", metrics.scrape())));
             routes.addAll(api.routes());
-            routes.addAll(new LogApi(log, api).routes());
+            routes.addAll(new LogApi(log).routes());
             var messaging = dev.carapace.hub.messaging.MessagingApi.fromEnvironment(db, identities, cfg.clock());
             routes.addAll(messaging.routes());
-            routes.addAll(new dev.carapace.hub.skills.SkillsApi(db, log, api::storedKey, cfg.clock()).routes());
+            routes.addAll(new dev.carapace.hub.skills.SkillsApi(db, log, cfg.clock()).routes());
             // The description is generated from the final table, this route included.
             AtomicReference<List<Route>> table = new AtomicReference<>();
             routes.add(new Route("GET", "/v1/openapi.json", Route.Auth.PUBLIC, "operations",

@@ -19,11 +19,9 @@ import tools.jackson.databind.node.ObjectNode;
 /** The transparency log's routes: signed appends of DSSE statements, checkpoints, entries and proofs. */
 final class LogApi {
     private final TransparencyLog log;
-    private final HubApi identities;
 
-    LogApi(TransparencyLog log, HubApi identities) {
+    LogApi(TransparencyLog log) {
         this.log = log;
-        this.identities = identities;
     }
 
     List<Route> routes() {
@@ -59,7 +57,7 @@ final class LogApi {
             throw ApiException.badRequest("invalid_envelope", e.getMessage());
         }
         try {
-            identities.storedKey(call.caller().id()).requireSigned(env);
+            call.caller().key().requireSigned(env); // the key that authenticated this very request
         } catch (CryptoException e) {
             throw ApiException.badRequest("invalid_envelope", "the envelope is not signed by your current key");
         }

@@ -168,7 +168,7 @@ public final class ApiHandler extends Handler.Abstract {
             try {
                 RequestAuthenticator.CurrentKey k = authenticator.authenticate(message(request, call.targetUri()), body,
                         lookup);
-                call.caller(new Call.Caller(k.id(), k.seq(), k.kind()));
+                call.caller(new Call.Caller(k));
             } catch (AuthFailure f) {
                 throw ApiException.unauthorized(f.reason(), f.getMessage());
             }

@@ -24,7 +24,20 @@ public final class Call {
     }
 
     /** The authenticated signer: identity id, key seq and whether it is an owner. */
-    public record Caller(String id, long seq, String kind) {}
+    /** Who signed the request, with the key that authenticated it (so handlers check envelopes without a lookup). */
+    public record Caller(dev.carapace.hub.auth.RequestAuthenticator.CurrentKey key) {
+        public String id() {
+            return key.id();
+        }
+
+        public long seq() {
+            return key.seq();
+        }
+
+        public String kind() {
+            return key.kind();
+        }
+    }
 
     public String param(String name) {
         return pathParams.get(name);

@@ -59,17 +59,15 @@ public final class SkillsApi {
 
     private final Database db;
     private final TransparencyLog log;
-    private final RequestAuthenticator.KeyLookup keys;
     private final Clock clock;
     /** Check-then-log-then-store must not interleave, or two claims could both be logged and one silently lost. */
     private final ReentrantLock writes = new ReentrantLock();
     /** The PostgreSQL advisory lock every hub process takes for registry writes ("carapace-skills" as a number). */
     private static final long REGISTRY_LOCK = 0x6361726170616365L;
 
-    public SkillsApi(Database db, TransparencyLog log, RequestAuthenticator.KeyLookup keys, Clock clock) {
+    public SkillsApi(Database db, TransparencyLog log, Clock clock) {
         this.db = db;
         this.log = log;
-        this.keys = keys;
         this.clock = clock;
     }
 
@@ -707,7 +705,7 @@ public final class SkillsApi {
 
     /** The one signature must be the caller's current key, named {@code <id>#<seq>}, as the log's appends require. */
     private void verifyCaller(Call call, Dsse.Envelope env) throws Exception {
-        RequestAuthenticator.CurrentKey signer = keys.lookup(call.caller().id());
+        RequestAuthenticator.CurrentKey signer = call.caller().key(); // the key that authenticated this request
         try {
             signer.requireSigned(env);
         } catch (CryptoException e) {
