@@ -67,12 +67,9 @@ public record NamespaceClaim(String namespace, String owner, long timestampMilli
         return hash < 0 ? keyId : keyId.substring(0, hash);
     }
 
-    /** The key sequence part of a key id {@code <id>#<seq>}, or -1 when there is none. */
+    /** The key sequence part of a key id {@code <id>#<seq>}, or -1 when there is none or it is not canonical. */
     public static long signerSeq(String keyId) {
         int hash = keyId.lastIndexOf('#');
-        if (hash < 0 || !keyId.substring(hash + 1).matches("[0-9]{1,9}")) {
-            return -1;
-        }
-        return Long.parseLong(keyId.substring(hash + 1));
+        return hash < 0 ? -1 : dev.carapace.crypto.KeyId.parseSeq(keyId.substring(hash + 1));
     }
 }

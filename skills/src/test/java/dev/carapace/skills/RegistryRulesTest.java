@@ -60,5 +60,8 @@ class RegistryRulesTest {
         assertThatThrownBy(() -> NamespaceClaim.parse(nonCanonical)).hasMessageContaining("canonical");
         assertThat(NamespaceClaim.signerSeq("cara1x#12")).isEqualTo(12);
         assertThat(NamespaceClaim.signerSeq("cara1x")).isEqualTo(-1);
+        // Issue 13: only the canonical seq names a key; aliases of #0 name none.
+        assertThat(NamespaceClaim.signerSeq("cara1x#00")).isEqualTo(-1);
+        assertThat(NamespaceClaim.signerSeq("cara1x#+0")).isEqualTo(-1);
     }
 }

@@ -13,7 +13,8 @@ import java.util.Map;
  *
  * <p>Carapace's profile: every signed request covers {@code ("@method" "@target-uri" "content-digest")} and carries
  * {@code created}, {@code nonce}, {@code keyid} and {@code alg="ed25519"}, under the label {@value #LABEL}. The hub
- * checks the time window and the nonce; this class builds and checks the signature itself.
+ * checks the time window and the nonce; this class builds and checks the signature itself. A request may carry other
+ * signatures under other labels (an intermediary's, RFC 9421 section 4.3): the verifier reads only its own label.
  */
 public final class HttpSignature {
     public static final String LABEL = "sig1";
@@ -54,6 +55,11 @@ public final class HttpSignature {
             return params.get("alg") instanceof String s ? s : null;
         }
 
+        /** The {@code expires} parameter, or null when absent (or not an integer: check {@code params} for that). */
+        public Long expires() {
+            return params.get("expires") instanceof Long l ? l : null;
+        }
+
         String signatureParams() {
             return StructuredFields.innerList(components, params);
         }
@@ -79,23 +85,35 @@ public final class HttpSignature {
         return new Headers(label + "=" + signatureParams, label + "=" + StructuredFields.byteSequence(sig));
     }
 
-    /** Parses the {@code Signature-Input} and {@code Signature} headers; exactly one signature is accepted. */
-    public static Parsed parse(String signatureInput, String signature) throws CryptoException {
+    /**
+     * Parses the signature under {@code label} from the {@code Signature-Input} and {@code Signature} headers. Both
+     * headers must parse as a whole; signatures under other labels are not interpreted. Returns null when neither
+     * header holds {@code label}.
+     */
+    public static Parsed parse(String signatureInput, String signature, String label) throws CryptoException {
         if (signatureInput == null || signature == null) {
             throw new CryptoException("missing Signature-Input or Signature header");
         }
         Map<String, StructuredFields.Member> inputs = StructuredFields.parseDictionary(signatureInput);
         Map<String, StructuredFields.Member> sigs = StructuredFields.parseDictionary(signature);
-        if (inputs.size() != 1 || sigs.size() != 1) {
-            throw new CryptoException("exactly one signature is accepted");
-        }
-        String label = inputs.keySet().iterator().next();
         StructuredFields.Member in = inputs.get(label);
         StructuredFields.Member sg = sigs.get(label);
-        if (in.innerList() == null || sg == null || sg.bytes() == null) {
-            throw new CryptoException("Signature-Input and Signature do not match");
+        if (in == null && sg == null) {
+            return null;
         }
-        return new Parsed(label, List.copyOf(in.innerList()), in.params(), sg.bytes());
+        if (in == null || in.innerList() == null || sg == null || sg.bytes() == null) {
+            throw new CryptoException("Signature-Input and Signature do not match under label " + label);
+        }
+        List<String> components = List.copyOf(in.innerList());
+        requireDistinct(components);
+        return new Parsed(label, components, in.params(), sg.bytes());
+    }
+
+    /** RFC 9421 section 2.5: a component identifier appears at most once in the covered components. */
+    private static void requireDistinct(List<String> components) throws CryptoException {
+        if (new java.util.HashSet<>(components).size() != components.size()) {
+            throw new CryptoException("the covered components repeat an identifier");
+        }
     }
 
     /** Verifies {@code parsed} against the message with {@code key}. Checks alg when present. */
@@ -114,6 +132,7 @@ public final class HttpSignature {
     /** RFC 9421 section 2.5: one line per covered component, then the {@code @signature-params} line. */
     public static byte[] signatureBase(Message m, List<String> components, String signatureParams)
             throws CryptoException {
+        requireDistinct(components);
         StringBuilder sb = new StringBuilder(256);
         for (String c : components) {
             if (!c.equals(c.toLowerCase(java.util.Locale.ROOT))) {

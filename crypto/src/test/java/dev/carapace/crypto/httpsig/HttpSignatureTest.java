@@ -59,7 +59,8 @@ class HttpSignatureTest {
         assertThat(h.signatureInput()).isEqualTo("sig-b26=(\"date\" \"@method\" \"@path\" \"@authority\" "
                 + "\"content-type\" \"content-length\");created=1618884473;keyid=\"test-key-ed25519\"");
 
-        HttpSignature.Parsed parsed = HttpSignature.parse(h.signatureInput(), "sig-b26=:" + expectedSig + ":");
+        HttpSignature.Parsed parsed = HttpSignature.parse(h.signatureInput(), "sig-b26=:" + expectedSig + ":",
+                "sig-b26");
         Ed25519PublicKey pub = Ed25519PublicKey.fromBytes(Bytes.fromB64(PUBLIC_B64));
         assertThat(HttpSignature.verify(req, parsed, pub)).isTrue();
         Req altered = new Req("POST", "https://example.com/bar", headers);
@@ -73,7 +74,7 @@ class HttpSignatureTest {
         Map<String, String> headers = new java.util.HashMap<>(Map.of("content-digest", ContentDigest.header(body)));
         Req req = new Req("POST", "http://127.0.0.1:8080/v1/things?x=1", headers);
         HttpSignature.Headers h = HttpSignature.sign(req, "cara1xyz#0", key, 1_700_000_000L, "n-123");
-        HttpSignature.Parsed p = HttpSignature.parse(h.signatureInput(), h.signature());
+        HttpSignature.Parsed p = HttpSignature.parse(h.signatureInput(), h.signature(), HttpSignature.LABEL);
         assertThat(p.keyid()).isEqualTo("cara1xyz#0");
         assertThat(p.created()).isEqualTo(1_700_000_000L);
         assertThat(p.nonce()).isEqualTo("n-123");
@@ -91,24 +92,67 @@ class HttpSignatureTest {
 
         // Changing a parameter (here the nonce) breaks the signature: parameters are covered.
         String replayedInput = h.signatureInput().replace("n-123", "n-124");
-        assertThat(HttpSignature.verify(req, HttpSignature.parse(replayedInput, h.signature()), key.publicKey()))
+        assertThat(HttpSignature.verify(req, HttpSignature.parse(replayedInput, h.signature(), "sig1"),
+                key.publicKey()))
                 .isFalse();
     }
 
     @Test
     void malformedHeadersAreRefused() {
-        assertThatThrownBy(() -> HttpSignature.parse(null, "sig1=:AA==:")).isInstanceOf(CryptoException.class);
-        assertThatThrownBy(() -> HttpSignature.parse("sig1=(\"@method\"", "sig1=:AA==:"))
+        assertThatThrownBy(() -> HttpSignature.parse(null, "sig1=:AA==:", "sig1")).isInstanceOf(CryptoException.class);
+        assertThatThrownBy(() -> HttpSignature.parse("sig1=(\"@method\"", "sig1=:AA==:", "sig1"))
                 .isInstanceOf(CryptoException.class);
-        assertThatThrownBy(() -> HttpSignature.parse("sig1=(\"@method\");created=1", "sig2=:AA==:"))
+        assertThatThrownBy(() -> HttpSignature.parse("sig1=(\"@method\");created=1", "sig2=:AA==:", "sig1"))
                 .isInstanceOf(CryptoException.class);
-        assertThatThrownBy(() -> HttpSignature.parse("sig1=(\"@method\");created=1, sig2=(\"@method\")",
-                "sig1=:AA==:, sig2=:AA==:")).hasMessageContaining("exactly one");
-        assertThatThrownBy(() -> HttpSignature.parse("sig1=(\"@method\");created=1;created=2", "sig1=:AA==:"))
-                .hasMessageContaining("duplicate");
+        assertThatThrownBy(() -> HttpSignature.parse("sig1=(\"@method\");created=1;created=2", "sig1=:AA==:",
+                "sig1")).hasMessageContaining("duplicate");
         assertThatThrownBy(() -> StructuredFields.parseDictionary("a=:not base64!:"))
                 .isInstanceOf(CryptoException.class);
         assertThatThrownBy(() -> StructuredFields.parseDictionary("x".repeat(9000)))
                 .isInstanceOf(CryptoException.class);
+        // A malformed member under another label still makes the header malformed: it is parsed as a whole.
+        assertThatThrownBy(() -> HttpSignature.parse("sig1=(\"@method\"), proxy=(\"@method\"", "sig1=:AA==:",
+                "sig1")).isInstanceOf(CryptoException.class);
+    }
+
+    /** RFC 9421 section 2.5: an identifier repeated in the covered components is an error, on both sides. */
+    @Test
+    void repeatedComponentsAreRefused() throws Exception {
+        assertThatThrownBy(() -> HttpSignature.parse("sig1=(\"@method\" \"@method\");created=1", "sig1=:AA==:",
+                "sig1")).hasMessageContaining("repeat");
+        Req req = new Req("GET", "https://example.com/", Map.of("content-digest", ContentDigest.header(new byte[0])));
+        assertThatThrownBy(() -> HttpSignature.sign(req, "sig1", List.of("content-digest", "content-digest"),
+                new LinkedHashMap<>(Map.of("created", 1L)), Ed25519KeyPair.generate()))
+                .hasMessageContaining("repeat");
+    }
+
+    /** RFC 9421 section 4.3: an intermediary adds its own label; the verifier picks the label it trusts. */
+    @Test
+    void theVerifierReadsItsOwnLabelAmongOthers() throws Exception {
+        Ed25519KeyPair client = Ed25519KeyPair.generate();
+        Ed25519KeyPair proxy = Ed25519KeyPair.generate();
+        Map<String, String> headers = new java.util.HashMap<>(Map.of("content-digest",
+                ContentDigest.header(new byte[0])));
+        Req req = new Req("GET", "https://hub.example.org/v1/x", headers);
+        HttpSignature.Headers c = HttpSignature.sign(req, "cara1c#0", client, 1_700_000_000L, "nonce-nonce-nonce");
+        headers.put("signature", c.signature());
+        HttpSignature.Headers p = HttpSignature.sign(req, "proxy", List.of("@method", "@authority", "signature"),
+                new LinkedHashMap<>(Map.of("created", 1_700_000_001L, "keyid", "proxy")), proxy);
+        String input = c.signatureInput() + ", " + p.signatureInput();
+        String sig = c.signature() + ", " + p.signature();
+
+        HttpSignature.Parsed mine = HttpSignature.parse(input, sig, "sig1");
+        assertThat(mine.keyid()).isEqualTo("cara1c#0");
+        assertThat(HttpSignature.verify(req, mine, client.publicKey())).isTrue();
+        HttpSignature.Parsed theirs = HttpSignature.parse(input, sig, "proxy");
+        assertThat(HttpSignature.verify(req, theirs, proxy.publicKey())).isTrue();
+        assertThat(HttpSignature.parse(p.signatureInput(), p.signature(), "sig1")).isNull();
+    }
+
+    @Test
+    void expiresIsExposed() throws Exception {
+        HttpSignature.Parsed p = HttpSignature.parse("sig1=(\"@method\");created=1;expires=2", "sig1=:AA==:", "sig1");
+        assertThat(p.expires()).isEqualTo(2L);
+        assertThat(HttpSignature.parse("sig1=(\"@method\");created=1", "sig1=:AA==:", "sig1").expires()).isNull();
     }
 }
