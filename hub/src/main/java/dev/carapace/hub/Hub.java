@@ -9,6 +9,7 @@ import dev.carapace.hub.auth.RequestAuthenticator;
 import dev.carapace.hub.http.ApiHandler;
 import dev.carapace.hub.http.JsonErrorHandler;
 import dev.carapace.hub.http.OpenApi;
+import dev.carapace.hub.http.Origin;
 import dev.carapace.hub.http.Reply;
 import dev.carapace.hub.http.Route;
 import dev.carapace.hub.limits.RateLimiter;
@@ -50,13 +51,15 @@ public final class Hub implements AutoCloseable {
     private final Database db;
     private final ScheduledExecutorService housekeeping;
     private final URI url;
+    private final Origin origin;
     private final Ed25519KeyPair hubKey;
     private final ApiHandler handler;
     private final OwnerService owners;
     private final TransparencyLog log;
 
-    private Hub(Server server, Database db, ScheduledExecutorService housekeeping, URI url, Ed25519KeyPair hubKey,
-                ApiHandler handler, OwnerService owners, TransparencyLog log) {
+    private Hub(Server server, Database db, ScheduledExecutorService housekeeping, URI url, Origin origin,
+                Ed25519KeyPair hubKey, ApiHandler handler, OwnerService owners, TransparencyLog log) {
+        this.origin = origin;
         this.server = server;
         this.db = db;
         this.housekeeping = housekeeping;
@@ -91,6 +94,17 @@ public final class Hub implements AutoCloseable {
         if (!bind.isLoopbackAddress() && !tls && !cfg.insecureBind()) {
             throw new StartException("binding " + cfg.bind() + " without TLS exposes the hub in clear text; pass"
                     + " --tls-cert and --tls-key, or --insecure-bind if a proxy terminates TLS", null);
+        }
+        if (bind.isAnyLocalAddress() && cfg.publicUrl() == null) {
+            throw new StartException("a hub bound to " + cfg.bind() + " has no address of its own that clients sign"
+                    + " for; pass --public-url (the URL clients use)", null);
+        }
+        if (cfg.publicUrl() != null) {
+            try {
+                Origin.of(cfg.publicUrl());
+            } catch (IllegalArgumentException e) {
+                throw new StartException(e.getMessage(), e);
+            }
         }
         Database db;
         try {
@@ -127,6 +141,11 @@ public final class Hub implements AutoCloseable {
             connector.setHost(cfg.bind());
             connector.setPort(cfg.port());
             server.addConnector(connector);
+            connector.open(); // the port is known from here on: the origin may be the bound address
+            String scheme = tls ? "https" : "http";
+            String host = bind.getHostAddress().contains(":") ? "[" + bind.getHostAddress() + "]" : bind.getHostAddress();
+            URI url = URI.create(scheme + "://" + host + ":" + connector.getLocalPort());
+            Origin origin = Origin.of(cfg.publicUrl() != null ? cfg.publicUrl() : url);
 
             List<Route> routes = new ArrayList<>();
             routes.add(new Route("GET", "/healthz", Route.Auth.PUBLIC, "operations", "Liveness and storage check.",
@@ -148,24 +167,20 @@ public final class Hub implements AutoCloseable {
             AtomicReference<List<Route>> table = new AtomicReference<>();
             routes.add(new Route("GET", "/v1/openapi.json", Route.Auth.PUBLIC, "operations",
                     "This OpenAPI 3.1 description.", call -> Reply.ok(OpenApi.describe(table.get(), VERSION))));
-            String scheme = tls ? "https" : "http";
             routes.add(new Route("GET", "/.well-known/carapace", Route.Auth.PUBLIC, "operations",
                     "The hub's name, keys and endpoints.", call -> {
-                        ObjectNode doc = wellKnown(cfg, hubKey, hubKeyId);
+                        ObjectNode doc = wellKnown(cfg, hubKey, hubKeyId, origin);
                         LogApi.describe(doc, log);
                         return Reply.ok(doc);
                     }));
             table.set(List.copyOf(routes));
             ApiHandler handler = new ApiHandler(routes, auth, api::storedKey, api::bodyKey,
-                    new RateLimiter(cfg.limits()), api::tierOf, metrics, cfg.publicUrl());
+                    new RateLimiter(cfg.limits()), api::tierOf, metrics, origin);
             server.setHandler(messaging.pushEndpoint(server, handler));
             server.setErrorHandler(new JsonErrorHandler());
             server.setStopAtShutdown(false);
             server.start();
 
-            int port = connector.getLocalPort();
-            String host = bind.getHostAddress().contains(":") ? "[" + bind.getHostAddress() + "]" : bind.getHostAddress();
-            URI url = URI.create(scheme + "://" + host + ":" + port);
             ScheduledExecutorService hk = Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().factory());
             hk.scheduleWithFixedDelay(() -> {
                 try {
@@ -174,7 +189,7 @@ public final class Hub implements AutoCloseable {
                     // Retried on the next round; expired nonces are harmless, only space.
                 }
             }, 1, 1, TimeUnit.MINUTES);
-            return new Hub(server, db, hk, url, hubKey, handler, owners, log);
+            return new Hub(server, db, hk, url, origin, hubKey, handler, owners, log);
         } catch (StartException e) {
             closeQuietly(logRef[0]);
             db.close();
@@ -186,7 +201,7 @@ public final class Hub implements AutoCloseable {
         }
     }
 
-    private static ObjectNode wellKnown(HubConfig cfg, Ed25519KeyPair hubKey, String hubKeyId) {
+    private static ObjectNode wellKnown(HubConfig cfg, Ed25519KeyPair hubKey, String hubKeyId, Origin origin) {
         ObjectNode o = Json.object();
         o.put("name", cfg.name());
         o.put("version", VERSION);
@@ -201,6 +216,8 @@ public final class Hub implements AutoCloseable {
         ObjectNode auth = o.putObject("authentication");
         auth.put("scheme", "RFC 9421 HTTP Message Signatures");
         auth.put("alg", "ed25519");
+        auth.put("label", dev.carapace.crypto.httpsig.HttpSignature.LABEL);
+        auth.put("origin", origin.toString());
         auth.put("covered", "@method @target-uri content-digest");
         auth.put("windowSeconds", RequestAuthenticator.WINDOW_SECONDS);
         return o;
@@ -267,6 +284,11 @@ public final class Hub implements AutoCloseable {
 
     public URI url() {
         return url;
+    }
+
+    /** The origin clients sign requests for: the public URL if one is configured, else {@link #url()}. */
+    public URI origin() {
+        return URI.create(origin.toString());
     }
 
     public int port() {

@@ -6,6 +6,7 @@ import dev.carapace.crypto.CryptoException;
 import dev.carapace.crypto.Dsse;
 import dev.carapace.crypto.Json;
 import dev.carapace.crypto.KelException;
+import dev.carapace.crypto.KeyEvent;
 import dev.carapace.crypto.KeyEventLog;
 import dev.carapace.hub.auth.RequestAuthenticator;
 import dev.carapace.hub.http.ApiException;
@@ -35,6 +36,12 @@ final class HubApi {
     /** Payload type of the agent's consent to be linked to an owner. */
     static final String LINK_CONSENT_TYPE = dev.carapace.crypto.PayloadTypes.OWNER_LINK_CONSENT;
     static final long CONSENT_MAX_AGE_MS = 10 * 60 * 1000;
+    /** Clock skew allowed to a consent dated ahead of the hub's clock: the signature window. */
+    static final long CONSENT_SKEW_MS = RequestAuthenticator.WINDOW_SECONDS * 1000;
+    /** Events a history carried in a body (so any stored history) may hold on this hub. */
+    static final int MAX_HISTORY_EVENTS = 256;
+    /** Bytes of a request that carries a history: 256 events take about 110 kB. */
+    static final int MAX_HISTORY_BODY_BYTES = 256 * 1024;
     static final long NEW_IDENTITY_MS = 24 * 60 * 60 * 1000;
 
     private final Database db;
@@ -108,11 +115,81 @@ final class HubApi {
         });
     }
 
-    /** For registration and key events: the signer's key comes from the (verified) document in the body. */
-    RequestAuthenticator.KeyLookup bodyKey(Call call) throws ApiException {
-        KeyEventLog log = documentFrom(call);
-        return id -> id.equals(log.id().toString())
-                ? new RequestAuthenticator.CurrentKey(id, log.currentSeq(), log.kind(), log.currentKey()) : null;
+    /**
+     * For registration and key events, before the request is authenticated and before any work in proportion to the
+     * body: the signer's key. The stored current key when the hub holds the identity and the key id names no newer
+     * key (so a rotated-out key id is refused as stale without reading the body); else the key established by the
+     * claimed event of the body's history, read from that event and the inception alone, the inception checked against
+     * the id. The handler verifies the whole history afterwards ({@link #signedHistory}).
+     */
+    RequestAuthenticator.CurrentKey bodyKey(Call call, RequestAuthenticator.Claim claim)
+            throws ApiException, SQLException {
+        RequestAuthenticator.CurrentKey stored = storedKey(claim.id());
+        if (stored != null && claim.seq() <= stored.seq()) {
+            return stored;
+        }
+        JsonNode events = historyJson(call).get("events");
+        if (events == null || !events.isArray() || claim.seq() >= events.size()) {
+            return null; // the body names no such key: unknown_key
+        }
+        try {
+            KeyEvent inception = KeyEvent.fromJson(events.get(0));
+            KeyEvent claimed = claim.seq() == 0 ? inception : KeyEvent.fromJson(events.get((int) claim.seq()));
+            if (inception.type() != KeyEvent.Type.INCEPTION
+                    || !AgentId.fromInceptionDigest(inception.digest()).toString().equals(claim.id())
+                    || claimed.seq() != claim.seq()) {
+                return null;
+            }
+            return new RequestAuthenticator.CurrentKey(claim.id(), claim.seq(), inception.kind(), claimed.key());
+        } catch (KelException e) {
+            throw ApiException.badRequest("invalid_identity", e.reason().name().toLowerCase() + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * The one check every route that carries a history in its body makes, after authentication: the history verifies,
+     * it is the signer's, and the key that signed the request is its current key. With the stored-key rule of
+     * {@link #bodyKey}, a history older than the stored one, or any key but the current one, never gets through.
+     */
+    private static KeyEventLog signedHistory(Call call) throws ApiException {
+        KeyEventLog log = call.once("identity", KeyEventLog.class, () -> {
+            try {
+                return KeyEventLog.fromJson(historyJson(call));
+            } catch (KelException e) {
+                throw ApiException.badRequest("invalid_identity", e.reason().name().toLowerCase() + ": "
+                        + e.getMessage());
+            }
+        });
+        RequestAuthenticator.CurrentKey signer = call.caller().key();
+        if (!log.id().toString().equals(signer.id())) {
+            throw ApiException.badRequest("wrong_identity", "the history in the body is not the signer's");
+        }
+        if (log.currentSeq() != signer.seq() || !log.currentKey().equals(signer.key())) {
+            throw ApiException.unauthorized("stale_key", "the request must be signed by the current key of the"
+                    + " history it carries (" + log.currentKeyId() + ")");
+        }
+        return log;
+    }
+
+    /**
+     * The history in the body as JSON, bounded before it is looked at: the body's size, then the number of events. A
+     * bounded history bounds what verifying it costs, on this request and on every later read of the stored copy.
+     */
+    private static JsonNode historyJson(Call call) throws ApiException {
+        if (call.body().length > MAX_HISTORY_BODY_BYTES) {
+            throw new ApiException(413, "body_too_large", "a request carrying an identity document is limited to "
+                    + MAX_HISTORY_BODY_BYTES + " bytes");
+        }
+        JsonNode doc = call.json().get("identity");
+        if (doc == null || !doc.isObject()) {
+            throw ApiException.badRequest("invalid_field", "field 'identity' (an identity document) is required");
+        }
+        JsonNode events = doc.get("events");
+        if (events != null && events.isArray() && events.size() > MAX_HISTORY_EVENTS) {
+            throw ApiException.badRequest("history_too_long", "this hub accepts identity histories of at most "
+                    + MAX_HISTORY_EVENTS + " events");
+        }
+        return doc;
     }
 
     /** Tiers change rarely (a link, an identity's first day); a few seconds of staleness saves two queries a call. */
@@ -152,29 +229,12 @@ final class HubApi {
         return tier;
     }
 
-    /** The identity document in the body, verified once per request (the key lookup and the handler share it). */
-    private static KeyEventLog documentFrom(Call call) throws ApiException {
-        return call.once("identity", KeyEventLog.class, () -> documentFrom(call.json()));
-    }
-
-    private static KeyEventLog documentFrom(JsonNode body) throws ApiException {
-        JsonNode doc = body.get("identity");
-        if (doc == null) {
-            throw ApiException.badRequest("invalid_field", "field 'identity' (an identity document) is required");
-        }
-        try {
-            return KeyEventLog.fromJson(doc);
-        } catch (KelException e) {
-            throw ApiException.badRequest("invalid_identity", e.reason().name().toLowerCase() + ": " + e.getMessage());
-        }
-    }
-
     // --- identities ---------------------------------------------------------------------------------------------
 
     private Reply register(Call call) throws Exception {
         JsonNode body = call.json();
         Call.onlyFields(body, "identity");
-        KeyEventLog log = documentFrom(call);
+        KeyEventLog log = signedHistory(call);
         record Registered(boolean inserted, List<LogOutbox.Pending> owed) {}
         Registered r = db.inTransaction(c -> identities.insert(c, log, clock.millis())
                 ? new Registered(true, oweEvents(c, log, 0)) : new Registered(false, List.of()));
@@ -230,7 +290,7 @@ final class HubApi {
         String id = requireId(call.param("id"));
         JsonNode body = call.json();
         Call.onlyFields(body, "identity");
-        KeyEventLog newer = documentFrom(call);
+        KeyEventLog newer = signedHistory(call);
         if (!newer.id().toString().equals(id)) {
             throw ApiException.badRequest("wrong_identity", "the document is for another identity");
         }
@@ -287,7 +347,7 @@ final class HubApi {
     private Reply registerOwner(Call call) throws Exception {
         JsonNode body = call.json();
         Call.onlyFields(body, "identity", "email", "displayName");
-        KeyEventLog log = documentFrom(call);
+        KeyEventLog log = signedHistory(call);
         if (!"owner".equals(log.kind())) {
             throw ApiException.badRequest("wrong_kind", "an owner identity has kind 'owner'");
         }
@@ -297,12 +357,19 @@ final class HubApi {
         }
         String name = Call.text(body, "displayName", 200);
         long now = clock.millis();
-        record Registration(boolean newOwner, List<LogOutbox.Pending> owed) {}
+        record Registration(boolean current, boolean newOwner, List<LogOutbox.Pending> owed) {}
         Registration r = db.inTransaction(c -> {
             boolean newIdentity = identities.insert(c, log, now);
+            if (!newIdentity && !identities.holdCurrent(c, log.id().toString(), log.currentSeq())) {
+                return new Registration(false, false, List.of()); // rotated since the request was authenticated
+            }
             boolean newOwner = owners.insert(c, log.id().toString(), email, name, now);
-            return new Registration(newOwner, newIdentity ? oweEvents(c, log, 0) : List.of());
+            return new Registration(true, newOwner, newIdentity ? oweEvents(c, log, 0) : List.of());
         });
+        if (!r.current()) {
+            throw ApiException.unauthorized("stale_key", "the stored history of " + log.id() + " is not the one"
+                    + " this request carries; sign with the current key and carry the stored history");
+        }
         if (!r.newOwner()) {
             throw ApiException.conflict("already_registered", "owner " + log.id() + " is already registered");
         }
@@ -326,6 +393,9 @@ final class HubApi {
 
     private Reply link(Call call) throws Exception {
         String ownerId = requireSelf(call);
+        if (!"owner".equals(call.caller().kind())) {
+            throw new ApiException(403, "not_an_owner", "only a registered owner links agents");
+        }
         JsonNode body = call.json();
         Call.onlyFields(body, "consent");
         Dsse.Envelope consent;
@@ -356,7 +426,11 @@ final class HubApi {
         } catch (CryptoException e) {
             throw ApiException.badRequest("invalid_consent", e.getMessage());
         }
-        if (Math.abs(clock.millis() - ts) > CONSENT_MAX_AGE_MS) {
+        long now = clock.millis();
+        if (ts > now + CONSENT_SKEW_MS) {
+            throw ApiException.badRequest("invalid_consent", "the consent is dated in the future");
+        }
+        if (now - ts > CONSENT_MAX_AGE_MS) {
             throw ApiException.badRequest("invalid_consent", "the consent is older than 10 minutes");
         }
         RequestAuthenticator.CurrentKey agent = storedKey(agentId);
@@ -369,8 +443,12 @@ final class HubApi {
         } catch (CryptoException e) {
             throw ApiException.forbidden("the consent is not signed by the agent's current key");
         }
-        if (!owners.link(ownerId, agentId, consent, clock.millis())) {
-            throw ApiException.conflict("already_linked", "agent " + agentId + " already has an owner");
+        switch (owners.link(ownerId, agentId, consent, clock.millis())) {
+            case NOT_AN_OWNER -> throw new ApiException(403, "not_an_owner", "only a registered owner links agents"
+                    + " (POST /v1/owners first)");
+            case ALREADY_LINKED -> throw ApiException.conflict("already_linked", "agent " + agentId
+                    + " already has an owner");
+            case LINKED -> { }
         }
         ObjectNode o = Json.object();
         o.put("owner", ownerId);

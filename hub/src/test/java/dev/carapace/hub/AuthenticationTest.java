@@ -11,6 +11,7 @@ import dev.carapace.crypto.Json;
 import dev.carapace.crypto.KeyEventLog;
 import dev.carapace.crypto.httpsig.ContentDigest;
 import dev.carapace.crypto.httpsig.HttpSignature;
+import dev.carapace.hub.attack.RawRequest;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -80,16 +81,37 @@ class AuthenticationTest extends BackendTest {
         f.link(owner, agent);
         f.close();
         f = new HubFixture(backend, dir, f.dbUrl, cfg -> cfg.withPublicUrl(URI.create("https://hub.example.org/")));
+        assertThat(f.hub.origin()).isEqualTo(URI.create("https://hub.example.org"));
         String path = "/v1/agents/" + agent.id() + "/owner";
         String keyid = agent.log().currentKeyId();
-        // Signed against the hub's own address, as a client bypassing the proxy would: the signature covers the
-        // wrong URI.
+        // Addressed to the hub's own bound address, as a client bypassing the proxy would: another authority.
         assertThat(signedGet(path, keyid, agent.key(), now(), nonce(), null))
-                .isEqualTo(new Answer(401, "bad_signature"));
+                .isEqualTo(new Answer(421, "wrong_authority"));
         assertThatThrownBy(() -> f.client.agentOwner(agent.signer(), agent.id())).isInstanceOf(HubException.class);
-        Answer viaProxy = signedGet(URI.create("https://hub.example.org" + path), path, keyid, agent.key(), now(),
-                nonce(), null);
-        assertThat(viaProxy.status()).isEqualTo(200);
+        // Through the proxy: the client's Host is forwarded unchanged (the proxy speaks plain HTTP to the hub).
+        URI publicUrl = URI.create("https://hub.example.org");
+        var headers = RawRequest.signatureHeaders("GET", publicUrl + path, new byte[0],
+                new RawRequest.Signing(keyid), agent.key());
+        assertThat(RawRequest.send(f.hub.url(), RawRequest.build("GET", path, "hub.example.org", headers,
+                new byte[0])).status()).isEqualTo(200);
+        // An explicit default port names the same origin; another port does not.
+        headers = RawRequest.signatureHeaders("GET", publicUrl + path, new byte[0], new RawRequest.Signing(keyid),
+                agent.key());
+        assertThat(RawRequest.send(f.hub.url(), RawRequest.build("GET", path, "HUB.example.org:443", headers,
+                new byte[0])).status()).isEqualTo(200);
+        headers = RawRequest.signatureHeaders("GET", publicUrl + path, new byte[0], new RawRequest.Signing(keyid),
+                agent.key());
+        assertThat(RawRequest.send(f.hub.url(), RawRequest.build("GET", path, "hub.example.org:8443", headers,
+                new byte[0])).reason()).isEqualTo("wrong_authority");
+    }
+
+    @Test
+    void aWildcardBindNeedsAPublicUrl() {
+        assertThatThrownBy(() -> Hub.start(HubConfig.defaults(dir).withPort(0).withBind("0.0.0.0", true)))
+                .isInstanceOf(Hub.StartException.class).hasMessageContaining("--public-url");
+        assertThatThrownBy(() -> Hub.start(HubConfig.defaults(dir).withPort(0)
+                .withPublicUrl(URI.create("https://hub.example.org/?x=1"))))
+                .isInstanceOf(Hub.StartException.class);
     }
 
     @Test

@@ -8,25 +8,28 @@ import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.EnumSource;
 
-/** Runs every test of a subclass once on SQLite and once on PostgreSQL, each against a fresh hub. */
+/**
+ * Runs every test of a subclass once on SQLite and once on PostgreSQL, each against a fresh hub (public for the attack
+ * suite in {@code hub.attack}).
+ */
 @ParameterizedClass
 @EnumSource(Backend.class)
-abstract class BackendTest {
+public abstract class BackendTest {
     @Parameter
-    Backend backend;
+    protected Backend backend;
 
     @TempDir
-    Path dir;
+    protected Path dir;
 
-    HubFixture f;
+    protected HubFixture f;
 
     @BeforeEach
-    void startHub() throws Exception {
+    protected void startHub() throws Exception {
         f = new HubFixture(backend, dir);
     }
 
     @AfterEach
-    void stopHub() {
+    protected void stopHub() {
         f.close();
     }
 }

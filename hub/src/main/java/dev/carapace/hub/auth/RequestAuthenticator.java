@@ -1,8 +1,8 @@
 package dev.carapace.hub.auth;
 
-import dev.carapace.crypto.AgentId;
 import dev.carapace.crypto.CryptoException;
 import dev.carapace.crypto.Ed25519PublicKey;
+import dev.carapace.crypto.KeyId;
 import dev.carapace.crypto.httpsig.ContentDigest;
 import dev.carapace.crypto.httpsig.HttpSignature;
 import dev.carapace.hub.store.NonceStore;
@@ -18,7 +18,7 @@ public final class RequestAuthenticator {
     public record CurrentKey(String id, long seq, String kind, Ed25519PublicKey key) {
         /** The key id statements name this key by: {@code <identity id>#<seq>}. */
         public String keyId() {
-            return id + "#" + seq;
+            return id + "#" + seq; // the canonical form KeyId writes
         }
 
         /** Fails unless the envelope carries a valid signature by this key, under its key id. */
@@ -57,11 +57,31 @@ public final class RequestAuthenticator {
     }
 
     /**
-     * Authenticates the request and claims its nonce. The order matters: cheap checks first, the signature before the
-     * nonce is stored, so unsigned junk cannot fill the nonce table.
+     * What a request's signature headers claim, checked without touching the body or the database: the profile, the
+     * time window and the canonical key id.
      */
+    public record Claim(HttpSignature.Parsed signature, KeyId keyId) {
+        public String id() {
+            return keyId.id().toString();
+        }
+
+        public long seq() {
+            return keyId.seq();
+        }
+    }
+
+    /** Authenticates a request whose signer's key is stored: {@link #claim}, the lookup, then {@link #verify}. */
     public CurrentKey authenticate(HttpSignature.Message msg, byte[] body, KeyLookup lookup)
             throws AuthFailure, SQLException {
+        Claim claim = claim(msg);
+        return verify(msg, body, claim, lookup.lookup(claim.id()));
+    }
+
+    /**
+     * The first step, for every signed route: parses the signature under the hub's label and checks everything that
+     * costs no more than the headers' length. Nothing here reads the body or the database.
+     */
+    public Claim claim(HttpSignature.Message msg) throws AuthFailure {
         String input = msg.header("signature-input");
         String sig = msg.header("signature");
         if (input == null && sig == null) {
@@ -69,9 +89,13 @@ public final class RequestAuthenticator {
         }
         HttpSignature.Parsed p;
         try {
-            p = HttpSignature.parse(input, sig);
+            p = HttpSignature.parse(input, sig, HttpSignature.LABEL);
         } catch (CryptoException e) {
             throw new AuthFailure("malformed_signature", e.getMessage());
+        }
+        if (p == null) {
+            throw new AuthFailure("unsigned", "this request carries no signature under the label \""
+                    + HttpSignature.LABEL + "\" (RFC 9421)");
         }
         if (!p.components().containsAll(HttpSignature.PROFILE_COMPONENTS)) {
             throw new AuthFailure("insufficient_coverage",
@@ -91,36 +115,50 @@ public final class RequestAuthenticator {
         if (created < now - WINDOW_SECONDS) {
             throw new AuthFailure("expired", "the signature is older than " + WINDOW_SECONDS + " s");
         }
+        if (p.params().containsKey("expires")) {
+            Long expires = p.expires();
+            if (expires == null || expires < created) {
+                throw new AuthFailure("malformed_signature", "expires must be an integer not before created");
+            }
+            if (expires <= now) {
+                throw new AuthFailure("expired", "the signature expired (RFC 9421 expires)");
+            }
+        }
         String nonce = p.nonce();
         if (nonce == null || nonce.length() < 16 || nonce.length() > 128) {
             throw new AuthFailure("missing_nonce", "the signature needs a nonce of 16 to 128 characters");
         }
-        String keyid = p.keyid();
-        int hash = keyid == null ? -1 : keyid.lastIndexOf('#');
-        if (hash < 0 || !AgentId.isValid(keyid.substring(0, hash))) {
-            throw new AuthFailure("malformed_keyid", "keyid must be <agent id>#<seq>");
-        }
-        long seq;
         try {
-            seq = Long.parseLong(keyid.substring(hash + 1));
-        } catch (NumberFormatException e) {
-            throw new AuthFailure("malformed_keyid", "keyid must be <agent id>#<seq>");
+            return new Claim(p, KeyId.parse(p.keyid()));
+        } catch (CryptoException e) {
+            throw new AuthFailure("malformed_keyid", "keyid must be <agent id>#<seq> in canonical form: "
+                    + e.getMessage());
         }
-        CurrentKey current = lookup.lookup(keyid.substring(0, hash));
-        if (current == null) {
-            throw new AuthFailure("unknown_key", "no identity " + keyid.substring(0, hash) + " is registered");
+    }
+
+    /**
+     * The last step: {@code current} is the signer's current key as the hub knows it (null if it knows none). Checks
+     * the key id names exactly that key, the body digest and the signature, and only then claims the nonce, so
+     * unsigned junk cannot fill the nonce table.
+     */
+    public CurrentKey verify(HttpSignature.Message msg, byte[] body, Claim claim, CurrentKey current)
+            throws AuthFailure, SQLException {
+        String keyid = claim.keyId().toString();
+        if (current == null || !current.id().equals(claim.id()) || claim.seq() > current.seq()) {
+            throw new AuthFailure("unknown_key", "no key " + keyid + " is registered");
         }
-        if (current.seq() != seq) {
+        if (claim.seq() < current.seq()) {
             throw new AuthFailure("stale_key", "key " + keyid + " is not the identity's current key (#"
                     + current.seq() + ")");
         }
         if (!ContentDigest.matches(msg.header("content-digest"), body)) {
             throw new AuthFailure("digest_mismatch", "Content-Digest is missing or does not match the body");
         }
-        if (!HttpSignature.verify(msg, p, current.key())) {
+        if (!HttpSignature.verify(msg, claim.signature(), current.key())) {
             throw new AuthFailure("bad_signature", "the signature does not verify with key " + keyid);
         }
-        if (!nonces.claim(keyid, nonce, (now + 2 * WINDOW_SECONDS + 1) * 1000)) {
+        long now = clock.millis() / 1000;
+        if (!nonces.claim(keyid, claim.signature().nonce(), (now + 2 * WINDOW_SECONDS + 1) * 1000)) {
             throw new AuthFailure("replayed", "this nonce was already used");
         }
         return current;

@@ -10,7 +10,6 @@ import io.micrometer.core.instrument.Timer;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.net.URI;
 import java.nio.ByteBuffer;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -35,10 +34,15 @@ public final class ApiHandler extends Handler.Abstract {
     private static final long DRAIN_LIMIT_BYTES = 16L << 20;
     private static final Logger LOG = LoggerFactory.getLogger(ApiHandler.class);
 
-    /** Resolves the key for routes whose body carries the signer's identity document. */
+    /**
+     * The signer's key for routes whose body carries the signer's identity document: the stored key when the hub
+     * holds it, else the key the claimed event of the body names, found without verifying the whole history (the
+     * handler verifies it once the request is authenticated). Null when there is none.
+     */
     @FunctionalInterface
     public interface BodyKeyLookup {
-        RequestAuthenticator.KeyLookup forBody(Call call) throws ApiException;
+        RequestAuthenticator.CurrentKey forBody(Call call, RequestAuthenticator.Claim claim)
+                throws ApiException, SQLException;
     }
 
     /** The tier of an authenticated caller. */
@@ -54,12 +58,12 @@ public final class ApiHandler extends Handler.Abstract {
     private final RateLimiter limiter;
     private final TierLookup tiers;
     private final MeterRegistry metrics;
-    private final URI publicUrl;
+    private final Origin origin;
 
-    /** {@code publicUrl}, if not null, is the base clients sign target URIs against (the hub is behind a proxy). */
+    /** {@code origin} is this hub's own: signed requests must be addressed to it, and are verified against it. */
     public ApiHandler(List<Route> routes, RequestAuthenticator authenticator, RequestAuthenticator.KeyLookup storedKeys,
                       BodyKeyLookup bodyKeys, RateLimiter limiter, TierLookup tiers, MeterRegistry metrics,
-                      URI publicUrl) {
+                      Origin origin) {
         this.routes = List.copyOf(routes);
         this.authenticator = authenticator;
         this.storedKeys = storedKeys;
@@ -67,20 +71,7 @@ public final class ApiHandler extends Handler.Abstract {
         this.limiter = limiter;
         this.tiers = tiers;
         this.metrics = metrics;
-        this.publicUrl = publicUrl;
-    }
-
-    /** The target URI as the client addressed it: behind a proxy, the public base plus the request's path and query. */
-    private String targetUri(Request request) {
-        if (publicUrl == null) {
-            return request.getHttpURI().asString();
-        }
-        String base = publicUrl.toString();
-        if (base.endsWith("/")) {
-            base = base.substring(0, base.length() - 1);
-        }
-        String query = request.getHttpURI().getQuery();
-        return base + request.getHttpURI().getPath() + (query == null ? "" : "?" + query);
+        this.origin = origin;
     }
 
     public List<Route> routes() {
@@ -161,14 +152,20 @@ public final class ApiHandler extends Handler.Abstract {
                 throw new ApiException(415, "unsupported_media_type", "this body must be " + route.bodyType());
             }
         }
-        Call call = new Call(params, body, ip, targetUri(request));
+        Call call = new Call(params, body, ip,
+                origin.targetUri(request.getHttpURI().getPath(), request.getHttpURI().getQuery()));
         if (route.auth() != Route.Auth.PUBLIC) {
-            RequestAuthenticator.KeyLookup lookup = route.auth() == Route.Auth.SIGNED ? storedKeys
-                    : bodyKeys.forBody(call);
+            // Before anything is verified: a request addressed to another authority was signed for someone else.
+            if (!origin.isAuthority(request.getHttpURI().getHost(), request.getHttpURI().getPort())) {
+                throw new ApiException(421, "wrong_authority", "this hub is " + origin
+                        + "; the request is addressed to another authority");
+            }
+            HttpSignature.Message msg = message(request, call.targetUri());
             try {
-                RequestAuthenticator.CurrentKey k = authenticator.authenticate(message(request, call.targetUri()), body,
-                        lookup);
-                call.caller(new Call.Caller(k));
+                RequestAuthenticator.Claim claim = authenticator.claim(msg);
+                RequestAuthenticator.CurrentKey key = route.auth() == Route.Auth.SIGNED
+                        ? storedKeys.lookup(claim.id()) : bodyKeys.forBody(call, claim);
+                call.caller(new Call.Caller(authenticator.verify(msg, body, claim, key)));
             } catch (AuthFailure f) {
                 throw ApiException.unauthorized(f.reason(), f.getMessage());
             }

@@ -106,9 +106,18 @@ public final class OwnerService {
         }
     }
 
-    /** Links an agent to an owner, keeping the agent's consent envelope. False if the agent already has an owner. */
-    public boolean link(String ownerId, String agentId, Dsse.Envelope consent, long nowMs) throws SQLException {
+    /** What {@link #link} did. */
+    public enum LinkResult { LINKED, ALREADY_LINKED, NOT_AN_OWNER }
+
+    /**
+     * Links an agent to a registered owner, keeping the agent's consent envelope. Nothing is written unless the owner
+     * is registered and the agent has no owner yet.
+     */
+    public LinkResult link(String ownerId, String agentId, Dsse.Envelope consent, long nowMs) throws SQLException {
         return db.inTransaction(c -> {
+            if (!exists(c, ownerId)) {
+                return LinkResult.NOT_AN_OWNER;
+            }
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO agent_owners (agent_id, owner_id, consent,"
                     + " linked_ms) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING")) {
                 ps.setString(1, agentId);
@@ -116,11 +125,11 @@ public final class OwnerService {
                 ps.setString(3, new String(consent.toBytes(), StandardCharsets.UTF_8));
                 ps.setLong(4, nowMs);
                 if (ps.executeUpdate() != 1) {
-                    return false;
+                    return LinkResult.ALREADY_LINKED;
                 }
             }
             logAccess(c, ownerId, ownerId, "link", agentId, nowMs);
-            return true;
+            return LinkResult.LINKED;
         });
     }
 

@@ -51,6 +51,20 @@ public final class IdentityStore {
         }
     }
 
+    /**
+     * True when the stored history of {@code id} is still at {@code seq}. The no-op update takes the row's write lock
+     * (PostgreSQL; SQLite writers are serialized anyway), so a concurrent rotation waits for the caller's transaction:
+     * whatever the caller writes next happens while {@code seq} is current.
+     */
+    public boolean holdCurrent(Connection c, String id, long seq) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "UPDATE identities SET updated_ms = updated_ms WHERE id = ? AND seq = ?")) {
+            ps.setString(1, id);
+            ps.setLong(2, seq);
+            return ps.executeUpdate() == 1;
+        }
+    }
+
     public Optional<Stored> find(String id) throws SQLException {
         return db.read(c -> find(c, id));
     }
