@@ -45,9 +45,16 @@ public final class KeyEventLog {
         KeyEvent last = lastEvent();
         KeyEvent rot = KeyEvent.sign(KeyEvent.Type.ROTATION, last.seq() + 1, id.toString(), last.digest(), newCurrent,
                 newNext.digest(), null, Math.max(timestampMillis, last.timestampMillis()));
+        if (events.size() >= MAX_EVENTS) {
+            throw new KelException(KelException.Reason.MALFORMED, "too many events");
+        }
+        // This history is verified already: only the new event needs checking against it.
+        Set<Ed25519PublicKey> used = new HashSet<>();
+        events.forEach(e -> used.add(e.key()));
+        requireFollows(id, events.size(), last, rot, used);
         List<KeyEvent> next = new ArrayList<>(events);
         next.add(rot);
-        return verify(next);
+        return new KeyEventLog(id, next);
     }
 
     /** Verifies a whole history and returns it as a log. */
@@ -74,39 +81,45 @@ public final class KeyEventLog {
         KeyEvent prev = icp;
         for (int i = 1; i < events.size(); i++) {
             KeyEvent e = events.get(i);
-            if (e.type() != KeyEvent.Type.ROTATION) {
-                throw new KelException(KelException.Reason.FORK, "event " + i + " is a second inception");
-            }
-            if (e.seq() <= prev.seq()) {
-                throw new KelException(KelException.Reason.FORK, "two events claim seq " + e.seq());
-            }
-            if (e.seq() != prev.seq() + 1) {
-                throw new KelException(KelException.Reason.GAP, "event seq " + e.seq() + " follows " + prev.seq());
-            }
-            if (!id.toString().equals(e.id())) {
-                throw new KelException(KelException.Reason.WRONG_ID, "event " + i + " belongs to another identity");
-            }
-            if (!Bytes.constantTimeEquals(prev.digest(), e.previous())) {
-                throw new KelException(KelException.Reason.BAD_PREVIOUS, "event " + i + " does not follow event "
-                        + (i - 1));
-            }
-            if (!Bytes.constantTimeEquals(prev.nextKeyDigest(), e.key().digest())) {
-                throw new KelException(KelException.Reason.NEXT_KEY_MISMATCH,
-                        "event " + i + " reveals a key that event " + (i - 1) + " did not commit to");
-            }
-            if (!used.add(e.key())) {
-                throw new KelException(KelException.Reason.KEY_REUSED, "event " + i + " reuses an earlier key");
-            }
-            if (e.timestampMillis() < prev.timestampMillis()) {
-                throw new KelException(KelException.Reason.TIME_REVERSED, "event " + i + " is dated before its "
-                        + "predecessor");
-            }
-            if (!e.signatureValid()) {
-                throw new KelException(KelException.Reason.BAD_SIGNATURE, "bad signature on event " + i);
-            }
+            requireFollows(id, i, prev, e, used);
             prev = e;
         }
         return new KeyEventLog(id, events);
+    }
+
+    /** Checks that {@code e}, at position {@code i}, validly follows {@code prev}; adds its key to {@code used}. */
+    private static void requireFollows(AgentId id, int i, KeyEvent prev, KeyEvent e, Set<Ed25519PublicKey> used)
+            throws KelException {
+        if (e.type() != KeyEvent.Type.ROTATION) {
+            throw new KelException(KelException.Reason.FORK, "event " + i + " is a second inception");
+        }
+        if (e.seq() <= prev.seq()) {
+            throw new KelException(KelException.Reason.FORK, "two events claim seq " + e.seq());
+        }
+        if (e.seq() != prev.seq() + 1) {
+            throw new KelException(KelException.Reason.GAP, "event seq " + e.seq() + " follows " + prev.seq());
+        }
+        if (!id.toString().equals(e.id())) {
+            throw new KelException(KelException.Reason.WRONG_ID, "event " + i + " belongs to another identity");
+        }
+        if (!Bytes.constantTimeEquals(prev.digest(), e.previous())) {
+            throw new KelException(KelException.Reason.BAD_PREVIOUS, "event " + i + " does not follow event "
+                    + (i - 1));
+        }
+        if (!Bytes.constantTimeEquals(prev.nextKeyDigest(), e.key().digest())) {
+            throw new KelException(KelException.Reason.NEXT_KEY_MISMATCH,
+                    "event " + i + " reveals a key that event " + (i - 1) + " did not commit to");
+        }
+        if (!used.add(e.key())) {
+            throw new KelException(KelException.Reason.KEY_REUSED, "event " + i + " reuses an earlier key");
+        }
+        if (e.timestampMillis() < prev.timestampMillis()) {
+            throw new KelException(KelException.Reason.TIME_REVERSED, "event " + i + " is dated before its "
+                    + "predecessor");
+        }
+        if (!e.signatureValid()) {
+            throw new KelException(KelException.Reason.BAD_SIGNATURE, "bad signature on event " + i);
+        }
     }
 
     /**
