@@ -281,9 +281,8 @@ final class HubApi {
 
     private Reply identity(Call call) throws Exception {
         String id = requireId(call.param("id"));
-        IdentityStore.Stored s = identities.find(id)
-                .orElseThrow(() -> ApiException.notFound("no identity " + id));
-        return Reply.ok(s.log().toJson());
+        String doc = identities.document(id).orElseThrow(() -> ApiException.notFound("no identity " + id));
+        return Reply.text(Route.JSON, doc);
     }
 
     private Reply keyEvents(Call call) throws Exception {

@@ -69,6 +69,21 @@ public final class IdentityStore {
         return db.read(c -> find(c, id));
     }
 
+    /**
+     * The stored identity document as it was verified on the way in (canonical JSON), without verifying it again: what
+     * the public read serves, so an unauthenticated reader costs the hub no signature checks. Clients verify it.
+     */
+    public Optional<String> document(String id) throws SQLException {
+        return db.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT kel FROM identities WHERE id = ?")) {
+                ps.setString(1, id);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+                }
+            }
+        });
+    }
+
     public Optional<Stored> find(Connection c, String id) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT kel, created_ms FROM identities WHERE id = ?")) {
             ps.setString(1, id);

@@ -3,38 +3,22 @@ package dev.carapace.hub.attack;
 import dev.carapace.crypto.Ed25519KeyPair;
 import dev.carapace.crypto.KeyEvent;
 import dev.carapace.crypto.KeyEventLog;
-import java.util.ArrayList;
 import java.util.List;
 
-/**
- * Builds a valid key event log of any length in linear time, as an attacker with fresh keys would (rotating through
- * {@link KeyEventLog#rotate} re-verifies the whole history at each step).
- */
+/** A valid key event log of any length, as an attacker with fresh keys builds one, with its current key. */
 public record LongHistory(List<KeyEvent> events, Ed25519KeyPair currentKey) {
 
-    public static LongHistory of(String kind, int length) {
+    public static LongHistory of(String kind, int length) throws Exception {
         long ts = System.currentTimeMillis();
         Ed25519KeyPair key = Ed25519KeyPair.generate();
         Ed25519KeyPair next = Ed25519KeyPair.generate();
-        List<KeyEvent> events = new ArrayList<>(length);
-        KeyEvent prev = sign(new KeyEvent(KeyEvent.Type.INCEPTION, 0, null, null, key.publicKey(),
-                next.publicKey().digest(), kind, ts, new byte[0]), key);
-        events.add(prev);
-        String id = dev.carapace.crypto.AgentId.fromInceptionDigest(prev.digest()).toString();
+        KeyEventLog log = KeyEventLog.incept(kind, key, next.publicKey(), ts);
         for (int i = 1; i < length; i++) {
             key = next;
             next = Ed25519KeyPair.generate();
-            prev = sign(new KeyEvent(KeyEvent.Type.ROTATION, i, id, prev.digest(), key.publicKey(),
-                    next.publicKey().digest(), null, ts, new byte[0]), key);
-            events.add(prev);
+            log = log.rotate(key, next.publicKey(), ts);
         }
-        return new LongHistory(events, key);
-    }
-
-    private static KeyEvent sign(KeyEvent unsigned, Ed25519KeyPair key) {
-        byte[] sig = key.sign(unsigned.canonicalBody());
-        return new KeyEvent(unsigned.type(), unsigned.seq(), unsigned.id(), unsigned.previous(), unsigned.key(),
-                unsigned.nextKeyDigest(), unsigned.kind(), unsigned.timestampMillis(), sig);
+        return new LongHistory(log.events(), key);
     }
 
     /** The verified log (costs one full verification). */
