@@ -50,8 +50,10 @@ public final class HubCommand implements Callable<Integer> {
             + " accepts and serves (its key from 'carapace witness init'); repeatable."})
     List<String> witnessKeys = new ArrayList<>();
 
-    @Option(names = "--public-url", paramLabel = "URL", description = {"The URL clients use, when a reverse proxy"
-            + " stands in front of the hub: signed requests cover it, whatever Host and scheme the proxy forwards."})
+    @Option(names = "--public-url", paramLabel = "URL", description = {"The URL clients use: the hub's origin."
+            + " Signed requests must be addressed to it (421 otherwise) and are verified against it. Default: the"
+            + " bound address. Needed behind a reverse proxy (which must forward the client's Host unchanged) and"
+            + " with a wildcard --bind."})
     java.net.URI publicUrl;
 
     @Override
@@ -71,6 +73,7 @@ public final class HubCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(new Thread(hub::close, "carapace-hub-shutdown"));
         var out = spec.commandLine().getOut();
         out.println("carapace hub listening on " + hub.url());
+        out.println("  origin:      " + hub.origin() + " (signed requests must be addressed to it)");
         out.println("  storage:     " + (db == null ? "SQLite " + data.resolve("hub.db").toAbsolutePath()
                 : "PostgreSQL"));
         out.println("  signing key: ed25519:" + hub.publicKey());

@@ -149,6 +149,27 @@ class HttpSignatureTest {
         assertThat(HttpSignature.parse(p.signatureInput(), p.signature(), "sig1")).isNull();
     }
 
+    /**
+     * Carapace's profile as signed by an independent implementation, the npm package http-message-signatures 1.0.6
+     * ({@code httpbis.signMessage} with RFC 9421's test-key-ed25519, label sig1, fields {@code @method @target-uri
+     * content-digest}, params created, nonce, keyid, alg). Ed25519 is deterministic, so both sides must produce the
+     * same bytes. (That package accepts repeated covered components, which RFC 9421 section 2.5 forbids; it refuses a
+     * past {@code expires}, as Carapace does.)
+     */
+    @Test
+    void independentImplementationVector() throws Exception {
+        Req req = new Req("POST", "https://hub.example.org/v1/owners?x=1",
+                Map.of("content-digest", "sha-256=:RK/0qy18MlBSVnWgjwz6lZEWjP/lF5HF9bvEF8FabDg=:"));
+        String input = "sig1=(\"@method\" \"@target-uri\" \"content-digest\");created=1700000000;"
+                + "nonce=\"nonce-from-node-0001\";keyid=\"cara1test#0\";alg=\"ed25519\"";
+        String signature = "sig1=:rNkrDu1MPle8NKJ14vHemtesHF/R8Kgxuh+KKvUAZrqly2DLXxTOFMYW6ofbJNzqI66xt1ijZ2FAdVll/cvqCg==:";
+        Ed25519KeyPair key = Ed25519KeyPair.fromSeed(Bytes.fromHex(SEED_HEX));
+        HttpSignature.Headers ours = HttpSignature.sign(req, "cara1test#0", key, 1_700_000_000L, "nonce-from-node-0001");
+        assertThat(ours.signatureInput()).isEqualTo(input);
+        assertThat(ours.signature()).isEqualTo(signature);
+        assertThat(HttpSignature.verify(req, HttpSignature.parse(input, signature, "sig1"), key.publicKey())).isTrue();
+    }
+
     @Test
     void expiresIsExposed() throws Exception {
         HttpSignature.Parsed p = HttpSignature.parse("sig1=(\"@method\");created=1;expires=2", "sig1=:AA==:", "sig1");
