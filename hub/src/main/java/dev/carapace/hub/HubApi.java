@@ -442,7 +442,13 @@ final class HubApi {
         } catch (CryptoException e) {
             throw ApiException.forbidden("the consent is not signed by the agent's current key");
         }
-        switch (owners.link(ownerId, agentId, consent, clock.millis())) {
+        // The consent binds to the agent's key as it is when the link is written, not as it was when it was read.
+        OwnerService.LinkResult linked = db.inTransaction(c -> identities.holdCurrent(c, agentId, agent.seq())
+                ? owners.link(c, ownerId, agentId, consent, clock.millis()) : null);
+        if (linked == null) {
+            throw ApiException.forbidden("the consent is not signed by the agent's current key");
+        }
+        switch (linked) {
             case NOT_AN_OWNER -> throw new ApiException(403, "not_an_owner", "only a registered owner links agents"
                     + " (POST /v1/owners first)");
             case ALREADY_LINKED -> throw ApiException.conflict("already_linked", "agent " + agentId

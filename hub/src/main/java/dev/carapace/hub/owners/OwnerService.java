@@ -110,27 +110,26 @@ public final class OwnerService {
     public enum LinkResult { LINKED, ALREADY_LINKED, NOT_AN_OWNER }
 
     /**
-     * Links an agent to a registered owner, keeping the agent's consent envelope. Nothing is written unless the owner
-     * is registered and the agent has no owner yet.
+     * Links an agent to a registered owner inside the caller's transaction, keeping the agent's consent envelope.
+     * Nothing is written unless the owner is registered and the agent has no owner yet.
      */
-    public LinkResult link(String ownerId, String agentId, Dsse.Envelope consent, long nowMs) throws SQLException {
-        return db.inTransaction(c -> {
-            if (!exists(c, ownerId)) {
-                return LinkResult.NOT_AN_OWNER;
+    public LinkResult link(Connection c, String ownerId, String agentId, Dsse.Envelope consent, long nowMs)
+            throws SQLException {
+        if (!exists(c, ownerId)) {
+            return LinkResult.NOT_AN_OWNER;
+        }
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO agent_owners (agent_id, owner_id, consent,"
+                + " linked_ms) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING")) {
+            ps.setString(1, agentId);
+            ps.setString(2, ownerId);
+            ps.setString(3, new String(consent.toBytes(), StandardCharsets.UTF_8));
+            ps.setLong(4, nowMs);
+            if (ps.executeUpdate() != 1) {
+                return LinkResult.ALREADY_LINKED;
             }
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO agent_owners (agent_id, owner_id, consent,"
-                    + " linked_ms) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING")) {
-                ps.setString(1, agentId);
-                ps.setString(2, ownerId);
-                ps.setString(3, new String(consent.toBytes(), StandardCharsets.UTF_8));
-                ps.setLong(4, nowMs);
-                if (ps.executeUpdate() != 1) {
-                    return LinkResult.ALREADY_LINKED;
-                }
-            }
-            logAccess(c, ownerId, ownerId, "link", agentId, nowMs);
-            return LinkResult.LINKED;
-        });
+        }
+        logAccess(c, ownerId, ownerId, "link", agentId, nowMs);
+        return LinkResult.LINKED;
     }
 
     public Optional<String> ownerOf(String agentId) throws SQLException {
