@@ -10,7 +10,10 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** Checks one request's RFC 9421 signature in Carapace's profile. */
+/**
+ * Checks one request's RFC 9421 signature in Carapace's profile, in two steps around the key lookup: {@link #claim}
+ * reads only the headers, {@link #verify} checks the key, the body digest, the signature and the nonce.
+ */
 public final class RequestAuthenticator {
     public static final long WINDOW_SECONDS = 60;
 
@@ -68,13 +71,6 @@ public final class RequestAuthenticator {
         public long seq() {
             return keyId.seq();
         }
-    }
-
-    /** Authenticates a request whose signer's key is stored: {@link #claim}, the lookup, then {@link #verify}. */
-    public CurrentKey authenticate(HttpSignature.Message msg, byte[] body, KeyLookup lookup)
-            throws AuthFailure, SQLException {
-        Claim claim = claim(msg);
-        return verify(msg, body, claim, lookup.lookup(claim.id()));
     }
 
     /**
