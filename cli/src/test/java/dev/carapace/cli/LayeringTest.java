@@ -1,0 +1,118 @@
+package dev.carapace.cli;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The layering rules of docs/architecture.md and each {@code package-info.java}, checked on the compiled main classes
+ * of every module (this is the top layer, so its test class path holds them all; {@code bench} stands apart and is
+ * checked by name: a reference to a class that is not on the path still counts). An upward import fails the build.
+ */
+class LayeringTest {
+    private static final String BASE = "dev.carapace.";
+    private static final List<String> MODULES =
+            List.of("crypto", "tlog", "mls", "skills", "sandbox", "client", "hub", "cli", "bench");
+
+    /** The Carapace modules each module may import besides itself. */
+    private static final Map<String, Set<String>> MAY_IMPORT = new LinkedHashMap<>();
+
+    static {
+        MAY_IMPORT.put("crypto", Set.of());
+        MAY_IMPORT.put("tlog", Set.of("crypto"));
+        MAY_IMPORT.put("mls", Set.of());
+        MAY_IMPORT.put("skills", Set.of("crypto"));
+        MAY_IMPORT.put("sandbox", Set.of("crypto"));
+        MAY_IMPORT.put("client", Set.of("crypto", "tlog", "mls", "skills", "sandbox"));
+        MAY_IMPORT.put("hub", Set.of("crypto", "tlog", "mls", "skills", "sandbox"));
+        MAY_IMPORT.put("cli", Set.of("crypto", "tlog", "mls", "skills", "sandbox", "client", "hub"));
+    }
+
+    private static JavaClasses main;
+
+    @BeforeAll
+    static void importClasses() {
+        main = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                .importPackages("dev.carapace");
+    }
+
+    @Test
+    void everyModuleUnderTestIsOnTheClassPath() {
+        // A rule over no classes proves nothing: each module checked here must really have been read.
+        for (String m : MAY_IMPORT.keySet()) {
+            assertThat(main.stream().filter(c -> c.getPackageName().startsWith(BASE + m)).count())
+                    .as("classes of module " + m).isPositive();
+        }
+    }
+
+    @Test
+    void eachModuleImportsOnlyLowerLayers() {
+        MAY_IMPORT.forEach((module, allowed) -> {
+            List<String> forbidden = new ArrayList<>();
+            for (String other : MODULES) {
+                if (!other.equals(module) && !allowed.contains(other)) {
+                    forbidden.add(BASE + other + "..");
+                }
+            }
+            noClasses().that().resideInAPackage(BASE + module + "..")
+                    .should().dependOnClassesThat().resideInAnyPackage(forbidden.toArray(String[]::new))
+                    .because("docs/architecture.md: " + module + " may import only " + allowed)
+                    .check(main);
+        });
+    }
+
+    @Test
+    void nothingImportsTheCliOrBench() {
+        for (String top : List.of("cli", "bench")) {
+            noClasses().that().resideOutsideOfPackage(BASE + top + "..")
+                    .should().dependOnClassesThat().resideInAPackage(BASE + top + "..")
+                    .because("nothing imports " + top).check(main);
+        }
+    }
+
+    @Test
+    void coreLibrariesUseOnlyTheirDeclaredThirdParties() {
+        // skills and sandbox package-info: "may import only crypto, (Endive,) Jackson and the JDK".
+        classes().that().resideInAPackage(BASE + "skills..").should().onlyDependOnClassesThat()
+                .resideInAnyPackage(BASE + "skills..", BASE + "crypto..", "tools.jackson..", "java..")
+                .check(main);
+        classes().that().resideInAPackage(BASE + "sandbox..").should().onlyDependOnClassesThat()
+                .resideInAnyPackage(BASE + "sandbox..", BASE + "crypto..", "run.endive..", "tools.jackson..",
+                        "java..", "javax..")
+                .check(main);
+        // mls package-info: only the conformance harness reads JSON; the protocol engine never depends on Jackson.
+        noClasses().that().resideInAPackage(BASE + "mls..").and().resideOutsideOfPackage(BASE + "mls.vectors..")
+                .should().dependOnClassesThat().resideInAnyPackage("tools.jackson..", "com.fasterxml.jackson..")
+                .check(main);
+    }
+
+    @Test
+    void clientPackagesKeepToTheirOwnLibraries() {
+        // client.chat: crypto, mls and the client; client.skills: crypto, tlog, skills and the client.
+        noClasses().that().resideInAPackage(BASE + "client.chat..").should().dependOnClassesThat()
+                .resideInAnyPackage(BASE + "tlog..", BASE + "skills..", BASE + "sandbox..", BASE + "client.skills..")
+                .check(main);
+        noClasses().that().resideInAPackage(BASE + "client.skills..").should().dependOnClassesThat()
+                .resideInAnyPackage(BASE + "mls..", BASE + "sandbox..", BASE + "client.chat..")
+                .check(main);
+    }
+
+    @Test
+    void hubStorageAuthLogAndOwnersNeverImportTheHttpLayer() {
+        noClasses().that().resideInAnyPackage(BASE + "hub.auth..", BASE + "hub.log..", BASE + "hub.owners..",
+                        BASE + "hub.store..")
+                .should().dependOnClassesThat().resideInAPackage(BASE + "hub.http..")
+                .because("their package-info: must never import the HTTP layer").check(main);
+    }
+}
