@@ -291,7 +291,8 @@ final class HubApi {
         Call.onlyFields(body, "identity");
         KeyEventLog newer = signedHistory(call);
         if (!newer.id().toString().equals(id)) {
-            throw ApiException.badRequest("wrong_identity", "the document is for another identity");
+            // A valid history, properly signed, aimed at someone else's id: not the caller's to change.
+            throw ApiException.forbidden("only the identity itself may add to its history");
         }
         record Advance(boolean advanced, List<LogOutbox.Pending> owed) {}
         Advance result = db.inTransaction(c -> {

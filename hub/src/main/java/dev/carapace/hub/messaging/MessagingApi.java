@@ -886,6 +886,8 @@ public final class MessagingApi {
             list.add(new Ack(g, a.get("seq").asLong()));
         }
         String me = call.caller().id();
+        // Like every inbox route: another identity's installation (or one never seen) is unknown here.
+        requireKnownInstallation(me, installation);
         db.inTransaction(c -> {
             for (Ack a : list) {
                 // Cursors only move forward; acknowledging past the group's end is clamped.

@@ -257,11 +257,13 @@ final class MlsWire {
             InstallationCertificate.Claims claims = InstallationCertificate.verify(c.identity(), uploader,
                     leaf.signatureKey());
             if (!claims.installation().equals(installation)) {
-                throw ApiException.badRequest("invalid_key_package", "the credential is for another installation");
+                throw ApiException.forbidden("the KeyPackage's credential is for another installation");
             }
         } catch (CryptoException e) {
-            throw ApiException.badRequest("invalid_key_package", "the credential is not certified by your current"
-                    + " key: " + e.getMessage());
+            // A well-formed KeyPackage that does not speak for the uploader (someone else's, or certified by a
+            // rotated-out key): not the caller's to publish.
+            throw ApiException.forbidden("the KeyPackage's credential is not certified by your current key: "
+                    + e.getMessage());
         }
         return new CheckedKeyPackage(Bytes.b64url(kp.ref(suite)), bytes);
     }
