@@ -6,6 +6,7 @@ import dev.carapace.client.HubClient;
 import dev.carapace.client.HubException;
 import dev.carapace.client.Signer;
 import dev.carapace.client.chat.ChatClient;
+import dev.carapace.client.chat.GroupPolicy;
 import dev.carapace.client.skills.SkillsClient;
 import dev.carapace.crypto.Bytes;
 import dev.carapace.crypto.Ed25519KeyPair;
@@ -19,6 +20,7 @@ import dev.carapace.mls.group.GroupConfig;
 import dev.carapace.mls.group.KeyPackageBundle;
 import dev.carapace.mls.group.PendingCommit;
 import dev.carapace.mls.message.Credential;
+import dev.carapace.mls.message.Proposal;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -121,17 +123,20 @@ class AuthorizationTest extends BackendTest {
         byte[] gid = Bytes.random(16);
         String g = Bytes.b64url(gid);
         Group group = Group.create(LENIENT, gid, bundle(victimAgent, inst1));
-        ObjectNode create = Json.object().put("group", g).put("installation", inst1).put("epoch", 0)
+        // Epoch 0 to 1 installs the policy naming the victim admin, as ChatClient does.
+        group.merge(group.commit(List.of(new Proposal.GroupContextExtensions(
+                List.of(new GroupPolicy(java.util.Set.of(v)).toExtension())))));
+        ObjectNode create = Json.object().put("group", g).put("installation", inst1).put("epoch", 1)
                 .put("direct", peer.id()).put("groupInfo", Bytes.b64(group.groupInfo(true).encode()));
         hub.send("POST", "/v1/groups", create, victim);
         PendingCommit add = group.add(List.of(bundle(victimAgent, inst2).keyPackage()));
         group.merge(add);
-        ObjectNode addBody = routed(Json.object().put("installation", inst1).put("epoch", 0)
+        ObjectNode addBody = routed(Json.object().put("installation", inst1).put("epoch", 1)
                 .put("commit", Bytes.b64(add.commit().encode())).put("welcome", Bytes.b64(add.welcome().encode()))
                 .put("groupInfo", Bytes.b64(group.groupInfo(true).encode())), "add", victimAgent, inst2);
         hub.send("POST", "/v1/groups/" + g + "/commits", addBody, victim);
         PendingCommit update = group.update();
-        ObjectNode updateBody = Json.object().put("installation", inst1).put("epoch", 1)
+        ObjectNode updateBody = Json.object().put("installation", inst1).put("epoch", 2)
                 .put("commit", Bytes.b64(update.commit().encode()));
         Check commit = deniedThenOwn(false, s -> hub.send("POST", "/v1/groups/" + g + "/commits", updateBody, s),
                 victim);

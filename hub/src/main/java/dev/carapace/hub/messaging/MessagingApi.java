@@ -345,6 +345,9 @@ public final class MessagingApi {
         }
         byte[] groupInfo = optionalGroupInfo(body, gid, epoch);
         String me = call.caller().id();
+        // The admins are those the group's policy names, as its members' clients see it; without a GroupInfo the
+        // hub has no policy to read, and the creator alone is admin until one arrives.
+        Set<String> admins = groupInfo != null ? MlsWire.admins(groupInfo) : Set.of(me);
         String pair = null;
         if (body.has("direct")) {
             String peer = MlsWire.agentId(body.get("direct").asString(null));
@@ -376,7 +379,8 @@ public final class MessagingApi {
                     }
                 }
             }
-            route(c, group, me, installation, "admin", 0);
+            route(c, group, me, installation, 0);
+            setAdmins(c, group, admins);
             if (groupInfo != null) {
                 storeGroupInfo(c, group, epoch, groupInfo, now);
             }
@@ -456,6 +460,7 @@ public final class MessagingApi {
         }
         boolean external = header.externalLeaf() != null;
         byte[] groupInfo = optionalGroupInfo(body, gid, epoch + 1);
+        Set<String> policyAfter = groupInfo == null ? null : MlsWire.admins(groupInfo);
         List<Routed> add = routing(body.get("add"), "add");
         List<Routed> remove = routing(body.get("remove"), "remove");
         byte[] welcome = null;
@@ -502,8 +507,19 @@ public final class MessagingApi {
                     }
                 }
             }
-            if ((!add.isEmpty() || !remove.isEmpty()) && !"admin".equals(self.role())) {
+            // The policy in force before the commit decides, as in every member's client (GroupPolicy.checkCommit).
+            Set<String> admins = admins(c, group);
+            if ((!add.isEmpty() || !remove.isEmpty()) && !admins.contains(me)) {
                 throw new Refusal(ApiException.forbidden("only an admin may add or remove members"));
+            }
+            boolean policyChanged = policyAfter != null && !policyAfter.equals(admins);
+            if (policyChanged && (external || !admins.contains(me))) {
+                // Members refuse such a commit, so accepting it would only stall the group.
+                throw new Refusal(ApiException.forbidden(external ? "an external commit may not change the group"
+                        + " policy" : "only an admin may change the group policy"));
+            }
+            if (policyChanged) {
+                setAdmins(c, group, policyAfter);
             }
             int slots = 1 + add.size();
             // The conditional update is the ordering point: of two commits for one epoch, exactly one matches.
@@ -534,7 +550,7 @@ public final class MessagingApi {
                 Routed r = add.get(i);
                 insertMessage(c, group, first + 1 + i, "welcome", epoch + 1, me, installation, r.agent(),
                         r.installation(), welcomeBytes, now);
-                route(c, group, r.agent(), r.installation(), "member", first + i);
+                route(c, group, r.agent(), r.installation(), first + i);
             }
             if (groupInfo != null) {
                 storeGroupInfo(c, group, epoch + 1, groupInfo, now);
@@ -689,32 +705,59 @@ public final class MessagingApi {
         return Reply.ok(o);
     }
 
-    private record Member(String role, long ackedSeq) {}
+    private record Member(long ackedSeq) {}
 
     private static Member member(Connection c, String group, String agent, String installation) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT role, acked_seq FROM chat_members WHERE group_id = ?"
+        try (PreparedStatement ps = c.prepareStatement("SELECT acked_seq FROM chat_members WHERE group_id = ?"
                 + " AND agent_id = ? AND installation = ? AND until_seq IS NULL")) {
             ps.setString(1, group);
             ps.setString(2, agent);
             ps.setString(3, installation);
             try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? new Member(rs.getString(1), rs.getLong(2)) : null;
+                return rs.next() ? new Member(rs.getLong(1)) : null;
             }
         }
     }
 
-    private static void route(Connection c, String group, String agent, String installation, String role,
-                              long ackedSeq) throws SQLException {
+    private static void route(Connection c, String group, String agent, String installation, long ackedSeq)
+            throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO chat_members (group_id, agent_id, installation,"
-                + " role, acked_seq, until_seq) VALUES (?, ?, ?, ?, ?, NULL) ON CONFLICT (group_id, agent_id,"
-                + " installation) DO UPDATE SET role = excluded.role, acked_seq = excluded.acked_seq,"
-                + " until_seq = NULL")) {
+                + " acked_seq, until_seq) VALUES (?, ?, ?, ?, NULL) ON CONFLICT (group_id, agent_id,"
+                + " installation) DO UPDATE SET acked_seq = excluded.acked_seq, until_seq = NULL")) {
             ps.setString(1, group);
             ps.setString(2, agent);
             ps.setString(3, installation);
-            ps.setString(4, role);
-            ps.setLong(5, ackedSeq);
+            ps.setLong(4, ackedSeq);
             ps.executeUpdate();
+        }
+    }
+
+    /** The agents the group's policy names as admins, as the hub last read it. */
+    private static Set<String> admins(Connection c, String group) throws SQLException {
+        Set<String> out = new java.util.TreeSet<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT agent_id FROM chat_group_admins WHERE group_id = ?")) {
+            ps.setString(1, group);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(rs.getString(1));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static void setAdmins(Connection c, String group, Set<String> admins) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("DELETE FROM chat_group_admins WHERE group_id = ?")) {
+            ps.setString(1, group);
+            ps.executeUpdate();
+        }
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO chat_group_admins (group_id, agent_id)"
+                + " VALUES (?, ?)")) {
+            for (String a : admins) {
+                ps.setString(1, group);
+                ps.setString(2, a);
+                ps.executeUpdate();
+            }
         }
     }
 

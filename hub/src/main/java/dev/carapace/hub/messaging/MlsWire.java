@@ -3,6 +3,7 @@ package dev.carapace.hub.messaging;
 import dev.carapace.crypto.AgentId;
 import dev.carapace.crypto.Bytes;
 import dev.carapace.crypto.CryptoException;
+import dev.carapace.crypto.GroupAdmins;
 import dev.carapace.crypto.InstallationCertificate;
 import dev.carapace.crypto.KeyEventLog;
 import dev.carapace.hub.http.ApiException;
@@ -17,6 +18,7 @@ import dev.carapace.mls.message.Credential;
 import dev.carapace.mls.message.KeyPackage;
 import dev.carapace.mls.message.LeafNode;
 import java.time.Instant;
+import java.util.Set;
 
 /**
  * What the hub checks of the MLS bytes it relays. It can read only the clear header of a PrivateMessage (group id,
@@ -118,6 +120,21 @@ final class MlsWire {
         if (gi.groupContext().epoch() != epoch) {
             throw ApiException.badRequest("invalid_message", "groupInfo is for epoch " + gi.groupContext().epoch()
                     + ", not " + epoch);
+        }
+    }
+
+    /**
+     * The admins named by the group policy in a GroupInfo's GroupContext (already checked by {@link #groupInfo}):
+     * the very data every member's client enforces ({@link GroupAdmins}); none when the policy is absent.
+     */
+    static Set<String> admins(byte[] groupInfo) throws ApiException {
+        try {
+            var ext = dev.carapace.mls.message.Extension.find(dev.carapace.mls.message.Extension.decodeBody(
+                    MlsMessage.decode(groupInfo).groupInfo().groupContext().extensions()), GroupAdmins.EXTENSION_TYPE);
+            return ext == null ? Set.of() : GroupAdmins.decode(ext.data());
+        } catch (MlsException | IllegalArgumentException | IndexOutOfBoundsException e) {
+            throw ApiException.badRequest("invalid_message", "the GroupInfo's extensions are unreadable: "
+                    + e.getMessage());
         }
     }
 
