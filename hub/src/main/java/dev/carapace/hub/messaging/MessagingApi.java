@@ -45,6 +45,7 @@ public final class MessagingApi {
     static final int MAX_ROUTING_ENTRIES = 100;
     static final long LONG_POLL_MS = 25_000;
     static final int MAX_LONG_POLLS = 64;
+    static final int MAX_LONG_POLLS_PER_SPENDER = 4;
     /** Claims (answered with any KeyPackage) per claimer and target per hour. */
     public static final int CLAIMS_PER_HOUR = 30;
     /** KeyPackage claims one identity may make per hour across all targets. */
@@ -77,6 +78,8 @@ public final class MessagingApi {
     private final java.util.concurrent.atomic.AtomicLong lastPurgeMs = new java.util.concurrent.atomic.AtomicLong();
     // A long poll holds one of the server's (bounded) request threads; beyond this many, polls answer at once.
     private final java.util.concurrent.Semaphore longPolls = new java.util.concurrent.Semaphore(MAX_LONG_POLLS);
+    /** Long polls held per spender (an identity, or an address for new ones), so no one client takes them all. */
+    private final Map<String, Integer> pollsBySpender = new ConcurrentHashMap<>();
     private final PushChannel push;
 
     /**
@@ -833,14 +836,33 @@ public final class MessagingApi {
         String me = call.caller().id();
         requireKnownInstallation(me, installation);
         String key = me + "/" + installation;
-        boolean polling = wait && longPolls.tryAcquire();
+        boolean polling = wait && startPoll(call.spender());
         try {
             return Reply.ok(inboxItems(me, installation, key, polling));
         } finally {
             if (polling) {
                 longPolls.release();
+                pollsBySpender.computeIfPresent(call.spender(), (k, n) -> n <= 1 ? null : n - 1);
             }
         }
+    }
+
+    /** Takes a long-poll slot within the spender's share and the hub's total; false means answer at once. */
+    private boolean startPoll(String spender) {
+        boolean[] mine = {false};
+        pollsBySpender.compute(spender, (k, n) -> {
+            int held = n == null ? 0 : n;
+            if (held >= MAX_LONG_POLLS_PER_SPENDER) {
+                return n;
+            }
+            mine[0] = true;
+            return held + 1;
+        });
+        if (mine[0] && !longPolls.tryAcquire()) {
+            pollsBySpender.computeIfPresent(spender, (k, n) -> n <= 1 ? null : n - 1);
+            return false;
+        }
+        return mine[0];
     }
 
     private ObjectNode inboxItems(String me, String installation, String key, boolean wait) throws Exception {
