@@ -46,6 +46,12 @@ public final class MessagingApi {
     static final long LONG_POLL_MS = 25_000;
     static final int MAX_LONG_POLLS = 64;
     static final int MAX_LONG_POLLS_PER_SPENDER = 4;
+    /**
+     * Bytes of commits and messages (as sent, base64 included) one spender (an identity, or an address for new ones)
+     * may have the hub store per hour: what is stored stays until every member acknowledged it or retention ends, so
+     * storage is bounded per address and identity, not per key.
+     */
+    public static final int STORED_BYTES_PER_HOUR = 64 << 20;
     /** Claims (answered with any KeyPackage) per claimer and target per hour. */
     public static final int CLAIMS_PER_HOUR = 30;
     /** KeyPackage claims one identity may make per hour across all targets. */
@@ -69,6 +75,7 @@ public final class MessagingApi {
     private final KeyedBuckets claims = new KeyedBuckets(CLAIMS_PER_HOUR, Duration.ofHours(1), 200_000);
     private final KeyedBuckets claimsByClaimer = new KeyedBuckets(CLAIMS_PER_CLAIMER_PER_HOUR, Duration.ofHours(1),
             100_000);
+    private final KeyedBuckets storedBytes = new KeyedBuckets(STORED_BYTES_PER_HOUR, Duration.ofHours(1), 100_000);
     private final KeyedBuckets oneTimeShares = new KeyedBuckets(ONE_TIME_PER_CLAIMER_PER_HOUR, Duration.ofHours(1),
             200_000);
     private final KeyedBuckets oneTimeByTarget = new KeyedBuckets(ONE_TIME_PER_TARGET_PER_HOUR, Duration.ofHours(1),
@@ -489,7 +496,17 @@ public final class MessagingApi {
         return out;
     }
 
+    /** Spends the request's size from the caller's hourly storage budget, or refuses with 429. */
+    private void spendStorage(Call call) throws ApiException {
+        long wait = storedBytes.tryAcquire(call.spender(), Math.max(1, call.body().length));
+        if (wait > 0) {
+            throw new ApiException(429, "rate_limited", "you stored " + STORED_BYTES_PER_HOUR + " bytes of messages"
+                    + " this hour (new identities count by address); try later", wait);
+        }
+    }
+
     private Reply commit(Call call) throws Exception {
+        spendStorage(call);
         String group = call.param("group");
         byte[] gid = MlsWire.groupIdBytes(group);
         JsonNode body = call.json();
@@ -662,6 +679,7 @@ public final class MessagingApi {
     }
 
     private Reply message(Call call) throws Exception {
+        spendStorage(call);
         String group = call.param("group");
         byte[] gid = MlsWire.groupIdBytes(group);
         JsonNode body = call.json();

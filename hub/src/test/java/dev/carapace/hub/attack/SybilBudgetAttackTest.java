@@ -94,4 +94,27 @@ class SybilBudgetAttackTest {
             assertThat(refused).isEqualTo(3 * (limit / 2 + 4) - limit);
         }
     }
+
+    @Test
+    void storedMessageBytesCountPerAddressNotPerKey() throws Exception {
+        try (HubFixture f = new HubFixture(backend, dir)) {
+            // Bodies of almost 1 MiB: the hub charges what it is asked to store before checking it.
+            byte[] body = ("{\"installation\":\"installation-1\",\"message\":\"" + "A".repeat((1 << 20) - 100)
+                    + "\"}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            String group = dev.carapace.crypto.Bytes.b64url(dev.carapace.crypto.Bytes.random(16));
+            List<HubFixture.Party> sybils = List.of(f.agent(), f.agent(), f.agent());
+            int sent = 0;
+            int status = 0;
+            long budget = dev.carapace.hub.messaging.MessagingApi.STORED_BYTES_PER_HOUR;
+            while (sent * (long) body.length <= budget + body.length && status != 429) {
+                HubFixture.Party p = sybils.get(sent % sybils.size());
+                status = f.client.sendRaw("POST", "/v1/groups/" + group + "/messages", body, p.signer(), Map.of())
+                        .statusCode();
+                sent++;
+            }
+            // Three fresh keys from one address get one budget between them, not three.
+            assertThat(status).isEqualTo(429);
+            assertThat(sent * (long) body.length).isLessThanOrEqualTo(budget + body.length);
+        }
+    }
 }
