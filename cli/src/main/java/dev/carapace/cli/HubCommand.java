@@ -56,14 +56,32 @@ public final class HubCommand implements Callable<Integer> {
             + " with a wildcard --bind."})
     java.net.URI publicUrl;
 
+    @Option(names = "--operator-port", paramLabel = "PORT", description = {"Serve /metrics (Prometheus) on this port"
+            + " of the loopback address only; 0 picks a free one. Default: no metrics are served (the public port"
+            + " never serves them)."})
+    Integer operatorPort;
+
+    @Option(names = "--max-connections-per-address", paramLabel = "N",
+            defaultValue = "" + HubConfig.DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, description = {"Connections one client"
+            + " address (IPv4, or IPv6 /64) may hold open at once; 0 for no cap, e.g. behind a proxy that is the"
+            + " hub's only peer (default: ${DEFAULT-VALUE})."})
+    int maxConnectionsPerAddress;
+
     @Override
     public Integer call() throws Exception {
         if (port < 0 || port > 65535) {
             throw CliException.usage("--port must be between 0 and 65535");
         }
+        if (operatorPort != null && (operatorPort < 0 || operatorPort > 65535 || (operatorPort == port && port != 0))) {
+            throw CliException.usage("--operator-port must be between 0 and 65535 and differ from --port");
+        }
+        if (maxConnectionsPerAddress < 0) {
+            throw CliException.usage("--max-connections-per-address must be 0 (no cap) or more");
+        }
         HubConfig defaults = HubConfig.defaults(data);
         HubConfig cfg = new HubConfig(name, bind, port, data, db, tlsCert, tlsKey, insecureBind,
-                defaults.masterKey(), defaults.limits(), LogTrustOptions.parseWitnesses(witnessKeys), publicUrl, defaults.clock());
+                defaults.masterKey(), defaults.limits(), LogTrustOptions.parseWitnesses(witnessKeys), publicUrl,
+                defaults.clock(), operatorPort, maxConnectionsPerAddress);
         Hub hub;
         try {
             hub = Hub.start(cfg);
@@ -79,6 +97,9 @@ public final class HubCommand implements Callable<Integer> {
         out.println("  signing key: ed25519:" + hub.publicKey());
         out.println("  log key:     " + hub.log().verifier().encode());
         out.println("  discovery:   " + hub.url() + "/.well-known/carapace");
+        if (hub.operatorUrl() != null) {
+            out.println("  metrics:     " + hub.operatorUrl() + "/metrics (loopback only)");
+        }
         out.flush();
         hub.join();
         return ExitCodes.OK;

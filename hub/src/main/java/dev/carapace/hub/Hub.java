@@ -7,6 +7,7 @@ import dev.carapace.crypto.Json;
 import dev.carapace.crypto.SecureFiles;
 import dev.carapace.hub.auth.RequestAuthenticator;
 import dev.carapace.hub.http.ApiHandler;
+import dev.carapace.hub.http.ConnectionsPerAddress;
 import dev.carapace.hub.http.JsonErrorHandler;
 import dev.carapace.hub.http.OpenApi;
 import dev.carapace.hub.http.Origin;
@@ -36,7 +37,13 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.nio.ByteBuffer;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
@@ -47,7 +54,12 @@ import tools.jackson.databind.node.ObjectNode;
 public final class Hub implements AutoCloseable {
     public static final String VERSION = "0.1.0";
 
+    /** How long a connection may stay silent; longer than a long poll (25 s), which writes nothing meanwhile. */
+    static final long IDLE_TIMEOUT_MS = 30_000;
+
     private final Server server;
+    /** The operator's loopback-only server for /metrics, or null when no operator port is configured. */
+    private final Server operator;
     private final Database db;
     private final ScheduledExecutorService housekeeping;
     private final URI url;
@@ -57,10 +69,11 @@ public final class Hub implements AutoCloseable {
     private final OwnerService owners;
     private final TransparencyLog log;
 
-    private Hub(Server server, Database db, ScheduledExecutorService housekeeping, URI url, Origin origin,
-                Ed25519KeyPair hubKey, ApiHandler handler, OwnerService owners, TransparencyLog log) {
+    private Hub(Server server, Server operator, Database db, ScheduledExecutorService housekeeping, URI url,
+                Origin origin, Ed25519KeyPair hubKey, ApiHandler handler, OwnerService owners, TransparencyLog log) {
         this.origin = origin;
         this.server = server;
+        this.operator = operator;
         this.db = db;
         this.housekeeping = housekeeping;
         this.url = url;
@@ -113,6 +126,7 @@ public final class Hub implements AutoCloseable {
             throw new StartException("cannot open the database: " + e.getMessage(), e);
         }
         TransparencyLog[] logRef = new TransparencyLog[1];
+        Server operator = null;
         try {
             Ed25519KeyPair hubKey = loadOrCreateHubKey(cfg.dataDir());
             MasterKeyring keyring = MasterKeyring.load(cfg.dataDir(), cfg.masterKey());
@@ -140,6 +154,9 @@ public final class Hub implements AutoCloseable {
                     : new ServerConnector(server, new HttpConnectionFactory(http));
             connector.setHost(cfg.bind());
             connector.setPort(cfg.port());
+            // A connection silent this long is closed; it must outlast a long poll (25 s), which writes nothing.
+            connector.setIdleTimeout(IDLE_TIMEOUT_MS);
+            connector.addBean(new ConnectionsPerAddress(cfg.maxConnectionsPerAddress()));
             server.addConnector(connector);
             connector.open(); // the port is known from here on: the origin may be the bound address
             String scheme = tls ? "https" : "http";
@@ -155,9 +172,6 @@ public final class Hub implements AutoCloseable {
                         o.put("status", "ok");
                         return Reply.ok(o);
                     }));
-            routes.add(new Route("GET", "/metrics", Route.Auth.PUBLIC, "operations",
-                    "Metrics in the Prometheus text format.",
-                    call -> Reply.text("text/plain; version=0.0.4; charset=utf-8", metrics.scrape())));
             routes.addAll(api.routes());
             routes.addAll(new LogApi(log).routes());
             var messaging = dev.carapace.hub.messaging.MessagingApi.fromEnvironment(db, identities, cfg.clock());
@@ -179,6 +193,7 @@ public final class Hub implements AutoCloseable {
             server.setHandler(messaging.pushEndpoint(server, handler));
             server.setErrorHandler(new JsonErrorHandler());
             server.setStopAtShutdown(false);
+            operator = cfg.operatorPort() == null ? null : operatorServer(cfg.operatorPort(), metrics);
             server.start();
 
             ScheduledExecutorService hk = Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().factory());
@@ -189,16 +204,69 @@ public final class Hub implements AutoCloseable {
                     // Retried on the next round; expired nonces are harmless, only space.
                 }
             }, 1, 1, TimeUnit.MINUTES);
-            return new Hub(server, db, hk, url, origin, hubKey, handler, owners, log);
+            return new Hub(server, operator, db, hk, url, origin, hubKey, handler, owners, log);
         } catch (StartException e) {
+            stopQuietly(operator);
             closeQuietly(logRef[0]);
             db.close();
             throw e;
         } catch (Exception e) {
+            stopQuietly(operator);
             closeQuietly(logRef[0]);
             db.close();
             throw new StartException("cannot start the hub: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The operator port: {@code /metrics} on the loopback address only, on a server of its own so that it answers
+     * whatever load the public port is under. Anything else there is a 404.
+     */
+    private static Server operatorServer(int port, PrometheusMeterRegistry metrics) throws Exception {
+        Server op = new Server(new VirtualThreadPool());
+        ServerConnector c = new ServerConnector(op);
+        c.setHost(InetAddress.getLoopbackAddress().getHostAddress());
+        c.setPort(port);
+        op.addConnector(c);
+        op.setHandler(new Handler.Abstract() {
+            @Override
+            public boolean handle(Request request, Response response, Callback callback) {
+                boolean metricsPath = "GET".equals(request.getMethod())
+                        && "/metrics".equals(request.getHttpURI().getPath());
+                response.setStatus(metricsPath ? 200 : 404);
+                response.getHeaders().put(HttpHeader.CONTENT_TYPE, metricsPath
+                        ? "text/plain; version=0.0.4; charset=utf-8" : "application/json");
+                response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
+                String body = metricsPath ? metrics.scrape()
+                        : "{\"error\":\"the operator port serves only GET /metrics\",\"reason\":\"no_route\"}";
+                response.write(true, ByteBuffer.wrap(body.getBytes(StandardCharsets.UTF_8)), callback);
+                return true;
+            }
+        });
+        op.setErrorHandler(new JsonErrorHandler());
+        op.setStopAtShutdown(false);
+        op.start();
+        return op;
+    }
+
+    private static void stopQuietly(Server s) {
+        if (s != null) {
+            try {
+                s.stop();
+            } catch (Exception e) {
+                // best effort while failing to start
+            }
+        }
+    }
+
+    /** Where {@code /metrics} is served (loopback only), or null if no operator port is configured. */
+    public URI operatorUrl() {
+        if (operator == null) {
+            return null;
+        }
+        ServerConnector c = (ServerConnector) operator.getConnectors()[0];
+        String host = InetAddress.getLoopbackAddress().getHostAddress();
+        return URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + c.getLocalPort());
     }
 
     private static ObjectNode wellKnown(HubConfig cfg, Ed25519KeyPair hubKey, String hubKeyId, Origin origin) {
@@ -212,7 +280,6 @@ public final class Hub implements AutoCloseable {
         endpoints.put("api", "/v1");
         endpoints.put("openapi", "/v1/openapi.json");
         endpoints.put("health", "/healthz");
-        endpoints.put("metrics", "/metrics");
         ObjectNode auth = o.putObject("authentication");
         auth.put("scheme", "RFC 9421 HTTP Message Signatures");
         auth.put("alg", "ed25519");
@@ -322,6 +389,7 @@ public final class Hub implements AutoCloseable {
     @Override
     public void close() {
         housekeeping.shutdownNow();
+        stopQuietly(operator);
         try {
             server.stop();
         } catch (Exception e) {

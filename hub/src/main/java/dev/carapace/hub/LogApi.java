@@ -105,7 +105,7 @@ final class LogApi {
     }
 
     private Reply witnessed(Call call) throws Exception {
-        long k = number(call, "k");
+        long k = call.pathNumber("k", Long.MAX_VALUE);
         if (k < 1 || k > log.witnesses().size()) {
             throw ApiException.notFound("this log has " + log.witnesses().size() + " witnesses");
         }
@@ -138,7 +138,7 @@ final class LogApi {
     }
 
     private Reply entry(Call call) throws Exception {
-        long index = number(call, "index");
+        long index = call.pathNumber("index", Long.MAX_VALUE);
         byte[] e = log.entry(index);
         if (e == null) {
             throw ApiException.notFound("no entry " + index);
@@ -150,8 +150,8 @@ final class LogApi {
     }
 
     private Reply inclusion(Call call) throws Exception {
-        long index = number(call, "index");
-        long size = number(call, "size");
+        long index = call.pathNumber("index", Long.MAX_VALUE);
+        long size = call.pathNumber("size", Long.MAX_VALUE);
         try {
             ObjectNode o = Json.object();
             o.put("leafIdx", index);
@@ -164,8 +164,8 @@ final class LogApi {
     }
 
     private Reply consistency(Call call) throws Exception {
-        long from = number(call, "from");
-        long to = number(call, "to");
+        long from = call.pathNumber("from", Long.MAX_VALUE);
+        long to = call.pathNumber("to", Long.MAX_VALUE);
         try {
             ObjectNode o = Json.object();
             o.put("size1", from);
@@ -175,14 +175,6 @@ final class LogApi {
         } catch (IllegalArgumentException e) {
             throw ApiException.notFound(e.getMessage());
         }
-    }
-
-    private static long number(Call call, String name) throws ApiException {
-        String v = call.param(name);
-        if (v == null || !v.matches("[0-9]{1,15}")) {
-            throw ApiException.badRequest("invalid_" + name, name + " must be a non-negative integer");
-        }
-        return Long.parseLong(v);
     }
 
     private static ArrayNode hashes(List<byte[]> proof) {

@@ -644,7 +644,10 @@ public final class ChatClient {
 
     // --- receiving ---------------------------------------------------------------------------------------------
 
-    /** Fetches and applies everything pending (Welcomes, commits, messages), then acknowledges it. */
+    /**
+     * Fetches and applies everything pending (Welcomes, commits, messages), then acknowledges it, and tops this
+     * installation's KeyPackage supply up to {@value #KEY_PACKAGE_SUPPLY}.
+     */
     public synchronized SyncReport sync() throws IOException, HubException {
         return syncLocked();
     }
@@ -740,6 +743,13 @@ public final class ChatClient {
             }
         }
         removeLeavers(withLeavers, rejected);
+        // Others consume this installation's KeyPackages (to add it to groups, or just to drain them): every sync
+        // tops the supply up, so it never runs out. A refusal (e.g. a rate limit) is retried on the next sync.
+        try {
+            publishKeyPackages();
+        } catch (HubException e) {
+            // Not this sync's failure: what it applied stands, and the next sync tops up again.
+        }
         return new SyncReport(received, joined, removedFrom, rejected);
     }
 
