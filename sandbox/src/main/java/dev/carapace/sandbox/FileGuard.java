@@ -267,6 +267,7 @@ final class FileGuard {
     }
 
     static String guestPath(Mount m, List<String> segments) {
-        return segments.isEmpty() ? m.guest() : m.guest() + "/" + String.join("/", segments);
+        return segments.isEmpty() ? m.guest() : (m.guest().equals("/") ? "" : m.guest()) + "/"
+                + String.join("/", segments);
     }
 }

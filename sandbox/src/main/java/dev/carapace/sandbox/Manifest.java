@@ -52,15 +52,21 @@ public record Manifest(String name, String version, String description, Map<Stri
         }
     }
 
-    public record Permissions(List<FsGrant> filesystem, List<NetGrant> network, List<String> secrets) {
+    /**
+     * What the skill may use. {@code env} names the environment variables it reads; whoever runs it gives their values
+     * (and may leave any out); an undeclared one is refused.
+     */
+    public record Permissions(List<FsGrant> filesystem, List<NetGrant> network, List<String> secrets,
+            List<String> env) {
         public Permissions {
             filesystem = List.copyOf(filesystem);
             network = List.copyOf(network);
             secrets = List.copyOf(secrets);
+            env = List.copyOf(env);
         }
 
         public static Permissions none() {
-            return new Permissions(List.of(), List.of(), List.of());
+            return new Permissions(List.of(), List.of(), List.of(), List.of());
         }
     }
 
@@ -101,6 +107,7 @@ public record Manifest(String name, String version, String description, Map<Stri
     private static final Pattern ENTRY_NAME = Pattern.compile("[a-z][a-z0-9_-]{0,63}");
     private static final Pattern EXPORT = Pattern.compile("[A-Za-z_][A-Za-z0-9_.$-]{0,127}");
     private static final Pattern SECRET = Pattern.compile("[A-Z_][A-Z0-9_]{0,127}");
+    private static final Pattern ENV = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,127}");
     private static final Pattern DNS_NAME = Pattern.compile(
             "(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*");
     static final Pattern IPV4 = Pattern.compile("(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
@@ -180,7 +187,7 @@ public record Manifest(String name, String version, String description, Map<Stri
         if (!node.isObject()) {
             throw new ManifestException("field 'permissions' must be an object");
         }
-        Json.onlyFields(node, "permissions", "filesystem", "network", "secrets");
+        Json.onlyFields(node, "permissions", "filesystem", "network", "secrets", "env");
         List<FsGrant> fs = new ArrayList<>();
         for (JsonNode g : array(node, "filesystem", "permissions.filesystem")) {
             if (!g.isObject()) {
@@ -225,7 +232,17 @@ public record Manifest(String name, String version, String description, Map<Stri
             }
             secrets.add(s.stringValue());
         }
-        return new Permissions(fs, net, secrets);
+        List<String> env = new ArrayList<>();
+        for (JsonNode e : array(node, "env", "permissions.env")) {
+            if (!e.isString() || !ENV.matcher(e.stringValue()).matches()) {
+                throw new ManifestException("permissions.env entries must be variable names like LANG");
+            }
+            if (env.contains(e.stringValue())) {
+                throw new ManifestException("permissions.env lists " + e.stringValue() + " twice");
+            }
+            env.add(e.stringValue());
+        }
+        return new Permissions(fs, net, secrets, env);
     }
 
     private static Limits limits(JsonNode node) throws ManifestException, CryptoException {
@@ -271,9 +288,15 @@ public record Manifest(String name, String version, String description, Map<Stri
         return a;
     }
 
-    /** A guest path: absolute, normalized, no "." or ".." segments, not the root itself. */
+    /**
+     * A guest path: absolute, normalized, no "." or ".." segments. The guest root "/" may be granted too (many
+     * toolchains preopen it): like every grant it is bound to a host folder chosen at run time, never the host's "/".
+     */
     static String guestPath(String path) throws ManifestException {
-        if (!path.startsWith("/") || path.equals("/") || path.endsWith("/") || path.contains("//")) {
+        if (path.equals("/")) {
+            return path;
+        }
+        if (!path.startsWith("/") || path.endsWith("/") || path.contains("//")) {
             throw new ManifestException("permissions.filesystem path must be an absolute normalized directory like"
                     + " /data, got '" + clip(path) + "'");
         }
@@ -286,7 +309,7 @@ public record Manifest(String name, String version, String description, Map<Stri
     }
 
     private static boolean nested(String parent, String child) {
-        return child.equals(parent) || child.startsWith(parent + "/");
+        return child.equals(parent) || parent.equals("/") || child.startsWith(parent + "/");
     }
 
     /** host[:port]; a missing port means 443. IPv6 literals go in brackets. */

@@ -12,6 +12,7 @@ final class Session {
     final AuditLog audit;
     final List<String> args;
     final Map<String, String> secrets;
+    final Map<String, String> env;
     final BoundedOutput stdout;
     final BoundedOutput stderr;
     /** End of the wall budget; set when the skill's thread starts. */
@@ -23,12 +24,13 @@ final class Session {
     /** The connection a host call is blocked on, if any; the watchdog closes it when it stops the run. */
     volatile java.io.Closeable activeIo;
 
-    Session(Manifest manifest, AuditLog audit, List<String> args, Map<String, String> secrets, BoundedOutput stdout,
-            BoundedOutput stderr, long deadlineNanos) {
+    Session(Manifest manifest, AuditLog audit, List<String> args, Map<String, String> secrets,
+            Map<String, String> env, BoundedOutput stdout, BoundedOutput stderr, long deadlineNanos) {
         this.manifest = manifest;
         this.audit = audit;
         this.args = List.copyOf(args);
         this.secrets = Map.copyOf(secrets);
+        this.env = env;
         this.stdout = stdout;
         this.stderr = stderr;
         this.deadlineNanos = deadlineNanos;

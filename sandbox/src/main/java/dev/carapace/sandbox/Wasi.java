@@ -176,25 +176,15 @@ final class Wasi {
             m.writeI32(u32(a[1]), args.stream().mapToInt(b -> b.length + 1).sum());
             return ERRNO_SUCCESS;
         });
-        errnoFn("args_get", List.of(I32, I32), "args", (m, a) -> {
-            int ptrs = u32(a[0]);
-            int buf = u32(a[1]);
-            for (byte[] b : argv()) {
-                m.writeI32(ptrs, buf);
-                ptrs += 4;
-                m.write(buf, b);
-                m.writeByte(buf + b.length, (byte) 0);
-                buf += b.length + 1;
-            }
-            return ERRNO_SUCCESS;
-        });
-        // No environment: secrets are reached through carapace.secret_get, which checks and audits each name.
+        errnoFn("args_get", List.of(I32, I32), "args", (m, a) -> writeStrings(m, a, argv()));
+        // Only the variables the manifest declares and the runner gave; secrets go through carapace.secret_get.
         errnoFn("environ_sizes_get", List.of(I32, I32), "environ", (m, a) -> {
-            m.writeI32(u32(a[0]), 0);
-            m.writeI32(u32(a[1]), 0);
+            List<byte[]> env = environ();
+            m.writeI32(u32(a[0]), env.size());
+            m.writeI32(u32(a[1]), env.stream().mapToInt(b -> b.length + 1).sum());
             return ERRNO_SUCCESS;
         });
-        errnoFn("environ_get", List.of(I32, I32), "environ", (m, a) -> ERRNO_SUCCESS);
+        errnoFn("environ_get", List.of(I32, I32), "environ", (m, a) -> writeStrings(m, a, environ()));
         errnoFn("clock_res_get", List.of(I32, I32), "clock", (m, a) -> {
             if (a[0] < 0 || a[0] > 3) {
                 return ERRNO_INVAL;
@@ -405,6 +395,26 @@ final class Wasi {
                     path(m, a[2], a[3]);
                     throw new FileGuard.Denied(ERRNO_NOTCAPABLE, "changing times is not supported", true);
                 });
+    }
+
+    /** args_get / environ_get: a pointer per string at a[0], the NUL-terminated strings at a[1]. */
+    private static int writeStrings(Memory m, long[] a, List<byte[]> strings) {
+        int ptrs = u32(a[0]);
+        int buf = u32(a[1]);
+        for (byte[] b : strings) {
+            m.writeI32(ptrs, buf);
+            ptrs += 4;
+            m.write(buf, b);
+            m.writeByte(buf + b.length, (byte) 0);
+            buf += b.length + 1;
+        }
+        return ERRNO_SUCCESS;
+    }
+
+    private List<byte[]> environ() {
+        List<byte[]> out = new ArrayList<>();
+        session.env.forEach((k, v) -> out.add((k + "=" + v).getBytes(StandardCharsets.UTF_8)));
+        return out;
     }
 
     private List<byte[]> argv() {

@@ -40,7 +40,7 @@ class FileGuardRandomTest {
         Manifest m = Manifest.parse("""
                 {"name":"t/guard","version":"1.0.0","entrypoints":{"main":{"export":"_start"}},
                  "permissions":{"filesystem":[{"path":"/g","access":"read-write"}]}}""");
-        Session session = new Session(m, AuditLog.inMemory(new ByteArrayOutputStream()), List.of(), Map.of(),
+        Session session = new Session(m, AuditLog.inMemory(new ByteArrayOutputStream()), List.of(), Map.of(), Map.of(),
                 null, null, Long.MAX_VALUE);
         FileGuard guard = new FileGuard(session, m.permissions().filesystem(), Map.of("/g", root));
         Path realRoot = root.toRealPath();
