@@ -153,7 +153,7 @@ class WasiTestsuiteTest {
             Sandbox.Result r = Sandbox.run(Files.readAllBytes(dir.resolve(name + ".wasm")),
                     Manifest.parse(Json.compact(manifest)), "main", b, AuditLog.inMemory(log), engine);
             if (r.violation() != null) {
-                return new Outcome(false, "violation " + r.violation().message());
+                return new Outcome(false, "violation " + r.violation().message() + " " + clip(new String(r.stderr(), StandardCharsets.UTF_8)));
             }
             int want = spec.has("exit_code") ? spec.get("exit_code").asInt() : 0;
             String out = new String(r.stdout(), StandardCharsets.UTF_8);
@@ -175,7 +175,7 @@ class WasiTestsuiteTest {
 
     static String clip(String s) {
         s = s.replaceAll("\\s+", " ").trim();
-        return s.length() > 160 ? s.substring(0, 160) + "..." : s;
+        return s.length() > 400 ? s.substring(0, 400) + "..." : s;
     }
 
     /** A writable copy (the vectors are read-only); symlinks are copied as symlinks. */
