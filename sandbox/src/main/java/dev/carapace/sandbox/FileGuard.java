@@ -102,8 +102,10 @@ final class FileGuard {
     /** One entry of a directory listing, as fd_readdir returns it. */
     record Entry(String name, long ino, int type) {}
 
-    /** An open descriptor: a directory (preopens included) or a regular file. */
+    /** An open descriptor: stdin, stdout or stderr, a directory (preopens included) or a regular file. */
     static final class Handle {
+        /** 0, 1 or 2 for the standard streams (which may be renumbered and closed like any descriptor), else -1. */
+        final int stdio;
         final Mount mount;
         final String guestPath;
         final Dir dir;
@@ -122,6 +124,7 @@ final class FileGuard {
 
         Handle(Mount mount, String guestPath, Dir dir, FileChannel channel, boolean preopen, boolean readable,
                 boolean writable, long rightsBase, long rightsInheriting) throws IOException {
+            this.stdio = -1;
             this.mount = mount;
             this.guestPath = guestPath;
             this.dir = dir;
@@ -132,6 +135,22 @@ final class FileGuard {
             this.writable = writable;
             this.rightsBase = rightsBase;
             this.rightsInheriting = rightsInheriting;
+        }
+
+        /** A standard stream: stdin is empty, stdout and stderr go to the run's bounded output. */
+        Handle(int stdio) {
+            this.stdio = stdio;
+            this.mount = null;
+            this.guestPath = stdio == 0 ? "<stdin>" : stdio == 1 ? "<stdout>" : "<stderr>";
+            this.dir = null;
+            this.channel = null;
+            this.fileFd = -1;
+            this.preopen = false;
+            this.readable = stdio == 0;
+            this.writable = stdio != 0;
+            this.rightsBase = (stdio == 0 ? Rights.FD_READ : Rights.FD_WRITE) | Rights.FD_FILESTAT_GET
+                    | Rights.POLL_FD_READWRITE;
+            this.rightsInheriting = 0;
         }
 
         boolean directory() {
@@ -160,10 +179,12 @@ final class FileGuard {
         final String name;
         final boolean trailingSlash;
         final BasicFileAttributes attrs;
+        /** How many directories {@code parent} is below the handle the path started from. */
+        final int depth;
         private final List<Dir> opened;
 
         Resolved(Mount mount, String guestPath, Dir parent, String name, boolean trailingSlash,
-                BasicFileAttributes attrs, List<Dir> opened) {
+                BasicFileAttributes attrs, List<Dir> opened, int depth) {
             this.mount = mount;
             this.guestPath = guestPath;
             this.parent = parent;
@@ -171,6 +192,7 @@ final class FileGuard {
             this.trailingSlash = trailingSlash;
             this.attrs = attrs;
             this.opened = opened;
+            this.depth = depth;
         }
 
         boolean exists() {
@@ -215,6 +237,9 @@ final class FileGuard {
                 throw new IllegalArgumentException("directory " + guest + " is not declared in the manifest");
             }
         }
+        for (int i = 0; i <= 2; i++) {
+            fds.put(i, new Handle(i));
+        }
         int fd = 3;
         try {
             for (Manifest.FsGrant g : grants) {
@@ -243,7 +268,7 @@ final class FileGuard {
                 fds.put(fd++, new Handle(m, g.path(), dir, null, true, true, false, Rights.DIRECTORY, Rights.ALL));
             }
         } catch (IOException | RuntimeException e) {
-            fds.values().forEach(h -> h.dir.close());
+            fds.values().stream().filter(Handle::directory).forEach(h -> h.dir.close());
             throw e;
         }
     }
@@ -326,12 +351,14 @@ final class FileGuard {
                 }
                 boolean last = queue.isEmpty();
                 if (last && !followLast && !slash) {
-                    return new Resolved(base.mount, shown, top, c.name, false, top.lstat(c.name), opened);
+                    return new Resolved(base.mount, shown, top, c.name, false, top.lstat(c.name),
+                            opened, stack.size() - 1);
                 }
                 BasicFileAttributes a = top.lstat(c.name);
                 if (a == null) {
                     if (last) {
-                        return new Resolved(base.mount, shown, top, c.name, slash, null, opened);
+                        return new Resolved(base.mount, shown, top, c.name, slash, null,
+                            opened, stack.size() - 1);
                     }
                     throw new Denied(Wasi.ERRNO_NOENT, "no such file", false);
                 }
@@ -353,7 +380,8 @@ final class FileGuard {
                     continue;
                 }
                 if (last) {
-                    return new Resolved(base.mount, shown, top, c.name, slash, a, opened);
+                    return new Resolved(base.mount, shown, top, c.name, slash, a,
+                            opened, stack.size() - 1);
                 }
                 if (!a.isDirectory()) {
                     throw new Denied(Wasi.ERRNO_NOTDIR, "not a directory", false);
@@ -362,7 +390,8 @@ final class FileGuard {
                 opened.add(d);
                 stack.add(d);
             }
-            return new Resolved(base.mount, shown, stack.get(stack.size() - 1), null, slash, null, opened);
+            return new Resolved(base.mount, shown, stack.get(stack.size() - 1), null, slash, null,
+                            opened, stack.size() - 1);
         } catch (Denied | IOException | RuntimeException e) {
             opened.forEach(Dir::close);
             throw e;
@@ -428,7 +457,9 @@ final class FileGuard {
     void closeAll() {
         for (var e : new ArrayList<>(fds.entrySet())) {
             Handle h = e.getValue();
-            if (h.preopen) {
+            if (h.stdio >= 0) {
+                fds.remove(e.getKey());
+            } else if (h.preopen) {
                 fds.remove(e.getKey());
                 h.dir.close();
             } else {
@@ -439,6 +470,9 @@ final class FileGuard {
 
     void close(int fd, Handle h) {
         fds.remove(fd);
+        if (h.stdio >= 0) {
+            return;
+        }
         if (h.channel != null) {
             try {
                 h.channel.close();

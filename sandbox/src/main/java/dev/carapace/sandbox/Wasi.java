@@ -278,7 +278,7 @@ final class Wasi {
             int fd = u32(a[0]);
             FileGuard.Handle h = files.handle(fd);
             if (h == null) {
-                return fd >= 0 && fd <= 2 ? ERRNO_SUCCESS : ERRNO_BADF;
+                return ERRNO_BADF;
             }
             files.close(fd, h);
             return ERRNO_SUCCESS;
@@ -289,7 +289,6 @@ final class Wasi {
         });
         errnoFn("fd_seek", List.of(I32, I64, I32, I32), "fd_seek", (m, a) -> {
             FileGuard.Handle h = file(u32(a[0]));
-            FileGuard.require(h, a[1] == 0 && a[2] == 1 ? Rights.FD_TELL | Rights.FD_SEEK : Rights.FD_SEEK);
             long base = switch ((int) a[2]) {
                 case 0 -> 0;
                 case 1 -> h.channel.position();
@@ -305,7 +304,6 @@ final class Wasi {
         });
         errnoFn("fd_tell", List.of(I32, I32), "fd_tell", (m, a) -> {
             FileGuard.Handle h = file(u32(a[0]));
-            FileGuard.require(h, Rights.FD_TELL);
             m.writeLong(u32(a[1]), h.channel.position());
             return ERRNO_SUCCESS;
         });
@@ -360,20 +358,15 @@ final class Wasi {
             long base;
             long inheriting = 0;
             int flags = 0;
-            FileGuard.Handle h = files.handle(fd);
-            if (h == null) {
-                if (fd < 0 || fd > 2) {
-                    return ERRNO_BADF;
-                }
+            FileGuard.Handle h = open(fd);
+            if (h.stdio >= 0) {
                 type = FILETYPE_CHARACTER_DEVICE;
-                base = (fd == 0 ? Rights.FD_READ : Rights.FD_WRITE) | Rights.FD_FILESTAT_GET
-                        | Rights.POLL_FD_READWRITE;
             } else {
                 type = h.directory() ? FILETYPE_DIRECTORY : FILETYPE_REGULAR_FILE;
-                base = h.rightsBase;
-                inheriting = h.rightsInheriting;
                 flags = (h.append ? FDFLAGS_APPEND : 0) | (h.sync ? FDFLAGS_SYNC : 0);
             }
+            base = h.rightsBase;
+            inheriting = h.rightsInheriting;
             int p = u32(a[1]);
             m.fill((byte) 0, p, p + 24);
             m.writeByte(p, (byte) type);
@@ -429,15 +422,14 @@ final class Wasi {
         });
         errnoFn("fd_filestat_get", List.of(I32, I32), "fd_filestat_get", (m, a) -> {
             int fd = u32(a[0]);
-            FileGuard.Handle h = files.handle(fd);
-            if (h == null && fd >= 0 && fd <= 2) {
+            FileGuard.Handle h = open(fd);
+            if (h.stdio >= 0) {
                 int p = u32(a[1]);
                 m.fill((byte) 0, p, p + 64);
                 m.writeByte(p + 16, (byte) FILETYPE_CHARACTER_DEVICE);
                 m.writeLong(p + 24, 1);
                 return ERRNO_SUCCESS;
             }
-            h = open(fd);
             FileGuard.require(h, Rights.FD_FILESTAT_GET);
             writeFilestat(m, u32(a[1]), h.self(), true);
             return ERRNO_SUCCESS;
@@ -546,8 +538,8 @@ final class Wasi {
                 }
                 String text = Files.readSymbolicLink(r.at()).toString();
                 // The link text could name host paths: only shown when it stays inside the grant.
-                if (text.startsWith("/")) {
-                    throw new FileGuard.Denied(ERRNO_NOTCAPABLE, "absolute symlink target", true);
+                if (text.startsWith("/") || escapes(text, r.depth)) {
+                    throw new FileGuard.Denied(ERRNO_NOTCAPABLE, "symlink leads outside the grant", true);
                 }
                 byte[] b = text.getBytes(StandardCharsets.UTF_8);
                 int n = Math.min(b.length, u32(a[4]));
@@ -568,13 +560,13 @@ final class Wasi {
                     return ERRNO_EXIST;
                 }
                 if (r.trailingSlash) {
-                    return ERRNO_NOTDIR;
+                    return ERRNO_NOENT;
                 }
                 if (target.isEmpty()) {
                     return ERRNO_NOENT;
                 }
-                // Only links whose target stays beneath the directory the link is in (and so inside the grant).
-                if (target.startsWith("/") || target.indexOf('\0') >= 0 || escapes(target)) {
+                // Only links whose target stays beneath the directory the path started from (so inside the grant).
+                if (target.startsWith("/") || escapes(target, r.depth)) {
                     throw new FileGuard.Denied(ERRNO_NOTCAPABLE, "symlink target leads outside the grant", true);
                 }
                 Files.createSymbolicLink(r.at(), Path.of(target));
@@ -603,13 +595,16 @@ final class Wasi {
                 if (to.exists()) {
                     return ERRNO_EXIST;
                 }
-                if (from.trailingSlash || to.trailingSlash) {
+                if (from.trailingSlash) {
                     return ERRNO_NOTDIR;
+                }
+                if (to.trailingSlash) {
+                    return ERRNO_NOENT;
                 }
                 if (from.attrs.isSymbolicLink()) {
                     // A new name for a symlink is a symlink: its target must stay beneath the new directory too.
                     String target = Files.readSymbolicLink(from.at()).toString();
-                    if (target.startsWith("/") || escapes(target)) {
+                    if (target.startsWith("/") || escapes(target, to.depth)) {
                         throw new FileGuard.Denied(ERRNO_NOTCAPABLE, "symlink target leads outside the grant", true);
                     }
                 }
@@ -629,7 +624,7 @@ final class Wasi {
             };
             errnoFn(sock, params, sock, (m, a) -> {
                 int fd = u32(a[0]);
-                return files.handle(fd) != null || (fd >= 0 && fd <= 2) ? ERRNO_NOTSOCK : ERRNO_BADF;
+                return files.handle(fd) != null ? ERRNO_NOTSOCK : ERRNO_BADF;
             });
         }
     }
@@ -669,9 +664,11 @@ final class Wasi {
         return p.length() > 256 ? p.substring(0, 256) + "..." : p;
     }
 
-    /** Whether a relative symlink target climbs above the directory holding the link. */
-    private static boolean escapes(String target) {
-        int depth = 0;
+    /**
+     * Whether a relative symlink target, in a directory {@code depth} levels below the starting directory handle,
+     * climbs above that handle.
+     */
+    private static boolean escapes(String target, int depth) {
         for (String s : target.split("/")) {
             if (s.equals("..")) {
                 if (--depth < 0) {
@@ -704,7 +701,10 @@ final class Wasi {
     private FileGuard.Handle file(int fd) throws FileGuard.Denied {
         FileGuard.Handle h = files.handle(fd);
         if (h == null) {
-            throw new FileGuard.Denied(fd >= 0 && fd <= 2 ? ERRNO_SPIPE : ERRNO_BADF, "not a file", false);
+            throw new FileGuard.Denied(ERRNO_BADF, "bad descriptor", false);
+        }
+        if (h.stdio >= 0) {
+            throw new FileGuard.Denied(ERRNO_SPIPE, "not a file", false);
         }
         if (h.directory()) {
             throw new FileGuard.Denied(ERRNO_ISDIR, "is a directory", false);
@@ -751,20 +751,21 @@ final class Wasi {
     private int fdWrite(Memory m, long[] a, long offset) throws FileGuard.Denied, IOException {
         int fd = u32(a[0]);
         byte[] data = gather(m, u32(a[1]), u32(a[2]));
-        if ((fd == 1 || fd == 2) && files.handle(fd) == null) {
+        FileGuard.Handle std = files.handle(fd);
+        if (std != null && std.stdio >= 0) {
+            if (std.stdio == 0) {
+                return ERRNO_BADF;
+            }
             if (offset >= 0) {
                 return ERRNO_SPIPE;
             }
-            (fd == 1 ? session.stdout : session.stderr).write(data, session.audit);
+            (std.stdio == 1 ? session.stdout : session.stderr).write(data, session.audit);
             m.writeI32(u32(a[3]), data.length);
             return ERRNO_SUCCESS;
         }
         FileGuard.Handle h = file(fd);
         if ((h.rightsBase & Rights.FD_WRITE) == 0 || !h.writable) {
             return ERRNO_BADF;
-        }
-        if (offset >= 0) {
-            FileGuard.require(h, Rights.FD_SEEK);
         }
         // What the write adds to the disk: its bytes plus any hole left by seeking past the end.
         long size = h.channel.size();
@@ -795,7 +796,11 @@ final class Wasi {
         int fd = u32(a[0]);
         int iovs = u32(a[1]);
         int count = u32(a[2]);
-        if (fd == 0 && files.handle(0) == null) {
+        FileGuard.Handle std = files.handle(fd);
+        if (std != null && std.stdio >= 0) {
+            if (std.stdio != 0) {
+                return ERRNO_BADF;
+            }
             if (offset >= 0) {
                 return ERRNO_SPIPE;
             }
@@ -805,9 +810,6 @@ final class Wasi {
         FileGuard.Handle h = file(fd);
         if ((h.rightsBase & Rights.FD_READ) == 0 || !h.readable) {
             return ERRNO_BADF;
-        }
-        if (offset >= 0) {
-            FileGuard.require(h, Rights.FD_SEEK);
         }
         checkIovCount(count);
         int total = 0;
@@ -1139,11 +1141,9 @@ final class Wasi {
                 FileGuard.Handle h = files.handle(fd);
                 int error = ERRNO_SUCCESS;
                 long nbytes = 0;
-                if (h == null && (fd < 0 || fd > 2)) {
+                if (h == null || h.directory()) {
                     error = ERRNO_BADF;
-                } else if (h != null && h.directory()) {
-                    error = ERRNO_BADF;
-                } else if (h != null && tag == 1) {
+                } else if (h.channel != null && tag == 1) {
                     try {
                         nbytes = Math.max(0, h.channel.size() - h.channel.position());
                     } catch (IOException e) {
