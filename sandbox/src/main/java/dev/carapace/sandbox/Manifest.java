@@ -73,10 +73,11 @@ public record Manifest(String name, String version, String description, Map<Stri
     /**
      * Resource budgets. memoryPages caps linear memory (64 KiB pages); wallMs and cpuMs bound the run; outputBytes
      * bounds stdout and stderr each; httpRequests and httpResponseBytes bound the carapace.http_get host call;
-     * fsWriteBytes bounds what the skill may add to read-write grants in one run.
+     * fsWriteBytes bounds what the skill may add to read-write grants in one run; auditRecords bounds the audit records
+     * one run may cause (every open, close and denial is one), so that no run turns into a disk-filling loop.
      */
     public record Limits(int memoryPages, long wallMs, long cpuMs, long outputBytes, int httpRequests,
-            long httpResponseBytes, long fsWriteBytes) {
+            long httpResponseBytes, long fsWriteBytes, int auditRecords) {
         public static final int DEFAULT_MEMORY_PAGES = 16;
         public static final long DEFAULT_WALL_MS = 2_000;
         public static final long DEFAULT_CPU_MS = 2_000;
@@ -84,6 +85,7 @@ public record Manifest(String name, String version, String description, Map<Stri
         public static final int DEFAULT_HTTP_REQUESTS = 8;
         public static final long DEFAULT_HTTP_RESPONSE_BYTES = 1024 * 1024;
         public static final long DEFAULT_FS_WRITE_BYTES = 16L * 1024 * 1024;
+        public static final int DEFAULT_AUDIT_RECORDS = 10_000;
 
         public static final int MAX_MEMORY_PAGES = 4_096; // 256 MiB
         public static final long MAX_WALL_MS = 300_000;
@@ -92,10 +94,11 @@ public record Manifest(String name, String version, String description, Map<Stri
         public static final int MAX_HTTP_REQUESTS = 1_000;
         public static final long MAX_HTTP_RESPONSE_BYTES = 64L * 1024 * 1024;
         public static final long MAX_FS_WRITE_BYTES = 1024L * 1024 * 1024;
+        public static final int MAX_AUDIT_RECORDS = 1_000_000;
 
         public static Limits defaults() {
             return new Limits(DEFAULT_MEMORY_PAGES, DEFAULT_WALL_MS, DEFAULT_CPU_MS, DEFAULT_OUTPUT_BYTES,
-                    DEFAULT_HTTP_REQUESTS, DEFAULT_HTTP_RESPONSE_BYTES, DEFAULT_FS_WRITE_BYTES);
+                    DEFAULT_HTTP_REQUESTS, DEFAULT_HTTP_RESPONSE_BYTES, DEFAULT_FS_WRITE_BYTES, DEFAULT_AUDIT_RECORDS);
         }
     }
 
@@ -250,7 +253,7 @@ public record Manifest(String name, String version, String description, Map<Stri
             throw new ManifestException("field 'limits' must be an object");
         }
         Json.onlyFields(node, "limits", "memoryPages", "wallMs", "cpuMs", "outputBytes", "httpRequests",
-                "httpResponseBytes", "fsWriteBytes");
+                "httpResponseBytes", "fsWriteBytes", "auditRecords");
         Limits d = Limits.defaults();
         return new Limits(
                 (int) bounded(node, "memoryPages", d.memoryPages(), 1, Limits.MAX_MEMORY_PAGES),
@@ -259,7 +262,8 @@ public record Manifest(String name, String version, String description, Map<Stri
                 bounded(node, "outputBytes", d.outputBytes(), 0, Limits.MAX_OUTPUT_BYTES),
                 (int) bounded(node, "httpRequests", d.httpRequests(), 0, Limits.MAX_HTTP_REQUESTS),
                 bounded(node, "httpResponseBytes", d.httpResponseBytes(), 0, Limits.MAX_HTTP_RESPONSE_BYTES),
-                bounded(node, "fsWriteBytes", d.fsWriteBytes(), 0, Limits.MAX_FS_WRITE_BYTES));
+                bounded(node, "fsWriteBytes", d.fsWriteBytes(), 0, Limits.MAX_FS_WRITE_BYTES),
+                (int) bounded(node, "auditRecords", d.auditRecords(), 100, Limits.MAX_AUDIT_RECORDS));
     }
 
     private static long bounded(JsonNode obj, String field, long dflt, long min, long max)

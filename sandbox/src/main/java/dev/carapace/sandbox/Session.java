@@ -5,9 +5,6 @@ import java.util.Map;
 
 /** The state of one run, shared by the host functions. Used only from the skill's thread (and the engine after). */
 final class Session {
-    /** A run that provokes this many audit records is stopped: denials must not become a disk-filling loop. */
-    static final int MAX_AUDIT_RECORDS = 10_000;
-
     final Manifest manifest;
     final AuditLog audit;
     final List<String> args;
@@ -37,9 +34,11 @@ final class Session {
     }
 
     void audit(String type, Map<String, ?> details) {
-        if (++auditRecords > MAX_AUDIT_RECORDS) {
-            audit.record("limit", Map.of("limit", "auditRecords", "value", MAX_AUDIT_RECORDS));
-            throw new ViolationException(SandboxViolation.limit("auditRecords", MAX_AUDIT_RECORDS));
+        // A run that provokes more audit records is stopped: denials must not become a disk-filling loop.
+        int max = manifest.limits().auditRecords();
+        if (++auditRecords > max) {
+            audit.record("limit", Map.of("limit", "auditRecords", "value", max));
+            throw new ViolationException(SandboxViolation.limit("auditRecords", max));
         }
         audit.record(type, details);
     }

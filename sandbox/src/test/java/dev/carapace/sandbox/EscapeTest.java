@@ -374,7 +374,7 @@ class EscapeTest {
             assertThat(r.violation().subject()).isIn("auditRecords", "wallMs");
             AuditLog.Verification v = AuditLog.verify(file);
             assertThat(v.valid()).as(v.detail()).isTrue();
-            assertThat(v.records()).isLessThanOrEqualTo(Session.MAX_AUDIT_RECORDS + 4);
+            assertThat(v.records()).isLessThanOrEqualTo(Manifest.Limits.DEFAULT_AUDIT_RECORDS + 4);
             assertThat(Files.readAllLines(file).getLast()).contains("\"type\":\"violation\"");
         }
     }
