@@ -441,7 +441,8 @@ final class Wasi {
             FileGuard.require(files.directory(u32(a[0])), Rights.PATH_FILESTAT_GET);
             try (FileGuard.Resolved r = files.resolve(u32(a[0]), path(m, a[2], a[3]), follow(a[1]))) {
                 existing(r);
-                writeFilestat(m, u32(a[4]), r.at(), false);
+                // Only the descriptor link itself is followed (for a path naming the directory); never a guest symlink.
+                writeFilestat(m, u32(a[4]), r.at(), r.name == null);
             }
             return ERRNO_SUCCESS;
         });
@@ -451,7 +452,7 @@ final class Wasi {
                     try (FileGuard.Resolved r = files.resolve(u32(a[0]), path(m, a[2], a[3]), follow(a[1]))) {
                         FileGuard.requireWritable(r.mount);
                         existing(r);
-                        setTimes(r.at(), a[4], a[5], u32(a[6]), false);
+                        setTimes(r.at(), a[4], a[5], u32(a[6]), r.name == null);
                     }
                     return ERRNO_SUCCESS;
                 });
@@ -1019,6 +1020,9 @@ final class Wasi {
                 Long.remainderUnsigned(nanos, 1_000_000_000L)));
     }
 
+    /** The descriptor whose listing is cached (fd_readdir continues from a cookie into it). */
+    private FileGuard.Handle listed;
+
     private int fdReaddir(Memory m, long[] a) throws FileGuard.Denied, IOException {
         FileGuard.Handle h = files.directory(u32(a[0]));
         FileGuard.require(h, Rights.FD_READDIR);
@@ -1030,7 +1034,12 @@ final class Wasi {
             return ERRNO_INVAL;
         }
         if (cookie == 0 || h.listing == null) {
+            // One listing is kept at a time, so 128 descriptors cannot each pin 65,536 names on the host's heap.
+            if (listed != null && listed != h) {
+                listed.listing = null;
+            }
             h.listing = list(h.dir);
+            listed = h;
         }
         List<FileGuard.Entry> entries = h.listing;
         ByteBuffer out = ByteBuffer.allocate(bufLen).order(ByteOrder.LITTLE_ENDIAN);

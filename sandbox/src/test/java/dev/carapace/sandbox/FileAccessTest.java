@@ -100,4 +100,17 @@ class FileAccessTest {
                 java.util.Map.entry("out-link", Wasi.FILETYPE_SYMBOLIC_LINK),
                 java.util.Map.entry("sub", Wasi.FILETYPE_DIRECTORY));
     }
+
+    @Test
+    void theDirectoryItselfStatsAsADirectory() throws Exception {
+        Path in = Files.createDirectories(tmp.resolve("in"));
+        Manifest m = Manifest.parse("""
+                {"name":"test/stat","version":"1.0.0","entrypoints":{"main":{"export":"_start"}},
+                 "permissions":{"filesystem":[{"path":"/in","access":"read"}]}}""");
+        for (Engine e : Engine.values()) {
+            Sandbox.Result r = Sandbox.run(Wat.compile(Path.of("src/test/resources/skills/stat-dot.wat")), m, "main",
+                    Sandbox.Bindings.none().withDir("/in", in), AuditLog.inMemory(new ByteArrayOutputStream()), e);
+            assertThat(r.exitCode()).as(e.name()).isEqualTo(Wasi.FILETYPE_DIRECTORY * 11);
+        }
+    }
 }
