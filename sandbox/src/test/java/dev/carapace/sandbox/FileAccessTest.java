@@ -113,4 +113,25 @@ class FileAccessTest {
             assertThat(r.exitCode()).as(e.name()).isEqualTo(Wasi.FILETYPE_DIRECTORY * 11);
         }
     }
+
+    @Test
+    void setupRefusesTheHostRootAndUndeclaredEnvironmentVariables() throws Exception {
+        Manifest m = Manifest.parse("""
+                {"name":"test/setup","version":"1.0.0","entrypoints":{"main":{"export":"_start"}},
+                 "permissions":{"filesystem":[{"path":"/","access":"read"}],"env":["LANG"]}}""");
+        byte[] wasm = Wat.compile(Path.of("src/test/resources/skills/stat-dot.wat"));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Sandbox.run(wasm, m, "main",
+                Sandbox.Bindings.none().withDir("/", Path.of("/")), AuditLog.inMemory(new ByteArrayOutputStream())))
+                .isInstanceOf(SandboxException.class).hasMessageContaining("host's root");
+        Path in = Files.createDirectories(tmp.resolve("in"));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Sandbox.run(wasm, m, "main",
+                Sandbox.Bindings.none().withDir("/", in).withEnv("HOME", "/root"),
+                AuditLog.inMemory(new ByteArrayOutputStream())))
+                .isInstanceOf(SandboxException.class).hasMessageContaining("HOME is not declared");
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        Sandbox.Result r = Sandbox.run(wasm, m, "main", Sandbox.Bindings.none().withDir("/", in).withEnv("LANG", "C"),
+                AuditLog.inMemory(log));
+        assertThat(r.exitCode()).isEqualTo(Wasi.FILETYPE_DIRECTORY * 11);
+        assertThat(log.toString(StandardCharsets.UTF_8)).contains("\"env:LANG\":\"C\"").contains("\"mount:/\":\"read\"");
+    }
 }
