@@ -37,7 +37,11 @@ import tools.jackson.databind.node.ObjectNode;
  * tests/rust/testsuite/wasm32-wasip1) measures it too, printing its table without asserting.
  */
 class WasiTestsuiteTest {
-    /** Tests of sockets, which the sandbox does not offer: allowed to fail. */
+    /**
+     * Tests that need sockets, which the sandbox does not offer: allowed to fail. None in these suites: the two
+     * sock_shutdown tests check the errnos for a bad descriptor and for a descriptor that is not a socket, which the
+     * sandbox gives (EBADF, ENOTSOCK), so they must pass like every other test.
+     */
     static final Set<String> UNSUPPORTED = Set.of();
 
     @TempDir
