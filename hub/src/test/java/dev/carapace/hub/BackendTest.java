@@ -11,14 +11,14 @@ import org.junit.jupiter.params.provider.EnumSource;
 /** Runs every test of a subclass once on SQLite and once on PostgreSQL, each against a fresh hub. */
 @ParameterizedClass
 @EnumSource(Backend.class)
-abstract class BackendTest {
+public abstract class BackendTest {
     @Parameter
-    Backend backend;
+    protected Backend backend;
 
     @TempDir
-    Path dir;
+    protected Path dir;
 
-    HubFixture f;
+    protected HubFixture f;
 
     @BeforeEach
     void startHub() throws Exception {

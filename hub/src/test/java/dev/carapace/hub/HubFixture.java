@@ -10,34 +10,34 @@ import java.util.Map;
 import java.util.function.UnaryOperator;
 
 /** A running hub on a fresh database, and helpers to make identities on it. */
-final class HubFixture implements AutoCloseable {
-    final Backend backend;
-    final Path dataDir;
-    final String dbUrl;
-    final Hub hub;
-    final HubClient client;
+public final class HubFixture implements AutoCloseable {
+    public final Backend backend;
+    public final Path dataDir;
+    public final String dbUrl;
+    public final Hub hub;
+    public final HubClient client;
 
     /** An identity with its keys, registered or not. */
-    record Party(KeyEventLog log, Ed25519KeyPair key, Ed25519KeyPair next) {
-        Signer signer() {
+    public record Party(KeyEventLog log, Ed25519KeyPair key, Ed25519KeyPair next) {
+        public Signer signer() {
             return Signer.current(log, key);
         }
 
-        String id() {
+        public String id() {
             return log.id().toString();
         }
     }
 
-    HubFixture(Backend backend, Path dataDir) throws Exception {
+    public HubFixture(Backend backend, Path dataDir) throws Exception {
         this(backend, dataDir, backend.freshDatabase(dataDir), generousLimits());
     }
 
-    HubFixture(Backend backend, Path dataDir, String dbUrl, RateLimiter.Limits limits) throws Exception {
+    public HubFixture(Backend backend, Path dataDir, String dbUrl, RateLimiter.Limits limits) throws Exception {
         this(backend, dataDir, dbUrl, cfg -> cfg.withLimits(limits));
     }
 
     /** A hub on an existing database, configured by {@code configure} from the test defaults. */
-    HubFixture(Backend backend, Path dataDir, String dbUrl, UnaryOperator<HubConfig> configure) throws Exception {
+    public HubFixture(Backend backend, Path dataDir, String dbUrl, UnaryOperator<HubConfig> configure) throws Exception {
         this.backend = backend;
         this.dataDir = dataDir;
         this.dbUrl = dbUrl;
@@ -46,31 +46,31 @@ final class HubFixture implements AutoCloseable {
         this.client = new HubClient(hub.url());
     }
 
-    static RateLimiter.Limits generousLimits() {
+    public static RateLimiter.Limits generousLimits() {
         return new RateLimiter.Limits(1_000_000, Map.of(RateLimiter.Tier.NEW, 1_000_000,
                 RateLimiter.Tier.ANONYMOUS, 1_000_000, RateLimiter.Tier.VERIFIED, 1_000_000,
                 RateLimiter.Tier.TRUSTED, 1_000_000));
     }
 
-    static Party party(String kind) {
+    public static Party party(String kind) {
         Ed25519KeyPair key = Ed25519KeyPair.generate();
         Ed25519KeyPair next = Ed25519KeyPair.generate();
         return new Party(KeyEventLog.incept(kind, key, next.publicKey(), System.currentTimeMillis()), key, next);
     }
 
-    Party agent() throws Exception {
+    public Party agent() throws Exception {
         Party p = party("agent");
         client.register(p.log(), p.key());
         return p;
     }
 
-    Party owner(String email, String name) throws Exception {
+    public Party owner(String email, String name) throws Exception {
         Party p = party("owner");
         client.registerOwner(p.log(), p.key(), email, name);
         return p;
     }
 
-    void link(Party owner, Party agent) throws Exception {
+    public void link(Party owner, Party agent) throws Exception {
         client.link(owner.signer(), owner.id(), HubClient.linkConsent(agent.log(), agent.key(), owner.id()));
     }
 
