@@ -24,8 +24,8 @@ import java.sql.SQLException;
  * database, and a hub does not start while maintenance runs.
  */
 final class DataLock implements AutoCloseable {
-    /** The advisory lock's key: "carapace" in ASCII. */
-    private static final long ADVISORY_KEY = 0x6361726170616365L;
+    /** The advisory lock's key: "hub-data" in ASCII (the skill registry's write lock uses another). */
+    private static final long ADVISORY_KEY = 0x6875622d64617461L;
 
     private final FileChannel channel;
     private final FileLock lock;
