@@ -7,6 +7,7 @@
  *   <li>{@code MasterKeyRotationAttackTest}: master key rotation against a live hub; destroying a retired key that
  *       data still needs.
  *   <li>{@code RevocationQuorumAttackTest}: three brand-new identities revoking anyone's skill.
+ *   <li>{@code StrictUtf8AttackTest}: overlong UTF-8 and lone surrogate escapes in signed request bodies.
  * </ul>
  *
  * <p>Crypto-level attacks on signed JSON live in crypto's tests: {@code CanonicalJsonAttackTest} (RFC 8785
