@@ -23,7 +23,8 @@ public final class RevocationRule {
      * the hub's clock, between times the hub recorded when it accepted the registration, the link and the revocation
      * (nothing a client sends can set them), so a fresh identity cannot be backdated.
      */
-    public static final Duration MIN_STANDING_AGE = Duration.ofDays(7);
+    public static final int MIN_STANDING_DAYS = 7;
+    public static final Duration MIN_STANDING_AGE = Duration.ofDays(MIN_STANDING_DAYS);
 
     /**
      * What gives a signer standing: the owner it speaks for (itself, for an owner) and since when that holds (the
@@ -72,7 +73,7 @@ public final class RevocationRule {
             return "its signer is neither an owner nor linked to one";
         }
         if (!oldEnough(revocation)) {
-            return "its signer's identity or owner link is younger than " + MIN_STANDING_AGE.toDays()
+            return "its signer's identity or owner link is younger than " + MIN_STANDING_DAYS
                     + " days at the revocation";
         }
         return null;
