@@ -10,6 +10,7 @@ import dev.carapace.crypto.Dsse;
 import dev.carapace.crypto.Ed25519KeyPair;
 import dev.carapace.crypto.Json;
 import dev.carapace.crypto.SecureFiles;
+import dev.carapace.crypto.Utf8;
 import dev.carapace.tlog.Checkpoint;
 import dev.carapace.tlog.Merkle;
 import dev.carapace.tlog.NoteVerifier;
@@ -76,7 +77,12 @@ public final class LogCommand extends CommandGroup {
         @Override
         public Integer call() throws Exception {
             byte[] bytes = Files.readAllBytes(file);
-            String text = new String(bytes, StandardCharsets.UTF_8);
+            String text;
+            try {
+                text = Utf8.decode(bytes);
+            } catch (CryptoException e) {
+                throw CliException.verification(file + ": " + e.getMessage());
+            }
             boolean valid;
             String kind;
             String detail;

@@ -471,8 +471,10 @@ public final class SkillCommand extends CommandGroup {
 
     @Command(name = "revoke", mixinStandardHelpOptions = true, footer = {"", ExitCodes.HELP},
             description = {"Revoke a version (signed and logged). The author's revocation takes effect at once; others"
-                    + " count once " + dev.carapace.skills.RevocationRule.AUDITOR_QUORUM + " identities that audited the"
-                    + " same digest have revoked it."})
+                    + " count once identities of " + dev.carapace.skills.RevocationRule.AUDITOR_QUORUM + " distinct"
+                    + " owners, each an owner or an agent linked to one for at least "
+                    + dev.carapace.skills.RevocationRule.MIN_STANDING_DAYS + " days and each having audited"
+                    + " the same digest, have revoked it (docs/skills-trust.md)."})
     static final class Revoke extends Statement {
         @Option(names = "--reason", required = true, paramLabel = "TEXT")
         String reason;

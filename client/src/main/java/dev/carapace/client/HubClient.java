@@ -8,6 +8,7 @@ import dev.carapace.crypto.Ed25519KeyPair;
 import dev.carapace.crypto.Json;
 import dev.carapace.crypto.KelException;
 import dev.carapace.crypto.KeyEventLog;
+import dev.carapace.crypto.Utf8;
 import dev.carapace.crypto.httpsig.ContentDigest;
 import dev.carapace.crypto.httpsig.HttpSignature;
 import java.io.IOException;
@@ -249,7 +250,11 @@ public final class HubClient {
     }
 
     private String text(String path) throws IOException, HubException {
-        return new String(getBytes(path), StandardCharsets.UTF_8);
+        try {
+            return Utf8.decode(getBytes(path));
+        } catch (CryptoException e) {
+            throw new IOException("the hub's answer to " + path + " is not text: " + e.getMessage());
+        }
     }
 
     private static List<byte[]> hashes(JsonNode r) throws HubException {

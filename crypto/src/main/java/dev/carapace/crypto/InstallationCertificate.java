@@ -1,6 +1,5 @@
 package dev.carapace.crypto;
 
-import java.nio.charset.StandardCharsets;
 import java.util.regex.Pattern;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -63,7 +62,7 @@ public final class InstallationCertificate {
         }
         JsonNode st = Json.parse(env.payload());
         Json.onlyFields(st, "installation certificate", "type", "agent", "installation", "signatureKey");
-        if (!CanonicalJson.encodeToString(st).equals(new String(env.payload(), StandardCharsets.UTF_8))) {
+        if (!Bytes.constantTimeEquals(CanonicalJson.encode(st), env.payload())) {
             throw new CryptoException("installation certificate payload is not canonical");
         }
         if (!TYPE.equals(Json.text(st, "type"))) {

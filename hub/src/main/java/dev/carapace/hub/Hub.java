@@ -68,10 +68,13 @@ public final class Hub implements AutoCloseable {
     private final ApiHandler handler;
     private final OwnerService owners;
     private final TransparencyLog log;
+    private final DataLock dataLock;
 
     private Hub(Server server, Server operator, Database db, ScheduledExecutorService housekeeping, URI url,
-                Origin origin, Ed25519KeyPair hubKey, ApiHandler handler, OwnerService owners, TransparencyLog log) {
+                Origin origin, Ed25519KeyPair hubKey, ApiHandler handler, OwnerService owners, TransparencyLog log,
+                DataLock dataLock) {
         this.origin = origin;
+        this.dataLock = dataLock;
         this.server = server;
         this.operator = operator;
         this.db = db;
@@ -126,6 +129,13 @@ public final class Hub implements AutoCloseable {
             throw new StartException("cannot open the database: " + e.getMessage(), e);
         }
         TransparencyLog[] logRef = new TransparencyLog[1];
+        DataLock dataLock;
+        try {
+            dataLock = DataLock.forHub(cfg.dataDir(), db);
+        } catch (StartException e) {
+            db.close();
+            throw e;
+        }
         Server operator = null;
         try {
             Ed25519KeyPair hubKey = loadOrCreateHubKey(cfg.dataDir());
@@ -134,6 +144,7 @@ public final class Hub implements AutoCloseable {
             IdentityStore identities = new IdentityStore(db);
             NonceStore nonces = new NonceStore(db);
             OwnerService owners = new OwnerService(db, keyring, hubKey, hubKeyId);
+            requireMasterKeysFor(owners, keyring);
             RequestAuthenticator auth = new RequestAuthenticator(nonces, cfg.clock());
             // The log is signed with the hub key; its origin names the hub and that key, so it is unique.
             TransparencyLog log = new TransparencyLog(db, cfg.name() + "/" + hubKey.publicKey().b64url().substring(0, 8),
@@ -204,15 +215,17 @@ public final class Hub implements AutoCloseable {
                     // Retried on the next round; expired nonces are harmless, only space.
                 }
             }, 1, 1, TimeUnit.MINUTES);
-            return new Hub(server, operator, db, hk, url, origin, hubKey, handler, owners, log);
+            return new Hub(server, operator, db, hk, url, origin, hubKey, handler, owners, log, dataLock);
         } catch (StartException e) {
             stopQuietly(operator);
             closeQuietly(logRef[0]);
+            dataLock.close();
             db.close();
             throw e;
         } catch (Exception e) {
             stopQuietly(operator);
             closeQuietly(logRef[0]);
+            dataLock.close();
             db.close();
             throw new StartException("cannot start the hub: " + e.getMessage(), e);
         }
@@ -269,6 +282,21 @@ public final class Hub implements AutoCloseable {
         return URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + c.getLocalPort());
     }
 
+    /**
+     * Refuses to start without every master key the stored data keys are wrapped by: better one clear line now than
+     * a 503 for some owners later (a hub given a stale {@code $CARAPACE_MASTER_KEY}, a retired key destroyed early).
+     */
+    private static void requireMasterKeysFor(OwnerService owners, MasterKeyring keyring)
+            throws StartException, java.sql.SQLException {
+        java.util.Map<String, Integer> missing = new java.util.TreeMap<>(owners.dataKeysByMasterKey());
+        missing.keySet().removeAll(keyring.ids());
+        if (!missing.isEmpty()) {
+            throw new StartException("owner data keys in the database are wrapped by master key(s) this hub does not"
+                    + " have: " + missing + " (id=count); give it that key (master.key, master.key.next, "
+                    + MasterKeyring.RETIRED_PREFIX + "<id> in its data folder, or $" + MasterKeyring.ENV + ")", null);
+        }
+    }
+
     private static ObjectNode wellKnown(HubConfig cfg, Ed25519KeyPair hubKey, String hubKeyId, Origin origin) {
         ObjectNode o = Json.object();
         o.put("name", cfg.name());
@@ -293,8 +321,9 @@ public final class Hub implements AutoCloseable {
     /**
      * Rotates the master key held in the data folder: a new key is written to {@code master.key.next}, every owner's
      * data key is rewrapped under it, the old key is kept as {@code master.key.retired-<id>} and the new one becomes
-     * {@code master.key}. Each step is atomic and a rerun finishes an interrupted rotation. Every hub process using
-     * this data must be stopped first. Returns how many data keys were rewrapped.
+     * {@code master.key}. Each step is atomic and a rerun finishes an interrupted rotation. It refuses while a hub
+     * holds the data folder or, on PostgreSQL, while any hub uses the database ({@link DataLock}). Returns how many
+     * data keys were rewrapped.
      */
     public static int rotateMasterKey(HubConfig cfg) throws StartException {
         if (cfg.masterKey() != null && !cfg.masterKey().isBlank()) {
@@ -307,32 +336,60 @@ public final class Hub implements AutoCloseable {
         if (!Files.exists(current)) {
             throw new StartException("no master key in " + dir + ": nothing to rotate", null);
         }
-        try (Database db = Database.open(cfg.dbUrl(), dir)) {
+        try (Database db = Database.open(cfg.dbUrl(), dir);
+             DataLock held = DataLock.forMaintenance(dir, db, "master key rotation")) {
             if (!Files.exists(next)) {
                 SecureFiles.writeAtomic(next, (Bytes.b64url(Bytes.random(32)) + "\n").getBytes(StandardCharsets.UTF_8));
             }
             MasterKeyring keyring = MasterKeyring.load(dir, null);
             Ed25519KeyPair hubKey = loadOrCreateHubKey(dir);
             OwnerService owners = new OwnerService(db, keyring, hubKey, "carapace-hub:" + hubKey.publicKey().b64url());
-            int total = 0;
-            for (int pass = 0; ; pass++) {
-                int n = owners.rewrapAll();
-                total += n;
-                if (n == 0) {
-                    break;
-                }
-                if (pass == 2) {
-                    throw new StartException("data keys keep appearing under the old master key: a hub is still"
-                            + " running on this data; stop it and run again", null);
-                }
-            }
-            // The old key stays beside the new one until the operator destroys it: a backup may still need it.
-            String oldId = MasterKeyring.fromKey(Bytes.fromB64url(Files.readString(current).trim())).currentId();
-            SecureFiles.writeAtomic(dir.resolve("master.key.retired-" + oldId), Files.readAllBytes(current));
+            int total = owners.rewrapAll(); // no hub runs (the lock), so nothing is wrapped under the old key meanwhile
+            // The old key stays beside the new one, still loaded to open, until retire-master-key finds it unused.
+            String oldId = MasterKeyring.keyId(Bytes.fromB64url(Files.readString(current).trim()));
+            SecureFiles.writeAtomic(dir.resolve(MasterKeyring.RETIRED_PREFIX + oldId), Files.readAllBytes(current));
             Files.move(next, current, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             return total;
         } catch (SQLException | IOException | CryptoException e) {
             throw new StartException("master key rotation failed (rerun to finish it): " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Checks that no owner data key in the database is still wrapped by the retired master key {@code id} and, with
+     * {@code delete}, only then deletes {@code master.key.retired-<id>}. Refuses while a hub runs on this data (a hub
+     * could be wrapping under it). Returns how many data keys the key still wraps (with {@code delete}, always 0: a
+     * key still in use is a {@link StartException}).
+     */
+    public static int retireMasterKey(HubConfig cfg, String id, boolean delete) throws StartException {
+        if (!id.matches("[0-9a-f]{16}")) {
+            throw new StartException("a master key id is 16 lowercase hex digits (the suffix of "
+                    + MasterKeyring.RETIRED_PREFIX + "<id>)", null);
+        }
+        Path dir = cfg.dataDir();
+        Path retired = dir.resolve(MasterKeyring.RETIRED_PREFIX + id);
+        if (!Files.exists(retired)) {
+            throw new StartException("no retired master key " + id + " in " + dir, null);
+        }
+        try (Database db = Database.open(cfg.dbUrl(), dir);
+             DataLock held = DataLock.forMaintenance(dir, db, "retiring a master key")) {
+            MasterKeyring keyring = MasterKeyring.load(dir, null);
+            if (id.equals(keyring.currentId())) {
+                throw new StartException("master key " + id + " is the current one, not retired", null);
+            }
+            Ed25519KeyPair hubKey = loadOrCreateHubKey(dir);
+            OwnerService owners = new OwnerService(db, keyring, hubKey, "carapace-hub:" + hubKey.publicKey().b64url());
+            int still = owners.dataKeysByMasterKey().getOrDefault(id, 0);
+            if (still > 0 && delete) {
+                throw new StartException("master key " + id + " still wraps " + still + " owner data key(s): it was"
+                        + " not deleted; run rotate-master-key to rewrap them, then retire it", null);
+            }
+            if (delete) {
+                Files.delete(retired);
+            }
+            return still;
+        } catch (SQLException | IOException | CryptoException e) {
+            throw new StartException("retiring master key " + id + " failed: " + e.getMessage(), e);
         }
     }
 
@@ -396,6 +453,7 @@ public final class Hub implements AutoCloseable {
             // Stopping is best effort; the log and the database are closed regardless.
         }
         log.close();
+        dataLock.close();
         db.close();
     }
 }

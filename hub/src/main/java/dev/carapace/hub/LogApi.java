@@ -4,6 +4,7 @@ import dev.carapace.crypto.Bytes;
 import dev.carapace.crypto.CryptoException;
 import dev.carapace.crypto.Dsse;
 import dev.carapace.crypto.Json;
+import dev.carapace.crypto.Utf8;
 import dev.carapace.hub.http.ApiException;
 import dev.carapace.hub.http.Call;
 import dev.carapace.hub.http.Reply;
@@ -118,7 +119,13 @@ final class LogApi {
 
     private Reply cosignatures(Call call) throws Exception {
         try {
-            List<String> accepted = log.addCosignatures(new String(call.body(), StandardCharsets.UTF_8));
+            String note;
+            try {
+                note = Utf8.decode(call.body());
+            } catch (CryptoException e) {
+                throw ApiException.badRequest("malformed_note", e.getMessage());
+            }
+            List<String> accepted = log.addCosignatures(note);
             ObjectNode o = Json.object();
             ArrayNode names = o.putArray("accepted");
             accepted.forEach(names::add);

@@ -635,9 +635,13 @@ public final class SkillsApi {
                             a.set("envelope", parseStored(rs.getString(3)));
                             a.put("logIndex", rs.getLong(4));
                             a.put("createdMs", rs.getLong(5));
-                            statements.add(new RevocationRule.Statement(rs.getString(1), rs.getString(2)));
                         }
                     }
+                }
+                for (JsonNode a : atts) {
+                    RevocationRule.Standing standing = standing(c, a.get("signer").asString(), (ObjectNode) a);
+                    statements.add(new RevocationRule.Statement(a.get("kind").asString(), a.get("signer").asString(),
+                            a.get("createdMs").asLong(), standing));
                 }
                 ((ObjectNode) v).put("revoked", RevocationRule.revoked(v.get("publisher").asString(), statements));
             }
@@ -650,6 +654,46 @@ public final class SkillsApi {
     }
 
     // --- helpers -------------------------------------------------------------------------------------------------
+
+    /**
+     * The standing of a statement's signer for {@link RevocationRule}, from this hub's own records (times it set
+     * when it accepted the registration and the link), also written into {@code out} as {@code standing} for
+     * clients: the owner, since when, and for an agent the consent it signed, which clients verify themselves.
+     */
+    private static RevocationRule.Standing standing(java.sql.Connection c, String signer, ObjectNode out)
+            throws java.sql.SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT i.created_ms, o.created_ms, l.owner_id, l.linked_ms,"
+                + " l.consent FROM identities i LEFT JOIN owners o ON o.id = i.id"
+                + " LEFT JOIN agent_owners l ON l.agent_id = i.id WHERE i.id = ?")) {
+            ps.setString(1, signer);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return null;
+                }
+                long registered = rs.getLong(1);
+                long ownerSince = rs.getLong(2);
+                boolean isOwner = !rs.wasNull();
+                String linkedTo = rs.getString(3);
+                long linked = rs.getLong(4);
+                String consent = rs.getString(5);
+                RevocationRule.Standing s;
+                if (isOwner) {
+                    s = new RevocationRule.Standing(signer, Math.max(registered, ownerSince));
+                } else if (linkedTo != null) {
+                    s = new RevocationRule.Standing(linkedTo, Math.max(registered, linked));
+                } else {
+                    return null;
+                }
+                ObjectNode o = out.putObject("standing");
+                o.put("owner", s.owner());
+                o.put("sinceMs", s.sinceMs());
+                if (!isOwner) {
+                    o.set("consent", parseStored(consent));
+                }
+                return s;
+            }
+        }
+    }
 
     @FunctionalInterface
     private interface Exclusive {

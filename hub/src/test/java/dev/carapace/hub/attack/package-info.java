@@ -18,9 +18,16 @@
  *   <li>{@code ClientFaultLoggingAttackTest}: stack traces at ERROR for client faults.</li>
  *   <li>{@code OutOfRangeNumberAttackTest}: out-of-range numbers answered 500.</li>
  *   <li>{@code GroupIdAliasAttackTest}: non-canonical base64url aliases of group ids.</li>
+ *   <li>{@code MasterKeyRotationAttackTest}: master key rotation against a live hub; destroying a retired key that
+ *       data still needs.</li>
+ *   <li>{@code RevocationQuorumAttackTest}: three brand-new identities revoking anyone's skill (High 6).</li>
+ *   <li>{@code StrictUtf8AttackTest}: overlong UTF-8 and lone surrogate escapes in signed request bodies.</li>
  * </ul>
  *
  * <p>{@code RawRequest} sends exact request bytes (Host header included); {@code LongHistory} builds long valid key
  * event logs in linear time.
+ *
+ * <p>Crypto-level attacks on signed JSON live in crypto's tests: {@code CanonicalJsonAttackTest} (RFC 8785
+ * idempotence) and {@code StrictUtf8Test} (RFC 3629).
  */
 package dev.carapace.hub.attack;
