@@ -269,10 +269,23 @@ public final class ChatClient {
     // --- credentials -------------------------------------------------------------------------------------------
 
     /**
-     * The CredentialValidator: a leaf's basic credential must hold an installation certificate signed by the named
-     * agent's current key (per its verified key event log from the hub) for exactly this leaf's signature key.
+     * The CredentialValidator of the groups: a leaf's basic credential must hold an installation certificate for
+     * exactly this leaf's signature key, signed by a key the named agent's verified key event log (from the hub)
+     * established. A rotated-out key still counts here, so a member's rotation does not make the group's earlier
+     * commits, Welcomes and GroupInfos unreadable to members who process them later; what enters the group anew
+     * (an invitee's KeyPackage) needs the current key ({@link #validateNewBinding}), and a rotated member
+     * re-certifies its leaves ({@link #recertify}).
      */
     private void validateCredential(Credential credential, byte[] signatureKey) {
+        validateCredential(credential, signatureKey, false);
+    }
+
+    /** A KeyPackage about to be added: its certificate must be by the agent's current key. */
+    private void validateNewBinding(Credential credential, byte[] signatureKey) {
+        validateCredential(credential, signatureKey, true);
+    }
+
+    private void validateCredential(Credential credential, byte[] signatureKey, boolean currentKeyOnly) {
         if (credential.type() != Credential.BASIC) {
             throw new MlsException("only basic credentials carrying an installation certificate are accepted");
         }
@@ -293,12 +306,16 @@ public final class ChatClient {
                 knownIdentities.put(claims.agent(), log);
             }
             try {
-                InstallationCertificate.verify(credential.identity(), log, signatureKey);
+                if (currentKeyOnly) {
+                    InstallationCertificate.verify(credential.identity(), log, signatureKey);
+                } else {
+                    InstallationCertificate.verifyByLoggedKey(credential.identity(), log, signatureKey);
+                }
                 return;
             } catch (CryptoException e) {
                 if (attempt == 1) {
-                    throw new MlsException("credential of " + claims.agent() + " is not certified by its current"
-                            + " key: " + e.getMessage());
+                    throw new MlsException("credential of " + claims.agent() + " is not certified by its "
+                            + (currentKeyOnly ? "current key" : "key event log") + ": " + e.getMessage());
                 }
                 // Perhaps the identity rotated since we cached it: fetch once more.
             }
@@ -557,8 +574,8 @@ public final class ChatClient {
                 if (!c.agent().equals(agent) || !c.installation().equals(e.path("installation").asString(""))) {
                     throw new MlsException("the hub returned a KeyPackage of another installation");
                 }
-                // The engine validates the credential again when adding; checking here gives a clearer error.
-                validateCredential(kp.leafNode().credential(), kp.leafNode().signatureKey());
+                // A new binding: certified by the invitee's current key (the engine's check accepts logged keys).
+                validateNewBinding(kp.leafNode().credential(), kp.leafNode().signatureKey());
                 kps.add(kp);
                 routing.add(Map.entry(agent, c.installation()));
             }
