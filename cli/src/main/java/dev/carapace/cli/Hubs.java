@@ -28,7 +28,7 @@ final class Hubs {
 
     /** A client for the hub that waits out rate limits with a countdown on stderr (one line when not a terminal). */
     static HubClient client(URI hub) {
-        return new HubClient(hub).onRateLimitWait(new Countdown(err, SkillCommand.terminal() != null));
+        return new HubClient(hub).waitOutRateLimits(new Countdown(err, SkillCommand.terminal() != null));
     }
 
     /** Shows a wait for a rate limit on stderr: a countdown rewritten in place on a terminal, else one line. */

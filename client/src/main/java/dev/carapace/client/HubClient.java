@@ -26,15 +26,15 @@ import tools.jackson.databind.node.ObjectNode;
 /**
  * A client for one hub. Every request that needs it is signed automatically. Thread-safe.
  *
- * <p>Rate limits: a {@code 429} answer with {@code Retry-After} is waited out and the request sent again (signed
- * afresh), at most {@value #MAX_RATE_LIMIT_RETRIES} times per request and only when the hub asks for at most
- * {@value #MAX_RETRY_AFTER_SECONDS} s; otherwise the 429 is thrown. The hub refuses a rate-limited request before
- * handling it, so sending it again never does anything twice.
+ * <p>Rate limits: after {@link #waitOutRateLimits}, a {@code 429} answer with {@code Retry-After} is waited out and
+ * the request sent again (signed afresh), at most {@value #MAX_RATE_LIMIT_RETRIES} times per request and only when
+ * the hub asks for at most {@value #MAX_RETRY_AFTER_SECONDS} s; otherwise, and by default, the 429 is thrown. The hub
+ * refuses a rate-limited request before handling it, so sending it again never does anything twice.
  */
 public final class HubClient {
     public static final String LINK_CONSENT_TYPE = dev.carapace.crypto.PayloadTypes.OWNER_LINK_CONSENT;
     /** The longest {@code Retry-After} waited out; a longer one is reported at once. */
-    public static final int MAX_RETRY_AFTER_SECONDS = 120;
+    public static final int MAX_RETRY_AFTER_SECONDS = 60;
     /** How many times one request is sent again after a 429. */
     public static final int MAX_RATE_LIMIT_RETRIES = 3;
 
@@ -48,7 +48,7 @@ public final class HubClient {
 
     private final URI base;
     private final HttpClient http;
-    private volatile RateLimitWait rateLimitWait = RateLimitWait.SILENT;
+    private volatile RateLimitWait rateLimitWait; // null: a 429 is thrown at once
 
     public HubClient(URI base) {
         String s = base.toString();
@@ -61,8 +61,11 @@ public final class HubClient {
         return base;
     }
 
-    /** Where waits for a rate limit are reported (e.g. a countdown on a terminal); silent by default. */
-    public HubClient onRateLimitWait(RateLimitWait observer) {
+    /**
+     * Waits out rate limits as the hub's {@code Retry-After} asks (bounded, see above), telling {@code observer}
+     * (e.g. a countdown on a terminal, or {@link RateLimitWait#SILENT}).
+     */
+    public HubClient waitOutRateLimits(RateLimitWait observer) {
         this.rateLimitWait = observer;
         return this;
     }
@@ -75,7 +78,8 @@ public final class HubClient {
         byte[] bytes = body == null ? new byte[0] : Json.compact(body).getBytes(StandardCharsets.UTF_8);
         for (int attempt = 0; ; attempt++) {
             HttpResponse<byte[]> r = sendRaw(method, path, bytes, signer, Map.of());
-            long wait = r.statusCode() == 429 && attempt < MAX_RATE_LIMIT_RETRIES ? retryAfter(r) : -1;
+            long wait = r.statusCode() == 429 && rateLimitWait != null && attempt < MAX_RATE_LIMIT_RETRIES
+                    ? retryAfter(r) : -1;
             if (wait < 0) {
                 return answer(r);
             }
