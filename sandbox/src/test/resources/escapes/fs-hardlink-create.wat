@@ -1,5 +1,5 @@
-;; Create a hard link inside a read-write grant.
-;; Exits with the errno the host returned (0 would mean the attack worked).
+;; Create a hard link to a file inside a read-write grant (allowed: both names are inside the grant).
+;; Exits with the errno the host returned.
 (module
   (import "wasi_snapshot_preview1" "path_open" (func $path_open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
   (import "wasi_snapshot_preview1" "fd_read" (func $fd_read (param i32 i32 i32 i32) (result i32)))

@@ -35,7 +35,9 @@ public final class AuthLoad {
         RateLimiter.Limits unlimited = new RateLimiter.Limits(Integer.MAX_VALUE / 2, Map.of(
                 RateLimiter.Tier.NEW, Integer.MAX_VALUE / 2, RateLimiter.Tier.ANONYMOUS, Integer.MAX_VALUE / 2,
                 RateLimiter.Tier.VERIFIED, Integer.MAX_VALUE / 2, RateLimiter.Tier.TRUSTED, Integer.MAX_VALUE / 2));
-        try (Hub hub = Hub.start(HubConfig.defaults(data).withPort(0).withDb(db).withLimits(unlimited))) {
+        // The agents stand for clients on many addresses; here they share loopback, so the per-address cap is off.
+        try (Hub hub = Hub.start(HubConfig.defaults(data).withPort(0).withDb(db).withLimits(unlimited)
+                .withMaxConnectionsPerAddress(0))) {
             HubClient client = new HubClient(hub.url());
             Ed25519KeyPair ownerKey = Ed25519KeyPair.generate();
             KeyEventLog owner = KeyEventLog.incept("owner", ownerKey, Ed25519KeyPair.generate().publicKey(),

@@ -49,7 +49,9 @@ public final class ChatLoad {
             int lots = Integer.MAX_VALUE / 2;
             Hub hub = Hub.start(HubConfig.defaults(Path.of(args[0])).withPort(0).withLimits(new RateLimiter.Limits(
                     lots, Map.of(RateLimiter.Tier.NEW, lots, RateLimiter.Tier.ANONYMOUS, lots,
-                            RateLimiter.Tier.VERIFIED, lots, RateLimiter.Tier.TRUSTED, lots))));
+                            RateLimiter.Tier.VERIFIED, lots, RateLimiter.Tier.TRUSTED, lots)))
+                    // The agents stand for clients on many addresses; here they share loopback: no per-address cap.
+                    .withMaxConnectionsPerAddress(0));
             System.out.println("URL " + hub.url());
             System.out.flush();
             hub.join();

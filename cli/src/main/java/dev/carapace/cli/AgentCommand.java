@@ -47,7 +47,7 @@ public final class AgentCommand extends CommandGroup {
             }
             URI hub = hubOptions.resolve(home);
             try (Ed25519KeyPair key = home.currentKey(identity)) {
-                JsonNode r = Hubs.call(hub, () -> new HubClient(hub).register(identity.log(), key));
+                JsonNode r = Hubs.call(hub, () -> Hubs.client(hub).register(identity.log(), key));
                 HubOptions.remember(home, hub);
                 ChatCommand.publishFirstSupply(home, hub, spec.commandLine().getErr()); // so others can invite it
                 print(spec, json, r, "registered agent " + identity.log().id() + " with " + hub);

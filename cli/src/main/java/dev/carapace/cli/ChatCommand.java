@@ -1,6 +1,5 @@
 package dev.carapace.cli;
 
-import dev.carapace.client.HubClient;
 import dev.carapace.client.HubException;
 import dev.carapace.client.chat.ChatClient;
 import dev.carapace.client.chat.StateVault;
@@ -12,8 +11,11 @@ import dev.carapace.mls.MlsException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
+import java.net.http.WebSocket;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -23,15 +25,18 @@ import picocli.CommandLine.Spec;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
-@Command(name = "chat", mixinStandardHelpOptions = true, footer = {"", ExitCodes.HELP},
+@Command(name = "chat", mixinStandardHelpOptions = true, footer = {"", ExitCodes.HELP, ExitCodes.HELP_REMOVED},
         description = "End-to-end encrypted groups (MLS) through the hub, which sees only ciphertext.",
         subcommands = {ChatCommand.New.class, ChatCommand.Invite.class, ChatCommand.Remove.class,
             ChatCommand.Send.class, ChatCommand.Read.class, ChatCommand.Watch.class, ChatCommand.Update.class,
             ChatCommand.ListGroups.class, ChatCommand.Leave.class})
 public final class ChatCommand extends CommandGroup {
 
-    /** This home's chat installation, opened with its storage key and topped up with KeyPackages. */
-    static ChatClient open(Home home, URI hub) throws IOException {
+    /**
+     * This home's chat installation, opened with its storage key, topped up with KeyPackages and, after the identity
+     * rotated, re-certified in its groups. The caller holds the home lock.
+     */
+    static ChatClient open(Home home, URI hub, PrintWriter err) throws IOException {
         Home.Identity identity = home.identity();
         if (!"agent".equals(identity.log().kind())) {
             throw CliException.usage("chat is for agent identities");
@@ -44,9 +49,14 @@ public final class ChatCommand extends CommandGroup {
             Ed25519KeyPair next = keys.next();
             byte[] storageKey = StateVault.storageKey(home.dir().resolve("chat").resolve("storage-key.json"),
                     current, next);
-            ChatClient chat = ChatClient.open(new HubClient(hub), identity.log(), current,
+            ChatClient chat = ChatClient.open(Hubs.client(hub), identity.log(), current,
                     home.dir().resolve("chat"), storageKey);
             guarded(hub, chat::publishKeyPackages);
+            for (String failure : guarded(hub, chat::recertify)) {
+                err.println("carapace: warning: could not re-certify this installation after the key rotation in "
+                        + "group " + failure + " (tried again by the next chat command)");
+            }
+            err.flush();
             return chat;
         } catch (CryptoException e) {
             throw CliException.config("keystore holds an invalid key: " + e.getMessage());
@@ -59,7 +69,7 @@ public final class ChatCommand extends CommandGroup {
      */
     static void publishFirstSupply(Home home, URI hub, PrintWriter err) throws IOException {
         try {
-            open(home, hub);
+            open(home, hub, err);
         } catch (CliException e) {
             err.println("carapace: warning: registered, but no KeyPackages were uploaded (" + e.getMessage()
                     + "); any 'carapace chat' command retries");
@@ -100,11 +110,15 @@ public final class ChatCommand extends CommandGroup {
             return spec.commandLine().getOut();
         }
 
+        PrintWriter err() {
+            return spec.commandLine().getErr();
+        }
+
         @Override
         public Integer call() throws Exception {
             Home home = homeOptions.open();
             URI hub = hubOptions.resolve(home);
-            ChatClient chat = open(home, hub);
+            ChatClient chat = open(home, hub, err());
             run(chat, hub);
             out().flush();
             return ExitCodes.OK;
@@ -209,20 +223,76 @@ public final class ChatCommand extends CommandGroup {
     }
 
     @Command(name = "watch", mixinStandardHelpOptions = true,
-            description = "Print messages as they arrive (long poll) until interrupted.")
-    static final class Watch extends Base {
+            description = {"Print messages as they arrive (long poll) until interrupted.",
+                "Other commands may use the same home meanwhile: the watch takes the home's lock only while it reads."
+                        + " Exits " + ExitCodes.REMOVED + " when this installation is removed from the group."})
+    static final class Watch extends Base implements HomeLock.PerStep {
         @Parameters(index = "0", paramLabel = "GROUP")
         String group;
 
+        /** The installation as last opened, and the identity key it was opened with. */
+        private ChatClient chat;
+        private String openedWithKey;
+
+        @Override
+        public Integer call() throws Exception {
+            Home home = homeOptions.open();
+            URI hub = hubOptions.resolve(home);
+            Semaphore pending = new Semaphore(0);
+            WebSocket push = null;
+            try {
+                while (!Thread.currentThread().isInterrupted()) {
+                    List<ChatClient.ChatMessage> got;
+                    boolean removed;
+                    // Each step reads the home afresh under its lock, so what other commands wrote meanwhile is
+                    // applied upon, never overwritten.
+                    try (HomeLock lock = HomeLock.acquire(home.dir(), err())) {
+                        ChatClient c = current(home, hub);
+                        got = guarded(hub, () -> c.read(group));
+                        removed = guarded(hub, () -> c.group(group)).removed();
+                    }
+                    got.forEach(m -> out().println(m.sender() + ": " + m.text()));
+                    out().flush();
+                    if (removed) {
+                        throw new CliException(ExitCodes.REMOVED, "this installation was removed from group " + group
+                                + "; stopped watching");
+                    }
+                    if (push == null || push.isInputClosed()) {
+                        ChatClient c = chat;
+                        push = guarded(hub, () -> c.openPush(pending::release));
+                    }
+                    // Woken by the push socket, and every 30 s regardless, so a lost push only delays.
+                    pending.tryAcquire(30, TimeUnit.SECONDS);
+                    pending.drainPermits();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                if (push != null) {
+                    push.abort();
+                }
+            }
+            return ExitCodes.OK;
+        }
+
+        /**
+         * The installation, re-read from disk; reopened (keystore unlocked again) when another process rotated the
+         * identity, whose new key signs from then on.
+         */
+        private ChatClient current(Home home, URI hub) throws IOException {
+            String key = home.identity().log().currentKeyId();
+            if (chat == null || !key.equals(openedWithKey)) {
+                chat = open(home, hub, err());
+                openedWithKey = key;
+            } else {
+                chat.reload();
+            }
+            return chat;
+        }
+
         @Override
         void run(ChatClient chat, URI hub) {
-            guarded(hub, () -> {
-                chat.watch(group, m -> {
-                    out().println(m.sender() + ": " + m.text());
-                    out().flush();
-                }, () -> Thread.currentThread().isInterrupted());
-                return null;
-            });
+            throw new UnsupportedOperationException("watch runs step by step");
         }
     }
 

@@ -71,8 +71,21 @@ public final class Home {
         }
     }
 
-    /** Writes the identity and its keys; the keystore first, so a crash never leaves a log without its keys. */
+    /**
+     * Writes the identity and its keys; the keystore first, so a crash never leaves a log without its keys. Never
+     * writes back an older identity: the log on disk, if any, must be a prefix of {@code log} (a process that read
+     * the identity before another rotated it is refused instead of undoing the rotation). Callers hold the home lock.
+     */
     public void save(String name, KeyEventLog log, Keystore.Keys keys, char[] passphrase) throws IOException {
+        if (hasIdentity()) {
+            KeyEventLog onDisk = identity().log();
+            try {
+                onDisk.requireExtendedBy(log);
+            } catch (KelException e) {
+                throw CliException.config("the identity in " + dir + " changed meanwhile (another carapace"
+                        + " process?); not overwriting it: " + e.getMessage());
+            }
+        }
         try {
             Keystore.write(keystoreFile(), log.id().toString(), keys, passphrase, Keystore.KdfParams.DEFAULT);
         } catch (Keystore.KeystoreException e) {

@@ -53,8 +53,15 @@ public final class HubOptions {
         }
     }
 
+    /** Records the hub in {@code config.json}, keeping whatever else the file holds. Callers hold the home lock. */
     static void remember(Home home, URI hub) throws IOException {
-        ObjectNode o = Json.object();
+        Path f = home.dir().resolve("config.json");
+        ObjectNode o;
+        try {
+            o = Files.exists(f) ? Json.parseObject(Files.readAllBytes(f)) : Json.object();
+        } catch (CryptoException e) {
+            throw CliException.config(f + " is damaged: " + e.getMessage());
+        }
         o.put("hub", hub.toString());
         SecureFiles.writeAtomic(home.dir().resolve("config.json"),
                 (Json.pretty(o) + "\n").getBytes(StandardCharsets.UTF_8));

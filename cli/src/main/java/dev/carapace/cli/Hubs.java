@@ -3,7 +3,9 @@ package dev.carapace.cli;
 import dev.carapace.client.HubException;
 import dev.carapace.client.LogVerificationException;
 import dev.carapace.client.SplitViewException;
+import dev.carapace.client.HubClient;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.net.ConnectException;
 import java.net.URI;
 
@@ -19,6 +21,45 @@ final class Hubs {
     @FunctionalInterface
     interface LogCall<T> {
         T run() throws IOException, HubException, LogVerificationException;
+    }
+
+    /** Where the running command reports errors (set by {@link Main#run} for the duration of a command). */
+    static volatile PrintWriter err = new PrintWriter(System.err, true);
+
+    /** A client for the hub that waits out rate limits with a countdown on stderr (one line when not a terminal). */
+    static HubClient client(URI hub) {
+        return new HubClient(hub).waitOutRateLimits(new Countdown(err, SkillCommand.terminal() != null));
+    }
+
+    /** Shows a wait for a rate limit on stderr: a countdown rewritten in place on a terminal, else one line. */
+    private static final class Countdown implements HubClient.RateLimitWait {
+        private final PrintWriter err;
+        private final boolean terminal;
+        private boolean waiting;
+
+        Countdown(PrintWriter err, boolean terminal) {
+            this.err = err;
+            this.terminal = terminal;
+        }
+
+        @Override
+        public synchronized void secondsLeft(long seconds) {
+            if (seconds == 0) {
+                if (terminal && waiting) {
+                    err.print("\r\033[K");
+                    err.flush();
+                }
+                waiting = false;
+                return;
+            }
+            if (terminal) {
+                err.print("\rcarapace: the hub limits requests; sending again in " + seconds + " s \033[K");
+            } else if (!waiting) {
+                err.println("carapace: the hub limits requests; sending again in " + seconds + " s");
+            }
+            err.flush();
+            waiting = true;
+        }
     }
 
     static <T> T call(URI hub, HubCall<T> call) {

@@ -46,6 +46,13 @@ public final class IdCommand extends CommandGroup {
                 throw CliException.usage("--kind must be agent or owner");
             }
             Home home = homeOptions.open();
+            // The home may not exist yet, so the command line did not lock it: lock it now (creating it).
+            try (HomeLock lock = HomeLock.acquire(home.dir(), spec.commandLine().getErr())) {
+                return create(home);
+            }
+        }
+
+        private int create(Home home) throws IOException {
             if (home.hasIdentity()) {
                 throw CliException.config("an identity already exists in " + home.dir()
                         + " (use --home or $CARAPACE_HOME for another)");
@@ -169,7 +176,7 @@ public final class IdCommand extends CommandGroup {
                 return;
             }
             java.net.URI hub = java.net.URI.create(remembered);
-            Hubs.call(hub, () -> new dev.carapace.client.HubClient(hub).publishKeyEvents(rotated, key));
+            Hubs.call(hub, () -> Hubs.client(hub).publishKeyEvents(rotated, key));
             if (!json) {
                 spec.commandLine().getOut().println("published the rotation to " + hub);
             }

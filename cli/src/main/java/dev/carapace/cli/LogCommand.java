@@ -10,6 +10,7 @@ import dev.carapace.crypto.Dsse;
 import dev.carapace.crypto.Ed25519KeyPair;
 import dev.carapace.crypto.Json;
 import dev.carapace.crypto.SecureFiles;
+import dev.carapace.crypto.Utf8;
 import dev.carapace.tlog.Checkpoint;
 import dev.carapace.tlog.Merkle;
 import dev.carapace.tlog.NoteVerifier;
@@ -76,7 +77,12 @@ public final class LogCommand extends CommandGroup {
         @Override
         public Integer call() throws Exception {
             byte[] bytes = Files.readAllBytes(file);
-            String text = new String(bytes, StandardCharsets.UTF_8);
+            String text;
+            try {
+                text = Utf8.decode(bytes);
+            } catch (CryptoException e) {
+                throw CliException.verification(file + ": " + e.getMessage());
+            }
             boolean valid;
             String kind;
             String detail;
@@ -163,7 +169,7 @@ public final class LogCommand extends CommandGroup {
                     + " consistency with the last one trusted; then every new entry, hashed here, must rebuild the"
                     + " checkpoint's root. Resumes where it stopped.",
                 "Exits 1 at the first failure; a split view prints both signed checkpoints as evidence."})
-    static final class Monitor implements Callable<Integer> {
+    static final class Monitor implements Callable<Integer>, HomeLock.PerStep {
         @Spec
         CommandSpec spec;
 
@@ -185,13 +191,20 @@ public final class LogCommand extends CommandGroup {
             if (interval < 1) {
                 throw CliException.usage("--interval must be at least 1 second");
             }
-            var log = access.connect();
+            LogTrustOptions.Access.Connected log;
+            try (HomeLock lock = HomeLock.acquire(access.homeOptions.resolveHome(), spec.commandLine().getErr())) {
+                log = access.connect(); // may pin the log's key
+            }
             URI hub = log.hub();
             LogMonitor monitor = new LogMonitor(log.client(), log.verifier(), LogTrustOptions.store(log.home()));
             var out = spec.commandLine().getOut();
             long lastSize = -1;
             while (true) {
-                LogMonitor.Step step = Hubs.verified(hub, monitor::step);
+                LogMonitor.Step step;
+                // The home's lock around each step only, so other commands may use the home meanwhile.
+                try (HomeLock lock = HomeLock.acquire(log.home().dir(), spec.commandLine().getErr())) {
+                    step = Hubs.verified(hub, monitor::step);
+                }
                 if (!quiet) {
                     for (LogMonitor.Entry e : step.entries()) {
                         out.println("  " + e.index() + " " + describe(e.bytes()));
@@ -245,7 +258,7 @@ public final class LogCommand extends CommandGroup {
             Home home = homeOptions.open();
             Home.Identity identity = home.identity();
             URI hub = hubOptions.resolve(home);
-            HubClient client = new HubClient(hub);
+            HubClient client = Hubs.client(hub);
             LogVerifier verifier = Hubs.verified(hub, () -> LogVerifier.connect(client,
                     LogTrustOptions.store(home), List.of(), 0));
             try (Ed25519KeyPair key = home.currentKey(identity)) {

@@ -76,7 +76,7 @@ public final class LogTrustOptions {
         Connected connect() throws java.io.IOException {
             Home home = homeOptions.open();
             URI hub = hubOptions.resolve(home);
-            HubClient client = new HubClient(hub);
+            HubClient client = Hubs.client(hub);
             return new Connected(home, hub, client, trust.connect(home, client, hub));
         }
     }

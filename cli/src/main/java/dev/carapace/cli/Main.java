@@ -39,7 +39,40 @@ public final class Main extends CommandGroup {
         cl.setOut(out);
         cl.setErr(err);
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> report(ex, commandLine.getErr()));
-        return cl.execute(args);
+        cl.setExecutionStrategy(parseResult -> {
+            CommandLine leaf = parseResult.asCommandLineList().getLast();
+            HomeOptions home = homeOptions(leaf.getCommandSpec());
+            if (home == null || leaf.getCommand() instanceof HomeLock.PerStep) {
+                return new CommandLine.RunLast().execute(parseResult);
+            }
+            // One writer at a time per home: the whole command runs under the home's lock.
+            try (HomeLock lock = HomeLock.acquireIfExists(home.resolveHome(), err)) {
+                return new CommandLine.RunLast().execute(parseResult);
+            } catch (IOException e) {
+                return report(e, err);
+            }
+        });
+        PrintWriter previous = Hubs.err;
+        Hubs.err = err;
+        try {
+            return cl.execute(args);
+        } finally {
+            Hubs.err = previous;
+        }
+    }
+
+    /** The home options a command takes, directly or through one of its mixins; null if it uses no home. */
+    private static HomeOptions homeOptions(CommandLine.Model.CommandSpec spec) {
+        for (CommandLine.Model.CommandSpec mixin : spec.mixins().values()) {
+            if (mixin.userObject() instanceof HomeOptions h) {
+                return h;
+            }
+            HomeOptions nested = homeOptions(mixin);
+            if (nested != null) {
+                return nested;
+            }
+        }
+        return null;
     }
 
     /** One line on stderr, never a stack trace unless CARAPACE_DEBUG is set. */

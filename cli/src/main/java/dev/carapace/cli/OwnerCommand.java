@@ -46,7 +46,7 @@ public final class OwnerCommand extends CommandGroup {
             }
             URI hub = hubOptions.resolve(home);
             try (Ed25519KeyPair key = home.currentKey(identity)) {
-                return run(home, identity, new HubClient(hub), Signer.current(identity.log(), key), hub, key);
+                return run(home, identity, Hubs.client(hub), Signer.current(identity.log(), key), hub, key);
             }
         }
 

@@ -32,7 +32,7 @@ public final class SandboxCommand extends CommandGroup {
     @Command(name = "run", mixinStandardHelpOptions = true,
             footer = {"", "Exit codes: the skill's own exit code when it ends by itself; " + VIOLATION
                     + " when the sandbox stopped or refused it (one line on stderr names the limit or capability);"
-                    + " 2 usage (including a --dir or --secret the manifest does not declare); 3 I/O or"
+                    + " 2 usage (including a --dir, --secret or --env the manifest does not declare); 3 I/O or"
                     + " configuration."},
             description = {"Run one entrypoint of a WebAssembly module with the permissions and limits of its"
                     + " manifest. Arguments after -- are passed to the skill."})
@@ -57,6 +57,11 @@ public final class SandboxCommand extends CommandGroup {
                 description = "Provide a secret the manifest declares; without =VALUE it is read from the"
                         + " environment variable NAME (repeatable).")
         List<String> secrets = new ArrayList<>();
+
+        @Option(names = "--env", paramLabel = "NAME=VALUE",
+                description = "An environment variable for the skill; the manifest must declare NAME in"
+                        + " permissions.env (repeatable). Recorded in the audit log: never put a secret here.")
+        List<String> env = new ArrayList<>();
 
         @Option(names = "--audit-log", paramLabel = "FILE",
                 description = "Append the hash-chained audit records to FILE (it must verify if it exists).")
@@ -96,6 +101,17 @@ public final class SandboxCommand extends CommandGroup {
                 bindings = bindings.withDir(d.getKey(), Path.of(d.getValue()));
             }
             bindings = withSecrets(bindings, manifest, secrets);
+            for (String e : env) {
+                int eq = e.indexOf('=');
+                if (eq <= 0) {
+                    throw CliException.usage("--env must be NAME=VALUE, got '" + e + "'");
+                }
+                String name = e.substring(0, eq);
+                if (!manifest.permissions().env().contains(name)) {
+                    throw CliException.usage("--env " + name + " is not declared in the manifest; refusing to run");
+                }
+                bindings = bindings.withEnv(name, e.substring(eq + 1));
+            }
             if (eng == Engine.COMPILED && !"none".equals(compiledStore)) {
                 openCompiledStore(spec, compiledStore != null ? Path.of(compiledStore)
                         : new HomeOptions().resolveHome().resolve("compiled"));

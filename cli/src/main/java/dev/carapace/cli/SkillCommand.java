@@ -63,7 +63,7 @@ public final class SkillCommand extends CommandGroup {
     record Conn(URI hub, SkillsClient skills, SkillVerifier verifier, SkillStore store) {
         static Conn open(Home home, LogTrustOptions.Access access) throws IOException {
             URI hub = access.hubOptions.resolve(home);
-            HubClient client = new HubClient(hub);
+            HubClient client = Hubs.client(hub);
             LogVerifier log = access.trust.connect(home, client, hub);
             return new Conn(hub, new SkillsClient(client), new SkillVerifier(new SkillsClient(client), log),
                     new SkillStore(home));
@@ -296,7 +296,7 @@ public final class SkillCommand extends CommandGroup {
                 }
             }
             Dsse.Envelope statement = env;
-            SkillsClient skills = new SkillsClient(new HubClient(hub));
+            SkillsClient skills = new SkillsClient(Hubs.client(hub));
             JsonNode r = Hubs.call(hub, () -> {
                 try {
                     return skills.publishPackage(signer, p.bytes(), statement, allowConfusable);
@@ -372,7 +372,7 @@ public final class SkillCommand extends CommandGroup {
                 Signer signer = signer(home);
                 Dsse.Envelope env = Attestations.audit(m.path("name").asString(), m.path("version").asString(),
                         p.digest(), r).sign(signer.keyId(), signer.key());
-                return Hubs.call(hub, () -> new SkillsClient(new HubClient(hub)).attest(signer, env));
+                return Hubs.call(hub, () -> new SkillsClient(Hubs.client(hub)).attest(signer, env));
             });
         }
     }
@@ -471,8 +471,10 @@ public final class SkillCommand extends CommandGroup {
 
     @Command(name = "revoke", mixinStandardHelpOptions = true, footer = {"", ExitCodes.HELP},
             description = {"Revoke a version (signed and logged). The author's revocation takes effect at once; others"
-                    + " count once " + dev.carapace.skills.RevocationRule.AUDITOR_QUORUM + " identities that audited the"
-                    + " same digest have revoked it."})
+                    + " count once identities of " + dev.carapace.skills.RevocationRule.AUDITOR_QUORUM + " distinct"
+                    + " owners, each an owner or an agent linked to one for at least "
+                    + dev.carapace.skills.RevocationRule.MIN_STANDING_DAYS + " days and each having audited"
+                    + " the same digest, have revoked it (docs/skills-trust.md)."})
     static final class Revoke extends Statement {
         @Option(names = "--reason", required = true, paramLabel = "TEXT")
         String reason;
@@ -507,7 +509,7 @@ public final class SkillCommand extends CommandGroup {
         @Override
         public Integer call() throws Exception {
             URI hub = hubOptions.resolve(homeOptions.open());
-            JsonNode r = Hubs.call(hub, () -> new SkillsClient(new HubClient(hub)).search(query));
+            JsonNode r = Hubs.call(hub, () -> new SkillsClient(Hubs.client(hub)).search(query));
             if (json) {
                 print(spec, Json.compact(r) + "\n");
             } else {
@@ -811,6 +813,9 @@ public final class SkillCommand extends CommandGroup {
                 + " has not pinned it.")
         String logKey;
 
+        @Option(names = "--allow-downgrade", description = "Replace an installed version by an older one.")
+        boolean allowDowngrade;
+
         @Override
         public Integer call() throws Exception {
             Home home = access.homeOptions.open();
@@ -824,6 +829,7 @@ public final class SkillCommand extends CommandGroup {
             Manifest m = SkillPermissions.parse(Json.compact(v.manifest()).getBytes(StandardCharsets.UTF_8));
             module(SkillPackage.read(v.packageBytes()));
             Map<String, String> bound = parseDirs(dirs, m);
+            refuseDowngrade(store, v);
             boolean confusable = !v.confusableWith().isEmpty();
             v.warnings().forEach(w -> spec.commandLine().getErr().println("warning: " + w));
             String title = "Install " + v.name() + " " + v.version() + " by " + v.publisher() + "\n  sha256 " + v.digest()
@@ -835,8 +841,20 @@ public final class SkillCommand extends CommandGroup {
             if (old != null && !old.path("digest").asString().equals(v.digest())) {
                 store.deletePackage(old.path("digest").asString());
             }
+            if (HubOptions.remembered(home) == null) {
+                HubOptions.remember(home, c.hub()); // the home's hub from now on, whatever is later removed
+            }
             print(spec, "installed " + v.name() + "@" + v.version() + "\n");
             return ExitCodes.OK;
+        }
+
+        /** An older version than the one installed replaces it only with --allow-downgrade. */
+        private void refuseDowngrade(SkillStore store, SkillVerifier.Verified v) throws IOException {
+            JsonNode old = store.entry(v.name());
+            if (old != null && !allowDowngrade && compareVersions(v.version(), old.path("version").asString()) < 0) {
+                throw CliException.usage(v.name() + "@" + v.version() + " is older than the installed "
+                        + old.path("version").asString() + "; not downgrading (pass --allow-downgrade to replace it)");
+            }
         }
 
         private int installBundled(Home home, SkillStore store) throws IOException, PackageException {
@@ -846,6 +864,7 @@ public final class SkillCommand extends CommandGroup {
             Manifest m = SkillPermissions.parse(Json.compact(v.manifest()).getBytes(StandardCharsets.UTF_8));
             module(SkillPackage.read(bytes));
             Map<String, String> bound = parseDirs(dirs, m);
+            refuseDowngrade(store, v);
             String title = "Install " + v.name() + " " + v.version() + " by " + v.publisher() + "\n  sha256 " + v.digest()
                     + ", verified offline: signature, log proof at index " + v.publishIndex() + ", not revoked in the"
                     + " bundle, namespace owner";
@@ -926,6 +945,11 @@ public final class SkillCommand extends CommandGroup {
         @Parameters(index = "0", paramLabel = "NAME")
         String name;
 
+        @Option(names = "--dir", paramLabel = "GUEST=HOST",
+                description = "Bind a host folder to a granted directory (a new one, or instead of the folder bound"
+                        + " before); repeatable.")
+        List<String> dirs = new ArrayList<>();
+
         @Override
         public Integer call() throws Exception {
             Home home = access.homeOptions.open();
@@ -961,6 +985,7 @@ public final class SkillCommand extends CommandGroup {
                     bound.put(e.getKey(), e.getValue().asString());
                 }
             });
+            bound.putAll(parseDirs(dirs, after));
             v.warnings().forEach(w -> spec.commandLine().getErr().println("warning: " + w));
             if (!widened.isEmpty()) {
                 String title = "Update " + name + " " + old.path("version").asString() + " -> " + v.version()
@@ -980,12 +1005,17 @@ public final class SkillCommand extends CommandGroup {
             footer = {"", "Exit codes: the skill's own exit code; " + SandboxCommand.VIOLATION + " when the sandbox"
                     + " stopped or refused it; 1 when the stored package fails its pin; 2 usage; 3 I/O."},
             description = "Run an installed skill in the sandbox with its granted permissions and the folders bound at install.")
-    static final class Run implements Callable<Integer> {
+    static final class Run implements Callable<Integer>, HomeLock.PerStep {
         @Spec
         CommandSpec spec;
 
         @Mixin
         HomeOptions homeOptions;
+
+        @Option(names = "--dir", paramLabel = "GUEST=HOST",
+                description = "Bind a host folder to a granted directory for this run (instead of the folder bound at"
+                        + " install); repeatable.")
+        List<String> dirs = new ArrayList<>();
 
         @Parameters(index = "0", paramLabel = "NAME")
         String name;
@@ -1005,12 +1035,18 @@ public final class SkillCommand extends CommandGroup {
 
         @Override
         public Integer call() throws Exception {
-            SkillStore store = new SkillStore(homeOptions.open());
-            JsonNode e = store.entry(name);
-            if (e == null) {
-                throw CliException.usage(name + " is not installed (carapace skill install " + name + ")");
+            JsonNode e;
+            byte[] stored;
+            // The home's lock only while reading what is installed: a skill may run long, and writes nothing there.
+            try (HomeLock lock = HomeLock.acquireIfExists(homeOptions.resolveHome(), spec.commandLine().getErr())) {
+                SkillStore store = new SkillStore(homeOptions.open());
+                e = store.entry(name);
+                if (e == null) {
+                    throw CliException.usage(name + " is not installed (carapace skill install " + name + ")");
+                }
+                stored = store.loadPackage(e.path("digest").asString());
             }
-            SkillPackage pkg = SkillPackage.read(store.loadPackage(e.path("digest").asString()));
+            SkillPackage pkg = SkillPackage.read(stored);
             Manifest m = SkillPermissions.parse(pkg.manifest());
             boolean quarantined = e.path("quarantined").asBoolean(true); // a damaged entry runs with nothing
             if (quarantined) {
@@ -1018,13 +1054,19 @@ public final class SkillCommand extends CommandGroup {
                 if (!secrets.isEmpty()) {
                     throw CliException.usage(name + " is quarantined (unsigned): it gets no secrets");
                 }
+                if (!dirs.isEmpty()) {
+                    throw CliException.usage("a quarantined skill gets no folders: drop --dir");
+                }
                 spec.commandLine().getErr().println("carapace: " + name + " is unsigned and runs quarantined: no network,"
                         + " no secrets, no folders");
             }
             Sandbox.Bindings b = Sandbox.Bindings.none().withArgs(args);
             if (!quarantined) {
-                for (var d : e.path("dirs").properties()) {
-                    b = b.withDir(d.getKey(), Path.of(d.getValue().asString()));
+                Map<String, String> bound = new LinkedHashMap<>();
+                e.path("dirs").properties().forEach(d -> bound.put(d.getKey(), d.getValue().asString()));
+                bound.putAll(parseDirs(dirs, m));
+                for (var d : bound.entrySet()) {
+                    b = b.withDir(d.getKey(), Path.of(d.getValue()));
                 }
             }
             b = SandboxCommand.withSecrets(b, m, secrets);

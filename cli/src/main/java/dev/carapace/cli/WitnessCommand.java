@@ -1,6 +1,5 @@
 package dev.carapace.cli;
 
-import dev.carapace.client.HubClient;
 import dev.carapace.client.WitnessFollower;
 import dev.carapace.crypto.Bytes;
 import dev.carapace.crypto.CryptoException;
@@ -116,7 +115,7 @@ public final class WitnessCommand extends CommandGroup {
     @Command(name = "run", mixinStandardHelpOptions = true, footer = {"", ExitCodes.HELP},
             description = {"Follow the hub's log and cosign each consistent checkpoint.",
                 "Exits 1 if the log forks or rolls back what this witness cosigned."})
-    static final class Run implements Callable<Integer> {
+    static final class Run implements Callable<Integer>, HomeLock.PerStep {
         @Spec
         CommandSpec spec;
 
@@ -165,13 +164,17 @@ public final class WitnessCommand extends CommandGroup {
             byte[] h = Bytes.sha256(log.name().getBytes(StandardCharsets.UTF_8));
             Path state = dir(home).resolve("state-" + HexFormat.of().formatHex(h, 0, 8) + ".json");
             Witness witness = new Witness(me.name(), key, log, state);
-            WitnessFollower follower = new WitnessFollower(new HubClient(hub), witness, Clock.systemUTC());
+            WitnessFollower follower = new WitnessFollower(Hubs.client(hub), witness, Clock.systemUTC());
             var out = spec.commandLine().getOut();
             out.println("witness " + me.name() + " following " + log.name() + " at " + hub);
             out.flush();
             while (true) {
                 try {
-                    WitnessFollower.Step step = Hubs.verified(hub, follower::step);
+                    WitnessFollower.Step step;
+                    // The home's lock around each step only, so other commands may use the home meanwhile.
+                    try (HomeLock lock = HomeLock.acquire(home.dir(), spec.commandLine().getErr())) {
+                        step = Hubs.verified(hub, follower::step);
+                    }
                     switch (step.outcome()) {
                         case COSIGNED -> out.println("cosigned checkpoint " + step.size());
                         case BEHIND -> out.println("the hub serves size " + step.size()

@@ -91,4 +91,29 @@ class ChatCliTest {
         ok(alice.run("contacts", "deny", b, "--hub", url));
         assertThat(bob.run("chat", "invite", group, a, "--hub", url).code()).isNotZero();
     }
+
+    @Test
+    void watchStopsWithItsOwnExitCodeWhenRemoved() throws Exception {
+        String a = register(alice, "alice");
+        String b = register(bob, "bob");
+        ok(bob.run("contacts", "allow", a, "--hub", url));
+        String group = Json.parse(ok(alice.run("chat", "new", "--json", "--hub", url)).out()).get("group").asString();
+        ok(alice.run("chat", "invite", group, b, "--hub", url));
+        ok(bob.run("chat", "read", group, "--hub", url));
+
+        Process watch = bob.start("chat", "watch", group, "--hub", url);
+        try {
+            watch.getOutputStream().close();
+            var out = CliTestSupport.drainAsync(watch.getInputStream());
+            var err = CliTestSupport.drainAsync(watch.getErrorStream());
+            ok(alice.run("chat", "send", group, "before the removal", "--hub", url));
+            ok(alice.run("chat", "remove", group, b, "--hub", url));
+            assertThat(watch.waitFor(90, java.util.concurrent.TimeUnit.SECONDS)).as("the watch stopped").isTrue();
+            assertThat(watch.exitValue()).isEqualTo(ExitCodes.REMOVED);
+            assertThat(err.join()).contains("removed from group " + group).doesNotContain("\tat ");
+            assertThat(out.join()).contains("before the removal");
+        } finally {
+            watch.destroyForcibly();
+        }
+    }
 }

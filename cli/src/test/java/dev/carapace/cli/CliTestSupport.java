@@ -1,11 +1,17 @@
 package dev.carapace.cli;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 /** Runs the CLI in-process against a private home and passphrase file, capturing what it prints. */
 final class CliTestSupport {
@@ -30,13 +36,51 @@ final class CliTestSupport {
 
     /** Runs {@code carapace args...}; adds --home and --passphrase-file after the subcommand path given. */
     Result run(String... args) {
+        return raw(withHome(args));
+    }
+
+    private String[] withHome(String... args) {
         List<String> all = new ArrayList<>(List.of(args));
         int insertAt = 0;
         while (insertAt < all.size() && !all.get(insertAt).startsWith("-") && isCommandWord(all.get(insertAt))) {
             insertAt++;
         }
         all.addAll(insertAt, List.of("--home", home.toString(), "--passphrase-file", passphraseFile.toString()));
-        return raw(all.toArray(String[]::new));
+        return all.toArray(String[]::new);
+    }
+
+    /** Starts {@code carapace args...} (with this home) in a JVM of its own, the way a user's terminal would. */
+    Process start(String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+                "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        cmd.addAll(List.of(withHome(args)));
+        return new ProcessBuilder(cmd).start();
+    }
+
+    /** Runs {@code carapace args...} in a JVM of its own and waits for it. */
+    Result runProcess(String... args) throws IOException, InterruptedException {
+        Process p = start(args);
+        p.getOutputStream().close();
+        CompletableFuture<String> err = drainAsync(p.getErrorStream());
+        String out = drain(p.getInputStream());
+        if (!p.waitFor(120, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("carapace " + String.join(" ", args) + " did not finish");
+        }
+        return new Result(p.exitValue(), out, err.join());
+    }
+
+    /** Reads a stream to its end on a thread of its own (a long-running process must not hold a shared pool). */
+    static CompletableFuture<String> drainAsync(InputStream in) {
+        return CompletableFuture.supplyAsync(() -> drain(in), r -> Thread.ofPlatform().daemon().start(r));
+    }
+
+    static String drain(InputStream in) {
+        try (in) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     Result raw(String... args) {

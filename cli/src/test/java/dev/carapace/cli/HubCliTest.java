@@ -81,9 +81,26 @@ class HubCliTest {
         ok(owner.run("id", "new", "--name", "me", "--kind", "owner"));
         ok(owner.run("owner", "register", "--hub", hub.url().toString(), "--email", "me@example.org",
                 "--display-name", "Me"));
+        String data = dir.resolve("hub").toString();
+        var live = owner.raw("hub", "--data", data, "rotate-master-key");
+        assertThat(live.code()).isEqualTo(ExitCodes.IO_CONFIG_PASSPHRASE);
+        assertThat(live.err()).contains("a hub is running");
         hub.close();
-        var rotated = ok(owner.raw("hub", "--data", dir.resolve("hub").toString(), "rotate-master-key"));
+        String oldId;
+        try (var files = java.nio.file.Files.list(dir.resolve("hub"))) {
+            assertThat(files.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("master.key.retired-")))
+                    .isEmpty();
+        }
+        var rotated = ok(owner.raw("hub", "--data", data, "rotate-master-key"));
         assertThat(rotated.out()).contains("1 owner data keys rewrapped");
+        try (var files = java.nio.file.Files.list(dir.resolve("hub"))) {
+            oldId = files.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("master.key.retired-"))
+                    .findFirst().orElseThrow().substring("master.key.retired-".length());
+        }
+        assertThat(ok(owner.raw("hub", "--data", data, "retire-master-key", oldId, "--check")).out())
+                .contains("still wraps 0 owner data key(s)");
+        assertThat(ok(owner.raw("hub", "--data", data, "retire-master-key", oldId)).out()).contains("was deleted");
+        assertThat(java.nio.file.Files.exists(dir.resolve("hub").resolve("master.key.retired-" + oldId))).isFalse();
         hub = Hub.start(HubConfig.defaults(dir.resolve("hub")).withPort(0));
         assertThat(ok(owner.run("owner", "export", "--hub", hub.url().toString())).out()).contains("me@example.org");
     }

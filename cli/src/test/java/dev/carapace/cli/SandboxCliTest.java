@@ -123,4 +123,58 @@ class SandboxCliTest {
         assertThat(r.code()).isEqualTo(ExitCodes.IO_CONFIG_PASSPHRASE);
         assertThat(r.err()).contains("unknown field 'net'").doesNotContain("Exception");
     }
+
+    private static final String ENV_AND_ROOT = """
+            (module
+              (import "wasi_snapshot_preview1" "environ_sizes_get" (func $sizes (param i32 i32) (result i32)))
+              (import "wasi_snapshot_preview1" "environ_get" (func $environ (param i32 i32) (result i32)))
+              (import "wasi_snapshot_preview1" "path_open"
+                (func $open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
+              (import "wasi_snapshot_preview1" "fd_read" (func $fd_read (param i32 i32 i32 i32) (result i32)))
+              (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+              (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+              (memory (export "memory") 1)
+              (data (i32.const 100) "hello.txt")
+              (func $print (param $p i32) (param $n i32)
+                (i32.store (i32.const 16) (local.get $p))
+                (i32.store (i32.const 20) (local.get $n))
+                (drop (call $fd_write (i32.const 1) (i32.const 16) (i32.const 1) (i32.const 24))))
+              (func (export "_start")
+                ;; the one environment variable, without its NUL
+                (drop (call $sizes (i32.const 0) (i32.const 4)))
+                (drop (call $environ (i32.const 64) (i32.const 256)))
+                (call $print (i32.const 256) (i32.sub (i32.load (i32.const 4)) (i32.const 1)))
+                ;; hello.txt from the guest root, preopened as fd 3
+                (if (call $open (i32.const 3) (i32.const 0) (i32.const 100) (i32.const 9) (i32.const 0)
+                      (i64.const 2) (i64.const 0) (i32.const 0) (i32.const 8))
+                  (then (call $exit (i32.const 9))))
+                (i32.store (i32.const 32) (i32.const 1024))
+                (i32.store (i32.const 36) (i32.const 100))
+                (drop (call $fd_read (i32.load (i32.const 8)) (i32.const 32) (i32.const 1) (i32.const 40)))
+                (call $print (i32.const 1024) (i32.load (i32.const 40)))
+                (call $exit (i32.load (i32.const 0)))))
+            """;
+
+    @Test
+    void runPassesDeclaredEnvironmentVariablesAndBindsTheGuestRoot() throws Exception {
+        Path module = wasm("env", ENV_AND_ROOT);
+        Path m = manifest("\"filesystem\":[{\"path\":\"/\",\"access\":\"read\"}],\"env\":[\"GREETING\"]", "");
+        Path root = Files.createDirectories(dir.resolve("root"));
+        Files.writeString(root.resolve("hello.txt"), " from /");
+        Path audit = dir.resolve("audit.jsonl");
+        CliTestSupport cli = new CliTestSupport(dir);
+        var r = cli.raw("sandbox", "run", module.toString(), "--manifest", m.toString(), "--dir", "/=" + root,
+                "--env", "GREETING=hola", "--audit-log", audit.toString());
+        assertThat(r.err()).isEmpty();
+        assertThat(r.out()).isEqualTo("GREETING=hola from /");
+        assertThat(r.code()).isEqualTo(1); // one variable
+        assertThat(Files.readString(audit)).contains("\"env:GREETING\":\"hola\"").contains("\"mount:/\":\"read\"");
+
+        var undeclared = cli.raw("sandbox", "run", module.toString(), "--manifest", m.toString(), "--dir", "/=" + root,
+                "--env", "HOME=/root");
+        assertThat(undeclared.code()).isEqualTo(2);
+        assertThat(undeclared.err()).contains("--env HOME is not declared in the manifest");
+        assertThat(cli.raw("sandbox", "run", module.toString(), "--manifest", m.toString(), "--env", "GREETING")
+                .code()).isEqualTo(2);
+    }
 }

@@ -191,6 +191,55 @@ class SkillCliTest {
         assertThat(fails(user.run("skill", "update", "alice/hello", "--yes")).err()).contains("refusing to downgrade");
     }
 
+    /** alice/hello 1.0.0 (no permissions) and 1.1.0 (reads a folder /data), both published. */
+    void publishTwoVersions() throws Exception {
+        ok(alice.run("skill", "publish", skill(alice, "alice/hello", "1.0.0", "{ }").toString(), "--hub", url));
+        ok(alice.run("skill", "publish", skill(alice, "alice/hello", "1.1.0",
+                "{\"filesystem\": [{\"path\": \"/data\", \"access\": \"read\"}]}").toString(), "--hub", url));
+    }
+
+    @Test
+    void updateAndRunBindFoldersWithDir() throws Exception {
+        publishTwoVersions();
+        ok(user.run("skill", "install", "alice/hello@1.0.0", "--hub", url, "--yes"));
+        // update asks for the new folder to be bound with --dir: update takes it
+        Path data = Files.createDirectories(dir.resolve("data"));
+        CliTestSupport.Result updated = ok(user.run("skill", "update", "alice/hello", "--yes", "--dir",
+                "/data=" + data));
+        assertThat(updated.out()).contains("--dir /data=FOLDER").contains("updated alice/hello to 1.1.0");
+        JsonNode installed = Json.parse(Files.readAllBytes(user.home().resolve("skills/installed.json")));
+        assertThat(installed.at("/skills/alice~1hello/dirs/~1data").asString()).isEqualTo(data.toString());
+        // run takes --dir too, for this run, with the same checks as install
+        Path other = Files.createDirectories(dir.resolve("other"));
+        assertThat(ok(user.run("skill", "run", "alice/hello", "--dir", "/data=" + other)).out())
+                .isEqualTo("hello from a sandboxed skill\n");
+        assertThat(fails(user.run("skill", "run", "alice/hello", "--dir", "/elsewhere=" + other)).err())
+                .contains("not declared in the manifest");
+    }
+
+    @Test
+    void installingAnOlderVersionNeedsAllowDowngrade() throws Exception {
+        publishTwoVersions();
+        Path data = Files.createDirectories(dir.resolve("data"));
+        ok(user.run("skill", "install", "alice/hello@1.1.0", "--hub", url, "--yes", "--dir", "/data=" + data));
+        CliTestSupport.Result downgrade = fails(user.run("skill", "install", "alice/hello@1.0.0", "--hub", url,
+                "--yes"));
+        assertThat(downgrade.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(downgrade.err()).contains("older than the installed 1.1.0").contains("--allow-downgrade");
+        assertThat(ok(user.run("skill", "list")).out()).contains("alice/hello 1.1.0");
+        ok(user.run("skill", "install", "alice/hello@1.0.0", "--hub", url, "--yes", "--allow-downgrade"));
+        assertThat(ok(user.run("skill", "list")).out()).contains("alice/hello 1.0.0");
+    }
+
+    @Test
+    void theHubGivenAtInstallOutlivesTheSkill() throws Exception {
+        publishTwoVersions();
+        ok(user.run("skill", "install", "alice/hello@1.0.0", "--hub", url, "--yes"));
+        ok(user.run("skill", "remove", "alice/hello"));
+        assertThat(ok(user.run("skill", "search", "hel")).out()).contains("alice/hello");
+        ok(user.run("skill", "install", "alice/hello@1.0.0", "--yes"));
+    }
+
     @Test
     void unsignedPackagesRunQuarantined() throws Exception {
         Path pkg = skill(alice, "alice/legacy", "1.0.0", "{\"filesystem\": [{\"path\": \"/out\", \"access\": \"read-write\"}],"

@@ -8,6 +8,7 @@ import dev.carapace.crypto.Ed25519KeyPair;
 import dev.carapace.crypto.Json;
 import dev.carapace.crypto.KelException;
 import dev.carapace.crypto.KeyEventLog;
+import dev.carapace.crypto.Utf8;
 import dev.carapace.crypto.httpsig.ContentDigest;
 import dev.carapace.crypto.httpsig.HttpSignature;
 import java.io.IOException;
@@ -23,12 +24,32 @@ import java.util.Map;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
-/** A client for one hub. Every request that needs it is signed automatically. Thread-safe. */
+/**
+ * A client for one hub. Every request that needs it is signed automatically. Thread-safe.
+ *
+ * <p>Rate limits: after {@link #waitOutRateLimits}, a {@code 429} answer with {@code Retry-After} is waited out and
+ * the request sent again (signed afresh), at most {@value #MAX_RATE_LIMIT_RETRIES} times per request and only when
+ * the hub asks for at most {@value #MAX_RETRY_AFTER_SECONDS} s; otherwise, and by default, the 429 is thrown. The hub
+ * refuses a rate-limited request before handling it, so sending it again never does anything twice.
+ */
 public final class HubClient {
     public static final String LINK_CONSENT_TYPE = dev.carapace.crypto.PayloadTypes.OWNER_LINK_CONSENT;
+    /** The longest {@code Retry-After} waited out; a longer one is reported at once. */
+    public static final int MAX_RETRY_AFTER_SECONDS = 60;
+    /** How many times one request is sent again after a 429. */
+    public static final int MAX_RATE_LIMIT_RETRIES = 3;
+
+    /** Told about each wait for a rate limit, once a second with the seconds left (a countdown), then with 0. */
+    @FunctionalInterface
+    public interface RateLimitWait {
+        void secondsLeft(long seconds);
+
+        RateLimitWait SILENT = seconds -> { };
+    }
 
     private final URI base;
     private final HttpClient http;
+    private volatile RateLimitWait rateLimitWait; // null: a 429 is thrown at once
 
     public HubClient(URI base) {
         String s = base.toString();
@@ -41,14 +62,53 @@ public final class HubClient {
         return base;
     }
 
+    /**
+     * Waits out rate limits as the hub's {@code Retry-After} asks (bounded, see above), telling {@code observer}
+     * (e.g. a countdown on a terminal, or {@link RateLimitWait#SILENT}).
+     */
+    public HubClient waitOutRateLimits(RateLimitWait observer) {
+        this.rateLimitWait = observer;
+        return this;
+    }
+
     // --- raw requests --------------------------------------------------------------------------------------------
 
     /** Sends a request, signed when {@code signer} is given, and returns the parsed JSON answer. */
     public JsonNode send(String method, String path, JsonNode body, Signer signer)
             throws IOException, HubException {
         byte[] bytes = body == null ? new byte[0] : Json.compact(body).getBytes(StandardCharsets.UTF_8);
-        HttpResponse<byte[]> r = sendRaw(method, path, bytes, signer, Map.of());
-        return answer(r);
+        for (int attempt = 0; ; attempt++) {
+            HttpResponse<byte[]> r = sendRaw(method, path, bytes, signer, Map.of());
+            long wait = r.statusCode() == 429 && rateLimitWait != null && attempt < MAX_RATE_LIMIT_RETRIES
+                    ? retryAfter(r) : -1;
+            if (wait < 0) {
+                return answer(r);
+            }
+            waitOut(wait);
+        }
+    }
+
+    /** The seconds a 429 asks to wait, or -1 when it gives none or more than {@link #MAX_RETRY_AFTER_SECONDS}. */
+    private static long retryAfter(HttpResponse<byte[]> r) {
+        String v = r.headers().firstValue("Retry-After").orElse("");
+        if (!v.matches("[0-9]{1,6}")) {
+            return -1; // absent, or an HTTP date: not waited out
+        }
+        long s = Long.parseLong(v);
+        return s <= MAX_RETRY_AFTER_SECONDS ? s : -1;
+    }
+
+    private void waitOut(long seconds) throws IOException {
+        try {
+            for (long left = seconds; left > 0; left--) {
+                rateLimitWait.secondsLeft(left);
+                Thread.sleep(1000);
+            }
+            rateLimitWait.secondsLeft(0);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while waiting out a rate limit", e);
+        }
     }
 
     /** Sends exactly these bytes; for tests and tools that need to send what a well-behaved client never would. */
@@ -249,7 +309,11 @@ public final class HubClient {
     }
 
     private String text(String path) throws IOException, HubException {
-        return new String(getBytes(path), StandardCharsets.UTF_8);
+        try {
+            return Utf8.decode(getBytes(path));
+        } catch (CryptoException e) {
+            throw new IOException("the hub's answer to " + path + " is not text: " + e.getMessage());
+        }
     }
 
     private static List<byte[]> hashes(JsonNode r) throws HubException {

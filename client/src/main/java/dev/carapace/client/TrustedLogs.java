@@ -4,6 +4,7 @@ import dev.carapace.crypto.Bytes;
 import dev.carapace.crypto.CryptoException;
 import dev.carapace.crypto.Json;
 import dev.carapace.crypto.SecureFiles;
+import dev.carapace.tlog.Checkpoint;
 import dev.carapace.tlog.Frontier;
 import dev.carapace.tlog.NoteVerifier;
 import java.io.IOException;
@@ -21,6 +22,10 @@ import tools.jackson.databind.node.ObjectNode;
  * What a client trusts about each log, on disk: the verifier key it pinned on first contact, the last checkpoint it
  * verified, and (for monitors) the frontier of the entries it has hashed itself. One JSON file per log origin, each
  * written atomically.
+ *
+ * <p>What is trusted never moves back: {@link #save} refuses a state older than the one on disk (a smaller
+ * checkpoint, another root at the same size, a shorter frontier, another key), so a process that read the state
+ * before another one advanced it cannot roll it back. Callers reload and verify again.
  */
 public final class TrustedLogs {
     /** One log's state. {@code checkpoint} and {@code frontier} are null until first set. */
@@ -60,6 +65,7 @@ public final class TrustedLogs {
     }
 
     public synchronized void save(State s) throws IOException {
+        refuseRollback(load(s.origin()), s);
         ObjectNode o = Json.object();
         o.put("origin", s.origin());
         o.put("vkey", s.key().encode());
@@ -74,6 +80,37 @@ public final class TrustedLogs {
         }
         Files.createDirectories(dir);
         SecureFiles.writeAtomic(file(s.origin()), (Json.pretty(o) + "\n").getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Throws if {@code next} would replace {@code disk} by something older or different in what it trusts. */
+    private void refuseRollback(State disk, State next) throws IOException {
+        if (disk == null) {
+            return;
+        }
+        String why = null;
+        if (!disk.key().encode().equals(next.key().encode())) {
+            why = "another key for the log";
+        } else if (disk.checkpoint() != null) {
+            try {
+                Checkpoint was = Checkpoint.open(disk.checkpoint(), disk.key());
+                Checkpoint now = next.checkpoint() == null ? null : Checkpoint.open(next.checkpoint(), next.key());
+                if (now == null || now.size() < was.size()) {
+                    why = "a checkpoint older than the trusted one of size " + was.size();
+                } else if (now.size() == was.size() && !Bytes.constantTimeEquals(now.root(), was.root())) {
+                    why = "another root for the trusted size " + was.size();
+                }
+            } catch (CryptoException e) {
+                throw new IOException(file(disk.origin()) + " is damaged: " + e.getMessage());
+            }
+        }
+        if (why == null && disk.frontier() != null
+                && (next.frontier() == null || next.frontier().size() < disk.frontier().size())) {
+            why = "a frontier shorter than the one of size " + disk.frontier().size();
+        }
+        if (why != null) {
+            throw new IOException("not saving " + why + " over " + file(disk.origin())
+                    + " (another process moved it on; run again)");
+        }
     }
 
     /** A readable file name that cannot collide: the origin's safe characters plus a hash of all of it. */

@@ -75,16 +75,25 @@ public final class Bytes {
         return B64URL.encodeToString(b);
     }
 
-    /** Strict unpadded base64url decoding; throws on any character outside the alphabet. */
+    /**
+     * Strict unpadded base64url decoding: throws on any character outside the alphabet and on any spelling but the
+     * canonical one (the unused low bits of the last character must be zero), so that one value has one spelling and
+     * an id cannot be aliased by a second text that decodes to the same bytes.
+     */
     public static byte[] fromB64url(String s) throws CryptoException {
         if (s == null || s.indexOf('=') >= 0) {
             throw new CryptoException("not unpadded base64url");
         }
+        byte[] b;
         try {
-            return B64URL_DEC.decode(s);
+            b = B64URL_DEC.decode(s);
         } catch (IllegalArgumentException e) {
             throw new CryptoException("not base64url: " + e.getMessage());
         }
+        if (!B64URL.encodeToString(b).equals(s)) {
+            throw new CryptoException("not canonical base64url (the unused bits of the last character must be zero)");
+        }
+        return b;
     }
 
     public static String b64(byte[] b) {

@@ -1,5 +1,6 @@
 package dev.carapace.crypto;
 
+import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -12,8 +13,17 @@ import tools.jackson.databind.JsonNode;
  * RFC 8785 JSON Canonicalization Scheme. Everything Carapace signs as JSON is signed in this form.
  *
  * <p>Object members are sorted by their names as UTF-16 code units (which is {@link String#compareTo}), strings use
- * the minimal JSON escapes, and numbers use the ECMAScript double formatting. Integers beyond 2^53 would lose
- * precision in other JCS implementations, so they are refused: such values travel as strings.
+ * the minimal JSON escapes, and numbers use the ECMAScript double formatting.
+ *
+ * <p>Numbers. RFC 8785 numbers are IEEE 754 doubles: a number written with a fraction or an exponent denotes the
+ * nearest double, as every RFC 8785 implementation reads it (so {@code 1E16} and {@code 1e16} are one number, written
+ * {@code 10000000000000000}). An integer written without fraction or exponent is taken at its exact value and is never
+ * rounded silently: it is accepted when it is exactly what this class writes for its double, which holds for every
+ * integer of magnitude up to 2^53 and, above that, only for the digits RFC 8785 prints ({@code 295147905179352830000}
+ * for 2^68, not {@code 295147905179352825856}; {@code 9007199254740993} is refused). The parser ({@link Json#parse})
+ * applies the same rule, so whatever this class writes parses back to itself: canonicalization is idempotent, and two
+ * inputs canonicalize alike only when they are the same number. NaN and the infinities have no form and are refused.
+ * Values that need more than a double travel as strings.
  */
 public final class CanonicalJson {
     public static final long MAX_SAFE_INTEGER = (1L << 53) - 1;
@@ -74,23 +84,50 @@ public final class CanonicalJson {
     }
 
     private static void writeNumber(JsonNode node, StringBuilder sb) throws CryptoException {
+        sb.append(number(node));
+    }
+
+    /** The RFC 8785 form of a number node, or an exception if it has none that reads back as the same number. */
+    static String number(JsonNode node) throws CryptoException {
         if (node.isIntegralNumber()) {
-            BigInteger v = node.bigIntegerValue();
-            if (v.abs().compareTo(BigInteger.valueOf(MAX_SAFE_INTEGER)) > 0) {
-                throw new CryptoException("integer " + v + " exceeds 2^53 and cannot be canonicalized exactly");
+            long exact = node.canConvertToLong() ? node.longValue() : Long.MIN_VALUE;
+            if (exact >= -(MAX_SAFE_INTEGER + 1) && exact <= MAX_SAFE_INTEGER + 1) {
+                return Long.toString(exact); // every integer up to 2^53 is a double, printed in full
             }
-            sb.append(v.longValue());
-            return;
+            BigInteger v = node.bigIntegerValue();
+            double d = v.doubleValue(); // correctly rounded
+            String form = Double.isInfinite(d) ? null : format(d);
+            if (form == null || new BigDecimal(form).compareTo(new BigDecimal(v)) != 0) {
+                throw new CryptoException("integer " + v + " is not an IEEE 754 double as RFC 8785 writes it"
+                        + (form == null ? "" : " (the nearest one is written " + form + ")")
+                        + "; send it as a string");
+            }
+            return form;
         }
-        // RFC 8785 numbers are IEEE 754 doubles; the parser reads non-integral numbers as doubles already.
-        double d = node.doubleValue();
+        // A fraction or an exponent: the parser has read the nearest double, which is what RFC 8785 means.
+        return format(node.doubleValue());
+    }
+
+    private static String format(double d) throws CryptoException {
         if (Double.isNaN(d) || Double.isInfinite(d)) {
             throw new CryptoException("NaN and Infinity have no JSON form");
         }
         try {
-            sb.append(NumberToJSON.serializeNumber(d));
+            return NumberToJSON.serializeNumber(d);
         } catch (java.io.IOException e) {
             throw new CryptoException("cannot format number " + d, e);
+        }
+    }
+
+    /** Refuses a string holding a lone surrogate: it has no UTF-8 form, and RFC 8785 forbids it. */
+    static void requireWellFormed(String s) throws CryptoException {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                throw new CryptoException("string holds a lone surrogate");
+            }
         }
     }
 

@@ -1,6 +1,5 @@
 package dev.carapace.crypto;
 
-import java.nio.charset.StandardCharsets;
 import java.util.regex.Pattern;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -63,7 +62,7 @@ public final class InstallationCertificate {
         }
         JsonNode st = Json.parse(env.payload());
         Json.onlyFields(st, "installation certificate", "type", "agent", "installation", "signatureKey");
-        if (!CanonicalJson.encodeToString(st).equals(new String(env.payload(), StandardCharsets.UTF_8))) {
+        if (!Bytes.constantTimeEquals(CanonicalJson.encode(st), env.payload())) {
             throw new CryptoException("installation certificate payload is not canonical");
         }
         if (!TYPE.equals(Json.text(st, "type"))) {
@@ -83,6 +82,28 @@ public final class InstallationCertificate {
      * event log, and that it certifies {@code signatureKey}. Returns the claims.
      */
     public static Claims verify(byte[] certificate, KeyEventLog agentLog, byte[] signatureKey) throws CryptoException {
+        String current = agentLog.currentKeyId();
+        return verify(certificate, agentLog, signatureKey, k -> current.equals(k) ? agentLog.currentKey() : null);
+    }
+
+    /**
+     * Like {@link #verify}, but accepts a certificate signed by any key the agent's verified log established (the one
+     * its key id names), current or rotated out. For bindings already made, such as a member's leaf in a group, which
+     * must not break when the agent later rotates; a new binding (a KeyPackage to add) needs {@link #verify}.
+     */
+    public static Claims verifyByLoggedKey(byte[] certificate, KeyEventLog agentLog, byte[] signatureKey)
+            throws CryptoException {
+        String prefix = agentLog.id() + "#";
+        return verify(certificate, agentLog, signatureKey, k -> {
+            if (!k.startsWith(prefix) || !k.substring(prefix.length()).matches("0|[1-9][0-9]{0,8}")) {
+                return null;
+            }
+            return agentLog.keyAt(Long.parseLong(k.substring(prefix.length())));
+        });
+    }
+
+    private static Claims verify(byte[] certificate, KeyEventLog agentLog, byte[] signatureKey,
+                                 Dsse.KeyResolver keys) throws CryptoException {
         Dsse.Envelope env = envelope(certificate); // parsed once for the claims and the signature
         Claims c = claims(env);
         if (!agentLog.id().toString().equals(c.agent())) {
@@ -91,8 +112,7 @@ public final class InstallationCertificate {
         if (!Bytes.constantTimeEquals(c.signatureKey(), signatureKey)) {
             throw new CryptoException("the certificate is for another signature key");
         }
-        String current = agentLog.currentKeyId();
-        Dsse.verify(env, k -> current.equals(k) ? agentLog.currentKey() : null, 1);
+        Dsse.verify(env, keys, 1);
         return c;
     }
 }

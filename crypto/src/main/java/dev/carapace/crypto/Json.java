@@ -13,6 +13,12 @@ import tools.jackson.databind.node.ObjectNode;
  * The one JSON configuration the project uses for anything that is signed, stored or received: duplicate keys are
  * rejected (parser-differential attacks hide a second value behind the first), unknown properties fail when binding,
  * and nesting and sizes are bounded.
+ *
+ * <p>{@link #parse} reads only what {@link CanonicalJson} can write back, so canonicalization is idempotent and no two
+ * parsers read different values from the same signed bytes: the bytes must be strict UTF-8 ({@link Utf8}) without a
+ * byte order mark; strings and names must not hold a lone surrogate (not even written as an escape: RFC 8785 and
+ * I-JSON refuse them); numbers must be finite, and an integer beyond 2^53 is accepted only when it is written exactly
+ * as RFC 8785 writes that double (see {@link CanonicalJson}).
  */
 public final class Json {
     private static final JsonFactory FACTORY = JsonFactory.builder()
@@ -33,19 +39,46 @@ public final class Json {
     private Json() {}
 
     public static JsonNode parse(byte[] bytes) throws CryptoException {
+        String text = Utf8.decode(bytes);
+        if (!text.isEmpty() && text.charAt(0) == '\uFEFF') {
+            throw new CryptoException("malformed JSON: a byte order mark is not allowed");
+        }
+        JsonNode node;
         try {
-            JsonNode node = MAPPER.readTree(bytes);
-            if (node == null || node.isMissingNode()) {
-                throw new CryptoException("empty JSON document");
-            }
-            return node;
+            node = MAPPER.readTree(text);
         } catch (JacksonException e) {
             throw new CryptoException("malformed JSON: " + e.getOriginalMessage());
         }
+        if (node == null || node.isMissingNode()) {
+            throw new CryptoException("empty JSON document");
+        }
+        requireCanonicalizable(node);
+        return node;
     }
 
+    /** Parses text, refusing a lone surrogate in it (a Java string may hold one; UTF-8 cannot). */
     public static JsonNode parse(String text) throws CryptoException {
-        return parse(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return parse(Utf8.encode(text));
+    }
+
+    /** Refuses what {@link CanonicalJson} could not write back exactly: lone surrogates and inexact numbers. */
+    private static void requireCanonicalizable(JsonNode node) throws CryptoException {
+        switch (node.getNodeType()) {
+            case OBJECT -> {
+                for (java.util.Map.Entry<String, JsonNode> m : node.properties()) {
+                    CanonicalJson.requireWellFormed(m.getKey());
+                    requireCanonicalizable(m.getValue());
+                }
+            }
+            case ARRAY -> {
+                for (JsonNode e : node) {
+                    requireCanonicalizable(e);
+                }
+            }
+            case STRING -> CanonicalJson.requireWellFormed(node.stringValue());
+            case NUMBER -> CanonicalJson.number(node);
+            default -> { }
+        }
     }
 
     public static ObjectNode parseObject(byte[] bytes) throws CryptoException {

@@ -87,7 +87,7 @@ class CanonicalJsonTest {
     @Test
     void rejectsWhatCannotBeCanonical() {
         assertThatThrownBy(() -> canon("{\"a\":1,\"a\":2}")).hasMessageContaining("Duplicate");
-        assertThatThrownBy(() -> canon("[9007199254740993]")).hasMessageContaining("2^53");
+        assertThatThrownBy(() -> canon("[9007199254740993]")).hasMessageContaining("not an IEEE 754 double");
         assertThatThrownBy(() -> canon("[\"\\ud800\"]")).hasMessageContaining("surrogate");
         assertThatThrownBy(() -> canon("{\"a\":1} x")).isInstanceOf(CryptoException.class);
     }

@@ -7,6 +7,7 @@ import dev.carapace.crypto.Json;
 import dev.carapace.crypto.SecureFiles;
 import dev.carapace.hub.auth.RequestAuthenticator;
 import dev.carapace.hub.http.ApiHandler;
+import dev.carapace.hub.http.ConnectionsPerAddress;
 import dev.carapace.hub.http.JsonErrorHandler;
 import dev.carapace.hub.http.OpenApi;
 import dev.carapace.hub.http.Origin;
@@ -36,7 +37,13 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.nio.ByteBuffer;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
@@ -47,7 +54,12 @@ import tools.jackson.databind.node.ObjectNode;
 public final class Hub implements AutoCloseable {
     public static final String VERSION = "0.1.0";
 
+    /** How long a connection may stay silent; longer than a long poll (25 s), which writes nothing meanwhile. */
+    static final long IDLE_TIMEOUT_MS = 30_000;
+
     private final Server server;
+    /** The operator's loopback-only server for /metrics, or null when no operator port is configured. */
+    private final Server operator;
     private final Database db;
     private final ScheduledExecutorService housekeeping;
     private final URI url;
@@ -56,11 +68,15 @@ public final class Hub implements AutoCloseable {
     private final ApiHandler handler;
     private final OwnerService owners;
     private final TransparencyLog log;
+    private final DataLock dataLock;
 
-    private Hub(Server server, Database db, ScheduledExecutorService housekeeping, URI url, Origin origin,
-                Ed25519KeyPair hubKey, ApiHandler handler, OwnerService owners, TransparencyLog log) {
+    private Hub(Server server, Server operator, Database db, ScheduledExecutorService housekeeping, URI url,
+                Origin origin, Ed25519KeyPair hubKey, ApiHandler handler, OwnerService owners, TransparencyLog log,
+                DataLock dataLock) {
         this.origin = origin;
+        this.dataLock = dataLock;
         this.server = server;
+        this.operator = operator;
         this.db = db;
         this.housekeeping = housekeeping;
         this.url = url;
@@ -113,6 +129,14 @@ public final class Hub implements AutoCloseable {
             throw new StartException("cannot open the database: " + e.getMessage(), e);
         }
         TransparencyLog[] logRef = new TransparencyLog[1];
+        DataLock dataLock;
+        try {
+            dataLock = DataLock.forHub(cfg.dataDir(), db);
+        } catch (StartException e) {
+            db.close();
+            throw e;
+        }
+        Server operator = null;
         try {
             Ed25519KeyPair hubKey = loadOrCreateHubKey(cfg.dataDir());
             MasterKeyring keyring = MasterKeyring.load(cfg.dataDir(), cfg.masterKey());
@@ -120,6 +144,7 @@ public final class Hub implements AutoCloseable {
             IdentityStore identities = new IdentityStore(db);
             NonceStore nonces = new NonceStore(db);
             OwnerService owners = new OwnerService(db, keyring, hubKey, hubKeyId);
+            requireMasterKeysFor(owners, keyring);
             RequestAuthenticator auth = new RequestAuthenticator(nonces, cfg.clock());
             // The log is signed with the hub key; its origin names the hub and that key, so it is unique.
             TransparencyLog log = new TransparencyLog(db, cfg.name() + "/" + hubKey.publicKey().b64url().substring(0, 8),
@@ -140,6 +165,9 @@ public final class Hub implements AutoCloseable {
                     : new ServerConnector(server, new HttpConnectionFactory(http));
             connector.setHost(cfg.bind());
             connector.setPort(cfg.port());
+            // A connection silent this long is closed; it must outlast a long poll (25 s), which writes nothing.
+            connector.setIdleTimeout(IDLE_TIMEOUT_MS);
+            connector.addBean(new ConnectionsPerAddress(cfg.maxConnectionsPerAddress()));
             server.addConnector(connector);
             connector.open(); // the port is known from here on: the origin may be the bound address
             String scheme = tls ? "https" : "http";
@@ -155,9 +183,6 @@ public final class Hub implements AutoCloseable {
                         o.put("status", "ok");
                         return Reply.ok(o);
                     }));
-            routes.add(new Route("GET", "/metrics", Route.Auth.PUBLIC, "operations",
-                    "Metrics in the Prometheus text format.",
-                    call -> Reply.text("text/plain; version=0.0.4; charset=utf-8", metrics.scrape())));
             routes.addAll(api.routes());
             routes.addAll(new LogApi(log).routes());
             var messaging = dev.carapace.hub.messaging.MessagingApi.fromEnvironment(db, identities, cfg.clock());
@@ -179,6 +204,7 @@ public final class Hub implements AutoCloseable {
             server.setHandler(messaging.pushEndpoint(server, handler));
             server.setErrorHandler(new JsonErrorHandler());
             server.setStopAtShutdown(false);
+            operator = cfg.operatorPort() == null ? null : operatorServer(cfg.operatorPort(), metrics);
             server.start();
 
             ScheduledExecutorService hk = Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().factory());
@@ -189,15 +215,85 @@ public final class Hub implements AutoCloseable {
                     // Retried on the next round; expired nonces are harmless, only space.
                 }
             }, 1, 1, TimeUnit.MINUTES);
-            return new Hub(server, db, hk, url, origin, hubKey, handler, owners, log);
+            return new Hub(server, operator, db, hk, url, origin, hubKey, handler, owners, log, dataLock);
         } catch (StartException e) {
+            stopQuietly(operator);
             closeQuietly(logRef[0]);
+            dataLock.close();
             db.close();
             throw e;
         } catch (Exception e) {
+            stopQuietly(operator);
             closeQuietly(logRef[0]);
+            dataLock.close();
             db.close();
             throw new StartException("cannot start the hub: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The operator port: {@code /metrics} on the loopback address only, on a server of its own so that it answers
+     * whatever load the public port is under. Anything else there is a 404.
+     */
+    private static Server operatorServer(int port, PrometheusMeterRegistry metrics) throws Exception {
+        Server op = new Server(new VirtualThreadPool());
+        ServerConnector c = new ServerConnector(op);
+        c.setHost(InetAddress.getLoopbackAddress().getHostAddress());
+        c.setPort(port);
+        op.addConnector(c);
+        op.setHandler(new Handler.Abstract() {
+            @Override
+            public boolean handle(Request request, Response response, Callback callback) {
+                boolean metricsPath = "GET".equals(request.getMethod())
+                        && "/metrics".equals(request.getHttpURI().getPath());
+                response.setStatus(metricsPath ? 200 : 404);
+                response.getHeaders().put(HttpHeader.CONTENT_TYPE, metricsPath
+                        ? "text/plain; version=0.0.4; charset=utf-8" : "application/json");
+                response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
+                String body = metricsPath ? metrics.scrape()
+                        : "{\"error\":\"the operator port serves only GET /metrics\",\"reason\":\"no_route\"}";
+                response.write(true, ByteBuffer.wrap(body.getBytes(StandardCharsets.UTF_8)), callback);
+                return true;
+            }
+        });
+        op.setErrorHandler(new JsonErrorHandler());
+        op.setStopAtShutdown(false);
+        op.start();
+        return op;
+    }
+
+    private static void stopQuietly(Server s) {
+        if (s != null) {
+            try {
+                s.stop();
+            } catch (Exception e) {
+                // best effort while failing to start
+            }
+        }
+    }
+
+    /** Where {@code /metrics} is served (loopback only), or null if no operator port is configured. */
+    public URI operatorUrl() {
+        if (operator == null) {
+            return null;
+        }
+        ServerConnector c = (ServerConnector) operator.getConnectors()[0];
+        String host = InetAddress.getLoopbackAddress().getHostAddress();
+        return URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + c.getLocalPort());
+    }
+
+    /**
+     * Refuses to start without every master key the stored data keys are wrapped by: better one clear line now than
+     * a 503 for some owners later (a hub given a stale {@code $CARAPACE_MASTER_KEY}, a retired key destroyed early).
+     */
+    private static void requireMasterKeysFor(OwnerService owners, MasterKeyring keyring)
+            throws StartException, java.sql.SQLException {
+        java.util.Map<String, Integer> missing = new java.util.TreeMap<>(owners.dataKeysByMasterKey());
+        missing.keySet().removeAll(keyring.ids());
+        if (!missing.isEmpty()) {
+            throw new StartException("owner data keys in the database are wrapped by master key(s) this hub does not"
+                    + " have: " + missing + " (id=count); give it that key (master.key, master.key.next, "
+                    + MasterKeyring.RETIRED_PREFIX + "<id> in its data folder, or $" + MasterKeyring.ENV + ")", null);
         }
     }
 
@@ -212,7 +308,6 @@ public final class Hub implements AutoCloseable {
         endpoints.put("api", "/v1");
         endpoints.put("openapi", "/v1/openapi.json");
         endpoints.put("health", "/healthz");
-        endpoints.put("metrics", "/metrics");
         ObjectNode auth = o.putObject("authentication");
         auth.put("scheme", "RFC 9421 HTTP Message Signatures");
         auth.put("alg", "ed25519");
@@ -226,8 +321,9 @@ public final class Hub implements AutoCloseable {
     /**
      * Rotates the master key held in the data folder: a new key is written to {@code master.key.next}, every owner's
      * data key is rewrapped under it, the old key is kept as {@code master.key.retired-<id>} and the new one becomes
-     * {@code master.key}. Each step is atomic and a rerun finishes an interrupted rotation. Every hub process using
-     * this data must be stopped first. Returns how many data keys were rewrapped.
+     * {@code master.key}. Each step is atomic and a rerun finishes an interrupted rotation. It refuses while a hub
+     * holds the data folder or, on PostgreSQL, while any hub uses the database ({@link DataLock}). Returns how many
+     * data keys were rewrapped.
      */
     public static int rotateMasterKey(HubConfig cfg) throws StartException {
         if (cfg.masterKey() != null && !cfg.masterKey().isBlank()) {
@@ -240,32 +336,60 @@ public final class Hub implements AutoCloseable {
         if (!Files.exists(current)) {
             throw new StartException("no master key in " + dir + ": nothing to rotate", null);
         }
-        try (Database db = Database.open(cfg.dbUrl(), dir)) {
+        try (Database db = Database.open(cfg.dbUrl(), dir);
+             DataLock held = DataLock.forMaintenance(dir, db, "master key rotation")) {
             if (!Files.exists(next)) {
                 SecureFiles.writeAtomic(next, (Bytes.b64url(Bytes.random(32)) + "\n").getBytes(StandardCharsets.UTF_8));
             }
             MasterKeyring keyring = MasterKeyring.load(dir, null);
             Ed25519KeyPair hubKey = loadOrCreateHubKey(dir);
             OwnerService owners = new OwnerService(db, keyring, hubKey, "carapace-hub:" + hubKey.publicKey().b64url());
-            int total = 0;
-            for (int pass = 0; ; pass++) {
-                int n = owners.rewrapAll();
-                total += n;
-                if (n == 0) {
-                    break;
-                }
-                if (pass == 2) {
-                    throw new StartException("data keys keep appearing under the old master key: a hub is still"
-                            + " running on this data; stop it and run again", null);
-                }
-            }
-            // The old key stays beside the new one until the operator destroys it: a backup may still need it.
-            String oldId = MasterKeyring.fromKey(Bytes.fromB64url(Files.readString(current).trim())).currentId();
-            SecureFiles.writeAtomic(dir.resolve("master.key.retired-" + oldId), Files.readAllBytes(current));
+            int total = owners.rewrapAll(); // no hub runs (the lock), so nothing is wrapped under the old key meanwhile
+            // The old key stays beside the new one, still loaded to open, until retire-master-key finds it unused.
+            String oldId = MasterKeyring.keyId(Bytes.fromB64url(Files.readString(current).trim()));
+            SecureFiles.writeAtomic(dir.resolve(MasterKeyring.RETIRED_PREFIX + oldId), Files.readAllBytes(current));
             Files.move(next, current, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             return total;
         } catch (SQLException | IOException | CryptoException e) {
             throw new StartException("master key rotation failed (rerun to finish it): " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Checks that no owner data key in the database is still wrapped by the retired master key {@code id} and, with
+     * {@code delete}, only then deletes {@code master.key.retired-<id>}. Refuses while a hub runs on this data (a hub
+     * could be wrapping under it). Returns how many data keys the key still wraps (with {@code delete}, always 0: a
+     * key still in use is a {@link StartException}).
+     */
+    public static int retireMasterKey(HubConfig cfg, String id, boolean delete) throws StartException {
+        if (!id.matches("[0-9a-f]{16}")) {
+            throw new StartException("a master key id is 16 lowercase hex digits (the suffix of "
+                    + MasterKeyring.RETIRED_PREFIX + "<id>)", null);
+        }
+        Path dir = cfg.dataDir();
+        Path retired = dir.resolve(MasterKeyring.RETIRED_PREFIX + id);
+        if (!Files.exists(retired)) {
+            throw new StartException("no retired master key " + id + " in " + dir, null);
+        }
+        try (Database db = Database.open(cfg.dbUrl(), dir);
+             DataLock held = DataLock.forMaintenance(dir, db, "retiring a master key")) {
+            MasterKeyring keyring = MasterKeyring.load(dir, null);
+            if (id.equals(keyring.currentId())) {
+                throw new StartException("master key " + id + " is the current one, not retired", null);
+            }
+            Ed25519KeyPair hubKey = loadOrCreateHubKey(dir);
+            OwnerService owners = new OwnerService(db, keyring, hubKey, "carapace-hub:" + hubKey.publicKey().b64url());
+            int still = owners.dataKeysByMasterKey().getOrDefault(id, 0);
+            if (still > 0 && delete) {
+                throw new StartException("master key " + id + " still wraps " + still + " owner data key(s): it was"
+                        + " not deleted; run rotate-master-key to rewrap them, then retire it", null);
+            }
+            if (delete) {
+                Files.delete(retired);
+            }
+            return still;
+        } catch (SQLException | IOException | CryptoException e) {
+            throw new StartException("retiring master key " + id + " failed: " + e.getMessage(), e);
         }
     }
 
@@ -322,12 +446,14 @@ public final class Hub implements AutoCloseable {
     @Override
     public void close() {
         housekeeping.shutdownNow();
+        stopQuietly(operator);
         try {
             server.stop();
         } catch (Exception e) {
             // Stopping is best effort; the log and the database are closed regardless.
         }
         log.close();
+        dataLock.close();
         db.close();
     }
 }

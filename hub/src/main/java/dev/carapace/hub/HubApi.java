@@ -5,6 +5,7 @@ import dev.carapace.crypto.CanonicalJson;
 import dev.carapace.crypto.CryptoException;
 import dev.carapace.crypto.Dsse;
 import dev.carapace.crypto.Json;
+import dev.carapace.crypto.OwnerLinkConsent;
 import dev.carapace.crypto.KelException;
 import dev.carapace.crypto.KeyEvent;
 import dev.carapace.crypto.KeyEventLog;
@@ -33,8 +34,6 @@ import tools.jackson.databind.node.ObjectNode;
 final class HubApi {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(HubApi.class);
 
-    /** Payload type of the agent's consent to be linked to an owner. */
-    static final String LINK_CONSENT_TYPE = dev.carapace.crypto.PayloadTypes.OWNER_LINK_CONSENT;
     static final long CONSENT_MAX_AGE_MS = 10 * 60 * 1000;
     /** Clock skew allowed to a consent dated ahead of the hub's clock: the signature window. */
     static final long CONSENT_SKEW_MS = RequestAuthenticator.WINDOW_SECONDS * 1000;
@@ -399,33 +398,18 @@ final class HubApi {
         JsonNode body = call.json();
         Call.onlyFields(body, "consent");
         Dsse.Envelope consent;
-        JsonNode statement;
+        OwnerLinkConsent statement;
         try {
             consent = Dsse.fromJson(body.get("consent"));
-            if (!LINK_CONSENT_TYPE.equals(consent.payloadType())) {
-                throw ApiException.badRequest("invalid_consent", "consent payloadType must be " + LINK_CONSENT_TYPE);
-            }
-            statement = Json.parse(consent.payload());
-            Json.onlyFields(statement, "consent", "type", "owner", "agent", "ts");
-            if (!CanonicalJson.encodeToString(statement).equals(new String(consent.payload(),
-                    java.nio.charset.StandardCharsets.UTF_8))) {
-                throw ApiException.badRequest("invalid_consent", "consent payload must be RFC 8785 canonical");
-            }
+            statement = OwnerLinkConsent.parse(consent);
         } catch (CryptoException e) {
             throw ApiException.badRequest("invalid_consent", e.getMessage());
         }
-        String agentId;
-        long ts;
-        try {
-            if (!"carapace.owner-link.v1".equals(Json.text(statement, "type"))
-                    || !ownerId.equals(Json.text(statement, "owner"))) {
-                throw ApiException.badRequest("invalid_consent", "the consent is not for this owner");
-            }
-            agentId = requireId(Json.text(statement, "agent"));
-            ts = Json.integer(statement, "ts");
-        } catch (CryptoException e) {
-            throw ApiException.badRequest("invalid_consent", e.getMessage());
+        if (!ownerId.equals(statement.owner())) {
+            throw ApiException.badRequest("invalid_consent", "the consent is not for this owner");
         }
+        String agentId = requireId(statement.agent());
+        long ts = statement.ts();
         long now = clock.millis();
         if (ts > now + CONSENT_SKEW_MS) {
             throw ApiException.badRequest("invalid_consent", "the consent is dated in the future");

@@ -25,10 +25,26 @@ public record HubConfig(
         RateLimiter.Limits limits,
         List<Cosigner> witnesses,
         URI publicUrl,
-        Clock clock) {
+        Clock clock,
+        Integer operatorPort,
+        int maxConnectionsPerAddress) {
+
+    /** Connections one address (IPv4, or IPv6 /64) may hold open at once unless configured otherwise. */
+    public static final int DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 100;
 
     public HubConfig {
         witnesses = List.copyOf(witnesses);
+        if (operatorPort != null && (operatorPort < 0 || operatorPort > 65535)) {
+            throw new IllegalArgumentException("the operator port must be between 0 and 65535");
+        }
+    }
+
+    /** No operator port, and the default cap on connections per address. */
+    public HubConfig(String name, String bind, int port, Path dataDir, String dbUrl, Path tlsCert, Path tlsKey,
+                     boolean insecureBind, String masterKey, RateLimiter.Limits limits, List<Cosigner> witnesses,
+                     URI publicUrl, Clock clock) {
+        this(name, bind, port, dataDir, dbUrl, tlsCert, tlsKey, insecureBind, masterKey, limits, witnesses, publicUrl,
+                clock, null, DEFAULT_MAX_CONNECTIONS_PER_ADDRESS);
     }
 
     public static HubConfig defaults(Path dataDir) {
@@ -39,33 +55,33 @@ public record HubConfig(
 
     public HubConfig withPort(int p) {
         return new HubConfig(name, bind, p, dataDir, dbUrl, tlsCert, tlsKey, insecureBind,
-                masterKey, limits, witnesses, publicUrl, clock);
+                masterKey, limits, witnesses, publicUrl, clock, operatorPort, maxConnectionsPerAddress);
     }
 
     public HubConfig withDb(String url) {
         return new HubConfig(name, bind, port, dataDir, url, tlsCert, tlsKey, insecureBind,
-                masterKey, limits, witnesses, publicUrl, clock);
+                masterKey, limits, witnesses, publicUrl, clock, operatorPort, maxConnectionsPerAddress);
     }
 
     public HubConfig withBind(String address, boolean insecure) {
         return new HubConfig(name, address, port, dataDir, dbUrl, tlsCert, tlsKey, insecure,
-                masterKey, limits, witnesses, publicUrl, clock);
+                masterKey, limits, witnesses, publicUrl, clock, operatorPort, maxConnectionsPerAddress);
     }
 
     public HubConfig withTls(Path cert, Path key) {
         return new HubConfig(name, bind, port, dataDir, dbUrl, cert, key, insecureBind,
-                masterKey, limits, witnesses, publicUrl, clock);
+                masterKey, limits, witnesses, publicUrl, clock, operatorPort, maxConnectionsPerAddress);
     }
 
     public HubConfig withLimits(RateLimiter.Limits l) {
         return new HubConfig(name, bind, port, dataDir, dbUrl, tlsCert, tlsKey, insecureBind,
-                masterKey, l, witnesses, publicUrl, clock);
+                masterKey, l, witnesses, publicUrl, clock, operatorPort, maxConnectionsPerAddress);
     }
 
     /** Witnesses whose cosignatures the log collects and serves; any other is refused. */
     public HubConfig withWitnesses(List<Cosigner> w) {
         return new HubConfig(name, bind, port, dataDir, dbUrl, tlsCert, tlsKey, insecureBind,
-                masterKey, limits, w, publicUrl, clock);
+                masterKey, limits, w, publicUrl, clock, operatorPort, maxConnectionsPerAddress);
     }
 
     /**
@@ -74,11 +90,26 @@ public record HubConfig(
      */
     public HubConfig withPublicUrl(URI url) {
         return new HubConfig(name, bind, port, dataDir, dbUrl, tlsCert, tlsKey, insecureBind, masterKey, limits,
-                witnesses, url, clock);
+                witnesses, url, clock, operatorPort, maxConnectionsPerAddress);
     }
 
     public HubConfig withClock(Clock c) {
         return new HubConfig(name, bind, port, dataDir, dbUrl, tlsCert, tlsKey, insecureBind,
-                masterKey, limits, witnesses, publicUrl, c);
+                masterKey, limits, witnesses, publicUrl, c, operatorPort, maxConnectionsPerAddress);
+    }
+
+    /**
+     * Serves {@code /metrics} on this port of the loopback address only (0 picks a free one); null, the default,
+     * serves no metrics at all. The public port never serves them.
+     */
+    public HubConfig withOperatorPort(Integer p) {
+        return new HubConfig(name, bind, port, dataDir, dbUrl, tlsCert, tlsKey, insecureBind, masterKey, limits,
+                witnesses, publicUrl, clock, p, maxConnectionsPerAddress);
+    }
+
+    /** Connections one address may hold open at once; 0 disables the cap (a proxy that is the only peer). */
+    public HubConfig withMaxConnectionsPerAddress(int n) {
+        return new HubConfig(name, bind, port, dataDir, dbUrl, tlsCert, tlsKey, insecureBind, masterKey, limits,
+                witnesses, publicUrl, clock, operatorPort, n);
     }
 }

@@ -4,6 +4,7 @@ import dev.carapace.crypto.Bytes;
 import dev.carapace.crypto.CryptoException;
 import dev.carapace.crypto.Dsse;
 import dev.carapace.crypto.Json;
+import dev.carapace.crypto.Utf8;
 import dev.carapace.hub.http.ApiException;
 import dev.carapace.hub.http.Call;
 import dev.carapace.hub.http.Reply;
@@ -105,7 +106,7 @@ final class LogApi {
     }
 
     private Reply witnessed(Call call) throws Exception {
-        long k = number(call, "k");
+        long k = call.pathNumber("k", Long.MAX_VALUE);
         if (k < 1 || k > log.witnesses().size()) {
             throw ApiException.notFound("this log has " + log.witnesses().size() + " witnesses");
         }
@@ -118,7 +119,13 @@ final class LogApi {
 
     private Reply cosignatures(Call call) throws Exception {
         try {
-            List<String> accepted = log.addCosignatures(new String(call.body(), StandardCharsets.UTF_8));
+            String note;
+            try {
+                note = Utf8.decode(call.body());
+            } catch (CryptoException e) {
+                throw ApiException.badRequest("malformed_note", e.getMessage());
+            }
+            List<String> accepted = log.addCosignatures(note);
             ObjectNode o = Json.object();
             ArrayNode names = o.putArray("accepted");
             accepted.forEach(names::add);
@@ -138,7 +145,7 @@ final class LogApi {
     }
 
     private Reply entry(Call call) throws Exception {
-        long index = number(call, "index");
+        long index = call.pathNumber("index", Long.MAX_VALUE);
         byte[] e = log.entry(index);
         if (e == null) {
             throw ApiException.notFound("no entry " + index);
@@ -150,8 +157,8 @@ final class LogApi {
     }
 
     private Reply inclusion(Call call) throws Exception {
-        long index = number(call, "index");
-        long size = number(call, "size");
+        long index = call.pathNumber("index", Long.MAX_VALUE);
+        long size = call.pathNumber("size", Long.MAX_VALUE);
         try {
             ObjectNode o = Json.object();
             o.put("leafIdx", index);
@@ -164,8 +171,8 @@ final class LogApi {
     }
 
     private Reply consistency(Call call) throws Exception {
-        long from = number(call, "from");
-        long to = number(call, "to");
+        long from = call.pathNumber("from", Long.MAX_VALUE);
+        long to = call.pathNumber("to", Long.MAX_VALUE);
         try {
             ObjectNode o = Json.object();
             o.put("size1", from);
@@ -175,14 +182,6 @@ final class LogApi {
         } catch (IllegalArgumentException e) {
             throw ApiException.notFound(e.getMessage());
         }
-    }
-
-    private static long number(Call call, String name) throws ApiException {
-        String v = call.param(name);
-        if (v == null || !v.matches("[0-9]{1,15}")) {
-            throw ApiException.badRequest("invalid_" + name, name + " must be a non-negative integer");
-        }
-        return Long.parseLong(v);
     }
 
     private static ArrayNode hashes(List<byte[]> proof) {

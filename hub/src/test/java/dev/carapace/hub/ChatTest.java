@@ -297,7 +297,9 @@ class ChatTest extends BackendTest {
         }
         assertThat(((HubException) org.assertj.core.api.Assertions.catchThrowable(() ->
                 f.client.send("POST", path, Json.object(), greedy.signer()))).status()).isEqualTo(429);
-        f.client.send("POST", path, Json.object(), other.signer()); // another claimer has its own budget
+        // Another new identity from the same address claims as that address: it shares the greedy one's budget.
+        assertThat(((HubException) org.assertj.core.api.Assertions.catchThrowable(() ->
+                f.client.send("POST", path, Json.object(), other.signer()))).status()).isEqualTo(429);
     }
 
     @Test

@@ -32,10 +32,12 @@ class RateLimitTest {
             assertThat(Long.parseLong(last.headers().firstValue("Retry-After").orElseThrow())).isPositive();
             assertThat(Json.parse(last.body()).get("reason").asString()).isEqualTo("rate_limited");
 
-            // Another identity is not slowed by the first one's bucket.
-            HubFixture.Party other = f.agent();
-            assertThat(f.client.sendRaw("GET", "/v1/agents/" + other.id() + "/owner", new byte[0], other.signer(),
-                    Map.of()).statusCode()).isEqualTo(404);
+            // A second new identity from the same address shares that budget: minting keys buys no capacity, so
+            // even its registration waits.
+            HubFixture.Party other = HubFixture.party("agent");
+            Throwable registration = org.assertj.core.api.Assertions.catchThrowable(
+                    () -> f.client.register(other.log(), other.key()));
+            assertThat(((dev.carapace.client.HubException) registration).status()).isEqualTo(429);
         }
     }
 

@@ -27,10 +27,10 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
-class SkillsRegistryTest extends BackendTest {
+public class SkillsRegistryTest extends BackendTest {
     static final byte[] WASM = {0, 0x61, 0x73, 0x6d, 1, 0, 0, 0};
 
-    static byte[] pkg(String name, String version, String extra) throws Exception {
+    public static byte[] pkg(String name, String version, String extra) throws Exception {
         String manifest = "{\"name\":\"" + name + "\",\"version\":\"" + version + "\",\"entrypoints\":{\"main\":"
                 + "{\"export\":\"_start\"}}" + extra + "}";
         return SkillPackage.build(Map.of("manifest.json", manifest.getBytes(StandardCharsets.UTF_8), "skill.wasm", WASM));

@@ -52,25 +52,32 @@ public record Manifest(String name, String version, String description, Map<Stri
         }
     }
 
-    public record Permissions(List<FsGrant> filesystem, List<NetGrant> network, List<String> secrets) {
+    /**
+     * What the skill may use. {@code env} names the environment variables it reads; whoever runs it gives their values
+     * (and may leave any out); an undeclared one is refused.
+     */
+    public record Permissions(List<FsGrant> filesystem, List<NetGrant> network, List<String> secrets,
+            List<String> env) {
         public Permissions {
             filesystem = List.copyOf(filesystem);
             network = List.copyOf(network);
             secrets = List.copyOf(secrets);
+            env = List.copyOf(env);
         }
 
         public static Permissions none() {
-            return new Permissions(List.of(), List.of(), List.of());
+            return new Permissions(List.of(), List.of(), List.of(), List.of());
         }
     }
 
     /**
      * Resource budgets. memoryPages caps linear memory (64 KiB pages); wallMs and cpuMs bound the run; outputBytes
      * bounds stdout and stderr each; httpRequests and httpResponseBytes bound the carapace.http_get host call;
-     * fsWriteBytes bounds what the skill may add to read-write grants in one run.
+     * fsWriteBytes bounds what the skill may add to read-write grants in one run; auditRecords bounds the audit records
+     * one run may cause (every open, close and denial is one), so that no run turns into a disk-filling loop.
      */
     public record Limits(int memoryPages, long wallMs, long cpuMs, long outputBytes, int httpRequests,
-            long httpResponseBytes, long fsWriteBytes) {
+            long httpResponseBytes, long fsWriteBytes, int auditRecords) {
         public static final int DEFAULT_MEMORY_PAGES = 16;
         public static final long DEFAULT_WALL_MS = 2_000;
         public static final long DEFAULT_CPU_MS = 2_000;
@@ -78,6 +85,7 @@ public record Manifest(String name, String version, String description, Map<Stri
         public static final int DEFAULT_HTTP_REQUESTS = 8;
         public static final long DEFAULT_HTTP_RESPONSE_BYTES = 1024 * 1024;
         public static final long DEFAULT_FS_WRITE_BYTES = 16L * 1024 * 1024;
+        public static final int DEFAULT_AUDIT_RECORDS = 10_000;
 
         public static final int MAX_MEMORY_PAGES = 4_096; // 256 MiB
         public static final long MAX_WALL_MS = 300_000;
@@ -86,10 +94,11 @@ public record Manifest(String name, String version, String description, Map<Stri
         public static final int MAX_HTTP_REQUESTS = 1_000;
         public static final long MAX_HTTP_RESPONSE_BYTES = 64L * 1024 * 1024;
         public static final long MAX_FS_WRITE_BYTES = 1024L * 1024 * 1024;
+        public static final int MAX_AUDIT_RECORDS = 1_000_000;
 
         public static Limits defaults() {
             return new Limits(DEFAULT_MEMORY_PAGES, DEFAULT_WALL_MS, DEFAULT_CPU_MS, DEFAULT_OUTPUT_BYTES,
-                    DEFAULT_HTTP_REQUESTS, DEFAULT_HTTP_RESPONSE_BYTES, DEFAULT_FS_WRITE_BYTES);
+                    DEFAULT_HTTP_REQUESTS, DEFAULT_HTTP_RESPONSE_BYTES, DEFAULT_FS_WRITE_BYTES, DEFAULT_AUDIT_RECORDS);
         }
     }
 
@@ -101,6 +110,7 @@ public record Manifest(String name, String version, String description, Map<Stri
     private static final Pattern ENTRY_NAME = Pattern.compile("[a-z][a-z0-9_-]{0,63}");
     private static final Pattern EXPORT = Pattern.compile("[A-Za-z_][A-Za-z0-9_.$-]{0,127}");
     private static final Pattern SECRET = Pattern.compile("[A-Z_][A-Z0-9_]{0,127}");
+    private static final Pattern ENV = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,127}");
     private static final Pattern DNS_NAME = Pattern.compile(
             "(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*");
     static final Pattern IPV4 = Pattern.compile("(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
@@ -180,7 +190,7 @@ public record Manifest(String name, String version, String description, Map<Stri
         if (!node.isObject()) {
             throw new ManifestException("field 'permissions' must be an object");
         }
-        Json.onlyFields(node, "permissions", "filesystem", "network", "secrets");
+        Json.onlyFields(node, "permissions", "filesystem", "network", "secrets", "env");
         List<FsGrant> fs = new ArrayList<>();
         for (JsonNode g : array(node, "filesystem", "permissions.filesystem")) {
             if (!g.isObject()) {
@@ -225,7 +235,17 @@ public record Manifest(String name, String version, String description, Map<Stri
             }
             secrets.add(s.stringValue());
         }
-        return new Permissions(fs, net, secrets);
+        List<String> env = new ArrayList<>();
+        for (JsonNode e : array(node, "env", "permissions.env")) {
+            if (!e.isString() || !ENV.matcher(e.stringValue()).matches()) {
+                throw new ManifestException("permissions.env entries must be variable names like LANG");
+            }
+            if (env.contains(e.stringValue())) {
+                throw new ManifestException("permissions.env lists " + e.stringValue() + " twice");
+            }
+            env.add(e.stringValue());
+        }
+        return new Permissions(fs, net, secrets, env);
     }
 
     private static Limits limits(JsonNode node) throws ManifestException, CryptoException {
@@ -233,7 +253,7 @@ public record Manifest(String name, String version, String description, Map<Stri
             throw new ManifestException("field 'limits' must be an object");
         }
         Json.onlyFields(node, "limits", "memoryPages", "wallMs", "cpuMs", "outputBytes", "httpRequests",
-                "httpResponseBytes", "fsWriteBytes");
+                "httpResponseBytes", "fsWriteBytes", "auditRecords");
         Limits d = Limits.defaults();
         return new Limits(
                 (int) bounded(node, "memoryPages", d.memoryPages(), 1, Limits.MAX_MEMORY_PAGES),
@@ -242,7 +262,8 @@ public record Manifest(String name, String version, String description, Map<Stri
                 bounded(node, "outputBytes", d.outputBytes(), 0, Limits.MAX_OUTPUT_BYTES),
                 (int) bounded(node, "httpRequests", d.httpRequests(), 0, Limits.MAX_HTTP_REQUESTS),
                 bounded(node, "httpResponseBytes", d.httpResponseBytes(), 0, Limits.MAX_HTTP_RESPONSE_BYTES),
-                bounded(node, "fsWriteBytes", d.fsWriteBytes(), 0, Limits.MAX_FS_WRITE_BYTES));
+                bounded(node, "fsWriteBytes", d.fsWriteBytes(), 0, Limits.MAX_FS_WRITE_BYTES),
+                (int) bounded(node, "auditRecords", d.auditRecords(), 100, Limits.MAX_AUDIT_RECORDS));
     }
 
     private static long bounded(JsonNode obj, String field, long dflt, long min, long max)
@@ -271,9 +292,15 @@ public record Manifest(String name, String version, String description, Map<Stri
         return a;
     }
 
-    /** A guest path: absolute, normalized, no "." or ".." segments, not the root itself. */
+    /**
+     * A guest path: absolute, normalized, no "." or ".." segments. The guest root "/" may be granted too (many
+     * toolchains preopen it): like every grant it is bound to a host folder chosen at run time, never the host's "/".
+     */
     static String guestPath(String path) throws ManifestException {
-        if (!path.startsWith("/") || path.equals("/") || path.endsWith("/") || path.contains("//")) {
+        if (path.equals("/")) {
+            return path;
+        }
+        if (!path.startsWith("/") || path.endsWith("/") || path.contains("//")) {
             throw new ManifestException("permissions.filesystem path must be an absolute normalized directory like"
                     + " /data, got '" + clip(path) + "'");
         }
@@ -286,7 +313,7 @@ public record Manifest(String name, String version, String description, Map<Stri
     }
 
     private static boolean nested(String parent, String child) {
-        return child.equals(parent) || child.startsWith(parent + "/");
+        return child.equals(parent) || parent.equals("/") || child.startsWith(parent + "/");
     }
 
     /** host[:port]; a missing port means 443. IPv6 literals go in brackets. */

@@ -38,40 +38,48 @@ public final class Sandbox {
 
     /** What the caller binds to the manifest's declarations. Undeclared bindings are refused before anything runs. */
     public record Bindings(Map<String, Path> dirs, Map<String, String> secrets, List<String> args, Resolver resolver,
-            OutputStream stdoutCopy, OutputStream stderrCopy) {
+            OutputStream stdoutCopy, OutputStream stderrCopy, Map<String, String> env) {
         public Bindings {
             dirs = Map.copyOf(dirs);
             secrets = Map.copyOf(secrets);
             args = List.copyOf(args);
+            env = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(env));
         }
 
         public static Bindings none() {
-            return new Bindings(Map.of(), Map.of(), List.of(), Resolver.SYSTEM, null, null);
+            return new Bindings(Map.of(), Map.of(), List.of(), Resolver.SYSTEM, null, null, Map.of());
         }
 
         public Bindings withDir(String guest, Path host) {
             Map<String, Path> d = new LinkedHashMap<>(dirs);
             d.put(guest, host);
-            return new Bindings(d, secrets, args, resolver, stdoutCopy, stderrCopy);
+            return new Bindings(d, secrets, args, resolver, stdoutCopy, stderrCopy, env);
         }
 
         public Bindings withSecret(String name, String value) {
             Map<String, String> s = new LinkedHashMap<>(secrets);
             s.put(name, value);
-            return new Bindings(dirs, s, args, resolver, stdoutCopy, stderrCopy);
+            return new Bindings(dirs, s, args, resolver, stdoutCopy, stderrCopy, env);
+        }
+
+        /** An environment variable for the skill; the manifest must declare its name (permissions.env). */
+        public Bindings withEnv(String name, String value) {
+            Map<String, String> e = new LinkedHashMap<>(env);
+            e.put(name, value);
+            return new Bindings(dirs, secrets, args, resolver, stdoutCopy, stderrCopy, e);
         }
 
         public Bindings withArgs(List<String> a) {
-            return new Bindings(dirs, secrets, a, resolver, stdoutCopy, stderrCopy);
+            return new Bindings(dirs, secrets, a, resolver, stdoutCopy, stderrCopy, env);
         }
 
         public Bindings withResolver(Resolver r) {
-            return new Bindings(dirs, secrets, args, r, stdoutCopy, stderrCopy);
+            return new Bindings(dirs, secrets, args, r, stdoutCopy, stderrCopy, env);
         }
 
         /** Also copy the skill's stdout and stderr to these streams as it writes (still bounded by outputBytes). */
         public Bindings withOutput(OutputStream out, OutputStream err) {
-            return new Bindings(dirs, secrets, args, resolver, out, err);
+            return new Bindings(dirs, secrets, args, resolver, out, err, env);
         }
     }
 
@@ -127,6 +135,14 @@ public final class Sandbox {
                 throw new SandboxException("secret " + name + " is not declared in the manifest");
             }
         }
+        for (var e : bindings.env().entrySet()) {
+            if (!manifest.permissions().env().contains(e.getKey())) {
+                throw new SandboxException("environment variable " + e.getKey() + " is not declared in the manifest");
+            }
+            if (e.getKey().indexOf('=') >= 0 || e.getValue().indexOf('\0') >= 0) {
+                throw new SandboxException("environment variable " + e.getKey() + " has a NUL in its value");
+            }
+        }
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         try {
             if (!threads.isThreadCpuTimeSupported()) {
@@ -142,8 +158,8 @@ public final class Sandbox {
         long start = System.nanoTime();
         BoundedOutput stdout = new BoundedOutput("stdout", limits.outputBytes(), bindings.stdoutCopy());
         BoundedOutput stderr = new BoundedOutput("stderr", limits.outputBytes(), bindings.stderrCopy());
-        Session session = new Session(manifest, audit, bindings.args(), bindings.secrets(), stdout, stderr,
-                start + limits.wallMs() * 1_000_000L);
+        Session session = new Session(manifest, audit, bindings.args(), bindings.secrets(), bindings.env(), stdout,
+                stderr, start + limits.wallMs() * 1_000_000L);
         FileGuard files;
         try {
             files = new FileGuard(session, manifest.permissions().filesystem(), bindings.dirs());
@@ -157,6 +173,8 @@ public final class Sandbox {
         String moduleHash = ModuleCache.key(wasm);
         startRecord.put("module", moduleHash);
         files.mounts().forEach(m -> startRecord.put("mount:" + m.guest(), m.access().text()));
+        // Environment variables are configuration the runner chose (secrets go through secret_get): recorded as given.
+        bindings.env().forEach((k, v) -> startRecord.put("env:" + k, v));
         audit.record("run.start", startRecord);
 
         // Admission: parse and check on the caller's thread; nothing of the module has run yet.

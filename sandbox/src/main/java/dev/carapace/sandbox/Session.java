@@ -5,13 +5,11 @@ import java.util.Map;
 
 /** The state of one run, shared by the host functions. Used only from the skill's thread (and the engine after). */
 final class Session {
-    /** A run that provokes this many audit records is stopped: denials must not become a disk-filling loop. */
-    static final int MAX_AUDIT_RECORDS = 10_000;
-
     final Manifest manifest;
     final AuditLog audit;
     final List<String> args;
     final Map<String, String> secrets;
+    final Map<String, String> env;
     final BoundedOutput stdout;
     final BoundedOutput stderr;
     /** End of the wall budget; set when the skill's thread starts. */
@@ -23,21 +21,24 @@ final class Session {
     /** The connection a host call is blocked on, if any; the watchdog closes it when it stops the run. */
     volatile java.io.Closeable activeIo;
 
-    Session(Manifest manifest, AuditLog audit, List<String> args, Map<String, String> secrets, BoundedOutput stdout,
-            BoundedOutput stderr, long deadlineNanos) {
+    Session(Manifest manifest, AuditLog audit, List<String> args, Map<String, String> secrets,
+            Map<String, String> env, BoundedOutput stdout, BoundedOutput stderr, long deadlineNanos) {
         this.manifest = manifest;
         this.audit = audit;
         this.args = List.copyOf(args);
         this.secrets = Map.copyOf(secrets);
+        this.env = env;
         this.stdout = stdout;
         this.stderr = stderr;
         this.deadlineNanos = deadlineNanos;
     }
 
     void audit(String type, Map<String, ?> details) {
-        if (++auditRecords > MAX_AUDIT_RECORDS) {
-            audit.record("limit", Map.of("limit", "auditRecords", "value", MAX_AUDIT_RECORDS));
-            throw new ViolationException(SandboxViolation.limit("auditRecords", MAX_AUDIT_RECORDS));
+        // A run that provokes more audit records is stopped: denials must not become a disk-filling loop.
+        int max = manifest.limits().auditRecords();
+        if (++auditRecords > max) {
+            audit.record("limit", Map.of("limit", "auditRecords", "value", max));
+            throw new ViolationException(SandboxViolation.limit("auditRecords", max));
         }
         audit.record(type, details);
     }

@@ -33,7 +33,7 @@ class CappedMemoryTest {
 
     private CappedMemory capped(int initial, int max, int cap) throws ManifestException {
         Session session = new Session(minimalManifest(),
-                AuditLog.inMemory(auditSink), List.of(), Map.of(), null, null, Long.MAX_VALUE);
+                AuditLog.inMemory(auditSink), List.of(), Map.of(), Map.of(), null, null, Long.MAX_VALUE);
         return new CappedMemory(new MemoryLimits(initial, max), cap, session);
     }
 

@@ -91,6 +91,8 @@ class EscapeTest {
         Files.writeString(outside.resolve("secret.txt"), SECRET_TEXT);
         Files.createSymbolicLink(data.resolve("link-to-secret"), outside.resolve("secret.txt"));
         Files.createSymbolicLink(data.resolve("link-to-outside"), Path.of("..", "outside"));
+        // Harmless where it is (it names the grant itself), not once moved one level up.
+        Files.createSymbolicLink(data.resolve("sub/up"), Path.of(".."));
     }
 
     @AfterEach
@@ -244,15 +246,94 @@ class EscapeTest {
     }
 
     @Test
-    void symlinkAndHardLinkCreationAreAlwaysRefused() throws Exception {
+    void linksLeadingOutsideAreRefusedLinksInsideAreAllowed() throws Exception {
         Run sym = fs("fs-symlink-create", RW_DATA);
         assertThat(sym.exit()).isEqualTo(ENOTCAPABLE);
-        sym.record("fs.deny", "op", "path_symlink", "path", "etc-link", "reason", "symlink creation is never allowed");
+        sym.record("fs.deny", "op", "path_symlink", "path", "etc-link", "reason",
+                "symlink target leads outside the grant");
         assertThat(Files.exists(data.resolve("etc-link"), java.nio.file.LinkOption.NOFOLLOW_LINKS)).isFalse();
+        Run out = fs("fs-hardlink-out", RW_DATA);
+        assertThat(out.exit()).isEqualTo(ENOTCAPABLE);
+        out.record("fs.deny", "op", "path_link", "reason", "symlink leads outside the grant");
+        out.record("fs.deny", "op", "path_link", "reason", "symlink target leads outside the grant");
+        assertThat(Files.exists(data.resolve("hard2"), java.nio.file.LinkOption.NOFOLLOW_LINKS)).isFalse();
         Run hard = fs("fs-hardlink-create", RW_DATA);
-        assertThat(hard.exit()).isEqualTo(ENOTCAPABLE);
-        hard.record("fs.deny", "op", "path_link", "reason", "hard link creation is never allowed");
-        assertThat(Files.exists(data.resolve("hard"))).isFalse();
+        assertThat(hard.exit()).isZero();
+        hard.record("fs.link", "from", "/data/a.txt", "to", "/data/hard");
+        assertThat(Files.isSameFile(data.resolve("hard"), data.resolve("a.txt"))).isTrue();
+        assertHostUnchanged();
+    }
+
+    // ---- directory handles: renames and symlink swaps under an open descriptor ---------------------------------
+
+    /**
+     * A swap module (see its header) must have run every step, still see its own directory through the old
+     * descriptor, and never show a name or a byte from the grant's parent or the folder outside.
+     */
+    private void assertSwapContained(String module) throws Exception {
+        Run r = fs(module, RW_DATA);
+        assertThat(r.exit()).as(r.auditText).isZero();
+        String out = r.result().stdoutText();
+        assertThat(out).as(module).contains("mine.txt").doesNotContain("outside").doesNotContain("secret.txt")
+                .doesNotContain(SECRET_TEXT).doesNotContain("data").doesNotContain("link-to");
+        // The fresh open of d goes through the swapped-in symlink and is refused.
+        r.record("fs.deny", "op", "path_open", "path", "d", "reason", "symlink leads outside the grant");
+        assertHostUnchanged();
+    }
+
+    @Test
+    void anOpenDirectoryIsNotMovedByARenamedInSymlinkToTheGrantsParent() throws Exception {
+        assertSwapContained("fs-swap-up");
+    }
+
+    @Test
+    void anOpenDirectoryIsNotMovedByARenamedInSymlinkToAFolderOutside() throws Exception {
+        assertSwapContained("fs-swap-out");
+    }
+
+    @Test
+    void aSymlinkTheSkillMadeInsideTheGrantCannotBeMovedToLeadOut() throws Exception {
+        assertSwapContained("fs-swap-self");
+    }
+
+    @Test
+    void aHostSwappingADirectoryForASymlinkWhileTheSkillRunsNeverLeaksOutside() throws Exception {
+        Path race = Files.createDirectories(data.resolve("race"));
+        Files.writeString(race.resolve("mine.txt"), "mine");
+        Path parked = data.resolve("race-parked");
+        Path link = Files.createSymbolicLink(data.resolve("race-link"), Path.of("..", "outside"));
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        AtomicInteger swaps = new AtomicInteger();
+        java.util.concurrent.atomic.AtomicReference<Exception> failed = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread host = new Thread(() -> {
+            try {
+                // Bounded: stops with the run, or after 2,000,000 swaps at most.
+                for (int i = 0; i < 2_000_000 && !stop.get(); i++) {
+                    Files.move(race, parked, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                    Files.move(link, race, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                    Files.move(race, link, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                    Files.move(parked, race, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                    swaps.incrementAndGet();
+                }
+            } catch (Exception e) {
+                failed.set(e);
+            }
+        });
+        host.start();
+        Run r;
+        try {
+            r = run("fs-race-host", manifest(RW_DATA, "\"wallMs\":120000,\"cpuMs\":120000,\"outputBytes\":16777216"),
+                    Sandbox.Bindings.none().withDir("/data", data));
+        } finally {
+            stop.set(true);
+            host.join();
+        }
+        assertThat(failed.get()).isNull();
+        assertThat(swaps.get()).isPositive();
+        assertThat(r.exit()).isZero();
+        String out = r.result().stdoutText();
+        assertThat(out).contains("mine.txt").doesNotContain("secret.txt").doesNotContain(SECRET_TEXT);
+        assertThat(Files.readString(outside.resolve("secret.txt"))).isEqualTo(SECRET_TEXT);
     }
 
     @Test
@@ -293,7 +374,7 @@ class EscapeTest {
             assertThat(r.violation().subject()).isIn("auditRecords", "wallMs");
             AuditLog.Verification v = AuditLog.verify(file);
             assertThat(v.valid()).as(v.detail()).isTrue();
-            assertThat(v.records()).isLessThanOrEqualTo(Session.MAX_AUDIT_RECORDS + 4);
+            assertThat(v.records()).isLessThanOrEqualTo(Manifest.Limits.DEFAULT_AUDIT_RECORDS + 4);
             assertThat(Files.readAllLines(file).getLast()).contains("\"type\":\"violation\"");
         }
     }

@@ -53,7 +53,8 @@ class FileAccessTest {
                 Sandbox.Bindings.none().withDir("/in", in), AuditLog.inMemory(new ByteArrayOutputStream()));
         assertThat(r.violation()).isNull();
         assertThat(r.exitCode()).as("b got a's descriptor number").isZero();
-        assertThat(names(r.stdout())).containsExactly("y2"); // entry 1 of b, not of a's old listing
+        // entries from cookie 1 of b (".." then b's files), not of a's old listing
+        assertThat(names(r.stdout())).containsExactly("..", "y1", "y2");
     }
 
     private static java.util.List<String> names(byte[] dirents) {
@@ -93,8 +94,44 @@ class FileAccessTest {
             b.get(name);
             entries.put(new String(name, StandardCharsets.UTF_8), type);
         }
-        assertThat(entries).containsExactly(java.util.Map.entry("a.txt", Wasi.FILETYPE_REGULAR_FILE),
+        assertThat(entries).containsExactly(java.util.Map.entry(".", Wasi.FILETYPE_DIRECTORY),
+                java.util.Map.entry("..", Wasi.FILETYPE_DIRECTORY),
+                java.util.Map.entry("a.txt", Wasi.FILETYPE_REGULAR_FILE),
                 java.util.Map.entry("out-link", Wasi.FILETYPE_SYMBOLIC_LINK),
                 java.util.Map.entry("sub", Wasi.FILETYPE_DIRECTORY));
+    }
+
+    @Test
+    void theDirectoryItselfStatsAsADirectory() throws Exception {
+        Path in = Files.createDirectories(tmp.resolve("in"));
+        Manifest m = Manifest.parse("""
+                {"name":"test/stat","version":"1.0.0","entrypoints":{"main":{"export":"_start"}},
+                 "permissions":{"filesystem":[{"path":"/in","access":"read"}]}}""");
+        for (Engine e : Engine.values()) {
+            Sandbox.Result r = Sandbox.run(Wat.compile(Path.of("src/test/resources/skills/stat-dot.wat")), m, "main",
+                    Sandbox.Bindings.none().withDir("/in", in), AuditLog.inMemory(new ByteArrayOutputStream()), e);
+            assertThat(r.exitCode()).as(e.name()).isEqualTo(Wasi.FILETYPE_DIRECTORY * 11);
+        }
+    }
+
+    @Test
+    void setupRefusesTheHostRootAndUndeclaredEnvironmentVariables() throws Exception {
+        Manifest m = Manifest.parse("""
+                {"name":"test/setup","version":"1.0.0","entrypoints":{"main":{"export":"_start"}},
+                 "permissions":{"filesystem":[{"path":"/","access":"read"}],"env":["LANG"]}}""");
+        byte[] wasm = Wat.compile(Path.of("src/test/resources/skills/stat-dot.wat"));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Sandbox.run(wasm, m, "main",
+                Sandbox.Bindings.none().withDir("/", Path.of("/")), AuditLog.inMemory(new ByteArrayOutputStream())))
+                .isInstanceOf(SandboxException.class).hasMessageContaining("host's root");
+        Path in = Files.createDirectories(tmp.resolve("in"));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Sandbox.run(wasm, m, "main",
+                Sandbox.Bindings.none().withDir("/", in).withEnv("HOME", "/root"),
+                AuditLog.inMemory(new ByteArrayOutputStream())))
+                .isInstanceOf(SandboxException.class).hasMessageContaining("HOME is not declared");
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        Sandbox.Result r = Sandbox.run(wasm, m, "main", Sandbox.Bindings.none().withDir("/", in).withEnv("LANG", "C"),
+                AuditLog.inMemory(log));
+        assertThat(r.exitCode()).isEqualTo(Wasi.FILETYPE_DIRECTORY * 11);
+        assertThat(log.toString(StandardCharsets.UTF_8)).contains("\"env:LANG\":\"C\"").contains("\"mount:/\":\"read\"");
     }
 }

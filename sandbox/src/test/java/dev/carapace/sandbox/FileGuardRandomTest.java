@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -14,7 +13,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Random guest paths over a folder full of traps (symlinks in and out, relative and absolute, dangling, chained):
- * whatever the guard lets through must resolve inside the grant, and the guard must still let ordinary paths through.
+ * whatever the guard resolves (following the last symlink or not) must be inside the grant, and the guard must still
+ * let ordinary paths through.
  */
 class FileGuardRandomTest {
     @TempDir
@@ -40,7 +40,7 @@ class FileGuardRandomTest {
         Manifest m = Manifest.parse("""
                 {"name":"t/guard","version":"1.0.0","entrypoints":{"main":{"export":"_start"}},
                  "permissions":{"filesystem":[{"path":"/g","access":"read-write"}]}}""");
-        Session session = new Session(m, AuditLog.inMemory(new ByteArrayOutputStream()), List.of(), Map.of(),
+        Session session = new Session(m, AuditLog.inMemory(new ByteArrayOutputStream()), List.of(), Map.of(), Map.of(),
                 null, null, Long.MAX_VALUE);
         FileGuard guard = new FileGuard(session, m.permissions().filesystem(), Map.of("/g", root));
         Path realRoot = root.toRealPath();
@@ -60,30 +60,19 @@ class FileGuardRandomTest {
                 p.append(segments.get(random.nextInt(segments.size())));
             }
             String path = p.toString();
-            FileGuard.Target t;
-            try {
-                t = guard.lexical(3, path);
-            } catch (FileGuard.Denied d) {
-                continue;
-            }
-            try {
-                Path real = guard.realExisting(t);
-                assertThat(real.startsWith(realRoot)).as(path + " -> " + real).isTrue();
-                assertThat(real.toRealPath()).as(path).isEqualTo(real);
-                allowedExisting++;
+            try (FileGuard.Resolved r = guard.resolve(3, path, true)) {
+                if (r.exists()) {
+                    Path real = r.at().toRealPath();
+                    assertThat(real.startsWith(realRoot)).as(path + " -> " + real).isTrue();
+                    allowedExisting++;
+                }
             } catch (FileGuard.Denied d) {
                 // refused: fine
             }
-            try {
-                Path child = guard.realChild(t, false);
-                if (Files.isSymbolicLink(child)) {
-                    throw new AssertionError(path + " -> a symlink leaf was handed out: " + child);
-                }
-                // What gets created, opened or removed there: an existing object inside, or a new name in a
-                // directory inside.
-                Path decisive = Files.exists(child, LinkOption.NOFOLLOW_LINKS) ? child.toRealPath()
-                        : child.getParent().toRealPath();
-                assertThat(decisive.startsWith(realRoot)).as(path + " -> " + child).isTrue();
+            try (FileGuard.Resolved r = guard.resolve(3, path, false)) {
+                // What gets created, removed or renamed: an entry of a directory inside the grant, never followed.
+                Path parent = r.parent.self().toRealPath();
+                assertThat(parent.startsWith(realRoot)).as(path + " -> " + parent).isTrue();
                 allowedChild++;
             } catch (FileGuard.Denied d) {
                 // refused: fine
@@ -92,5 +81,6 @@ class FileGuardRandomTest {
         assertThat(allowedExisting).as("ordinary paths still work").isGreaterThan(500);
         assertThat(allowedChild).isGreaterThan(500);
         assertThat(Files.readString(outside.resolve("secret"))).isEqualTo("s");
+        guard.closeAll();
     }
 }

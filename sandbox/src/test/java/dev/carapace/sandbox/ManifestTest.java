@@ -43,8 +43,25 @@ class ManifestTest {
                 .isInstanceOf(ManifestException.class).hasMessageContaining("'gpuMs'");
         assertThatThrownBy(() -> Manifest.parse(FULL.replace("\"access\":\"read\"}", "\"access\":\"read\",\"mode\":7}")))
                 .isInstanceOf(ManifestException.class).hasMessageContaining("'mode'");
-        assertThatThrownBy(() -> Manifest.parse(FULL.replace("\"secrets\"", "\"env\":[],\"secrets\"")))
-                .isInstanceOf(ManifestException.class).hasMessageContaining("'env'");
+        assertThatThrownBy(() -> Manifest.parse(FULL.replace("\"secrets\"", "\"envs\":[],\"secrets\"")))
+                .isInstanceOf(ManifestException.class).hasMessageContaining("'envs'");
+    }
+
+    @Test
+    void declaresEnvironmentVariablesAndMayGrantTheGuestRoot() throws Exception {
+        Manifest m = Manifest.parse(FULL.replace("\"secrets\"", "\"env\":[\"LANG\",\"a_b\"],\"secrets\""));
+        assertThat(m.permissions().env()).containsExactly("LANG", "a_b");
+        assertThatThrownBy(() -> Manifest.parse(FULL.replace("\"secrets\"", "\"env\":[\"A=B\"],\"secrets\"")))
+                .isInstanceOf(ManifestException.class).hasMessageContaining("permissions.env");
+        assertThatThrownBy(() -> Manifest.parse(FULL.replace("\"secrets\"", "\"env\":[\"X\",\"X\"],\"secrets\"")))
+                .isInstanceOf(ManifestException.class).hasMessageContaining("twice");
+        String root = """
+                {"name":"a/b","version":"1.0.0","entrypoints":{"main":{"export":"_start"}},
+                 "permissions":{"filesystem":[{"path":"/","access":"read-write"}]}}""";
+        assertThat(Manifest.parse(root).permissions().filesystem().get(0).path()).isEqualTo("/");
+        // "/" holds every other guest path: it cannot be granted beside another one.
+        assertThatThrownBy(() -> Manifest.parse(root.replace("\"read-write\"}", "\"read-write\"},"
+                + "{\"path\":\"/data\",\"access\":\"read\"}"))).hasMessageContaining("overlap");
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.carapace.skills;
 
+import dev.carapace.crypto.CryptoException;
 import dev.carapace.crypto.Json;
 import java.io.IOException;
 import java.io.InputStream;
@@ -93,8 +94,8 @@ public final class Scanner {
         List<Finding> out = new ArrayList<>();
         JsonNode manifest;
         try {
-            manifest = Json.MAPPER.readTree(pkg.manifest());
-        } catch (RuntimeException e) {
+            manifest = Json.parse(pkg.manifest());
+        } catch (CryptoException e) {
             manifest = Json.MAPPER.createObjectNode();
             out.add(new Finding("manifest-malformed", Severity.FAIL, SkillPackage.MANIFEST, null, "manifest.json is not JSON"));
         }

@@ -1,7 +1,8 @@
 package dev.carapace.skills;
 
 import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
+import dev.carapace.crypto.CryptoException;
+import dev.carapace.crypto.Utf8;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -73,7 +74,12 @@ public record WasmModule(List<String> imports, List<String> exports, byte[] data
     private static String name(byte[] b, int[] q, int end) throws MalformedWasm {
         long len = leb(b, q);
         if (len > end - q[0]) throw new MalformedWasm("name runs past its section");
-        String s = new String(b, q[0], (int) len, StandardCharsets.UTF_8);
+        String s;
+        try {
+            s = Utf8.decode(b, q[0], (int) len); // the WebAssembly spec requires names to be well-formed UTF-8
+        } catch (CryptoException e) {
+            throw new MalformedWasm("a name is not well-formed UTF-8");
+        }
         q[0] += (int) len;
         return s;
     }

@@ -37,7 +37,6 @@ import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.nio.charset.StandardCharsets;
@@ -53,8 +52,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Consumer;
-import java.util.function.BooleanSupplier;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -65,7 +62,10 @@ import tools.jackson.databind.node.ObjectNode;
  *
  * <p>Exactly once: items from the inbox are applied in the hub's order, the group state and its cursor are written
  * together, and only then acknowledged; an item at or below the stored cursor is skipped if delivered again.
- * Not safe for two processes on the same state folder at once; methods are synchronized within one process.
+ * Methods are synchronized within one process. Processes sharing the state folder must take turns (the CLI holds
+ * a lock on its home across each command) and {@link #reload} after another may have written; as a second line of
+ * defence every file carries a revision, and a write over a revision this object did not read is refused, so an
+ * older state is never written back over a newer one.
  */
 public final class ChatClient {
     public static final CipherSuite SUITE = CipherSuite.MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519;
@@ -94,7 +94,7 @@ public final class ChatClient {
     private final Map<String, KeyEventLog> knownIdentities = new ConcurrentHashMap<>();
     private final GroupConfig config;
     private ObjectNode installation;
-    // Group records in memory once read (this process is the only writer of the folder); disk is written through.
+    // Group records in memory once read, until reload(); disk is written through.
     private final Map<String, Record> records = new java.util.HashMap<>();
 
     /** A message this installation received. {@code request} means its sender is not (yet) allowed. */
@@ -146,6 +146,15 @@ public final class ChatClient {
 
     // --- installation and KeyPackages --------------------------------------------------------------------------
 
+    /**
+     * Forgets what this object read from the state folder, so the next call reads it again: for a process that shares
+     * the folder with others, after it took its turn.
+     */
+    public synchronized void reload() throws IOException {
+        records.clear();
+        loadInstallation();
+    }
+
     private void loadInstallation() throws IOException {
         byte[] b = vault.read(dir.resolve("installation.bin"), "installation");
         if (b != null) {
@@ -163,8 +172,28 @@ public final class ChatClient {
     }
 
     private void saveInstallation() throws IOException {
-        vault.write(dir.resolve("installation.bin"), "installation",
-                Json.compact(installation).getBytes(StandardCharsets.UTF_8));
+        writeRevised(dir.resolve("installation.bin"), "installation", installation);
+    }
+
+    /**
+     * Writes a sealed document whose {@code rev} is one more than the revision it was read at, refusing if the file
+     * on disk is no longer at that revision: another process wrote it since, and writing now would roll it back.
+     */
+    private void writeRevised(Path file, String purpose, ObjectNode doc) throws IOException {
+        long read = doc.path("rev").asLong(0);
+        byte[] current = vault.read(file, purpose);
+        long onDisk = current == null ? 0 : parse(current).path("rev").asLong(0);
+        if (onDisk != read) {
+            throw new IllegalStateException("the chat state in " + file + " changed on disk since this process read"
+                    + " it (revision " + onDisk + ", read " + read + "); not writing back an older state");
+        }
+        doc.put("rev", read + 1);
+        try {
+            vault.write(file, purpose, Json.compact(doc).getBytes(StandardCharsets.UTF_8));
+        } catch (IOException | RuntimeException e) {
+            doc.put("rev", read);
+            throw e;
+        }
     }
 
     private byte[] signaturePrivateKey() {
@@ -240,10 +269,23 @@ public final class ChatClient {
     // --- credentials -------------------------------------------------------------------------------------------
 
     /**
-     * The CredentialValidator: a leaf's basic credential must hold an installation certificate signed by the named
-     * agent's current key (per its verified key event log from the hub) for exactly this leaf's signature key.
+     * The CredentialValidator of the groups: a leaf's basic credential must hold an installation certificate for
+     * exactly this leaf's signature key, signed by a key the named agent's verified key event log (from the hub)
+     * established. A rotated-out key still counts here, so a member's rotation does not make the group's earlier
+     * commits, Welcomes and GroupInfos unreadable to members who process them later; what enters the group anew
+     * (an invitee's KeyPackage) needs the current key ({@link #validateNewBinding}), and a rotated member
+     * re-certifies its leaves ({@link #recertify}).
      */
     private void validateCredential(Credential credential, byte[] signatureKey) {
+        validateCredential(credential, signatureKey, false);
+    }
+
+    /** A KeyPackage about to be added: its certificate must be by the agent's current key. */
+    private void validateNewBinding(Credential credential, byte[] signatureKey) {
+        validateCredential(credential, signatureKey, true);
+    }
+
+    private void validateCredential(Credential credential, byte[] signatureKey, boolean currentKeyOnly) {
         if (credential.type() != Credential.BASIC) {
             throw new MlsException("only basic credentials carrying an installation certificate are accepted");
         }
@@ -264,12 +306,16 @@ public final class ChatClient {
                 knownIdentities.put(claims.agent(), log);
             }
             try {
-                InstallationCertificate.verify(credential.identity(), log, signatureKey);
+                if (currentKeyOnly) {
+                    InstallationCertificate.verify(credential.identity(), log, signatureKey);
+                } else {
+                    InstallationCertificate.verifyByLoggedKey(credential.identity(), log, signatureKey);
+                }
                 return;
             } catch (CryptoException e) {
                 if (attempt == 1) {
-                    throw new MlsException("credential of " + claims.agent() + " is not certified by its current"
-                            + " key: " + e.getMessage());
+                    throw new MlsException("credential of " + claims.agent() + " is not certified by its "
+                            + (currentKeyOnly ? "current key" : "key event log") + ": " + e.getMessage());
                 }
                 // Perhaps the identity rotated since we cached it: fetch once more.
             }
@@ -310,7 +356,7 @@ public final class ChatClient {
             if (state != null) {
                 doc.put("state", Bytes.b64url(state.save()));
             }
-            vault.write(groupFile(group), "group:" + group, Json.compact(doc).getBytes(StandardCharsets.UTF_8));
+            writeRevised(groupFile(group), "group:" + group, doc);
             records.put(group, this);
         }
     }
@@ -528,8 +574,8 @@ public final class ChatClient {
                 if (!c.agent().equals(agent) || !c.installation().equals(e.path("installation").asString(""))) {
                     throw new MlsException("the hub returned a KeyPackage of another installation");
                 }
-                // The engine validates the credential again when adding; checking here gives a clearer error.
-                validateCredential(kp.leafNode().credential(), kp.leafNode().signatureKey());
+                // A new binding: certified by the invitee's current key (the engine's check accepts logged keys).
+                validateNewBinding(kp.leafNode().credential(), kp.leafNode().signatureKey());
                 kps.add(kp);
                 routing.add(Map.entry(agent, c.installation()));
             }
@@ -571,6 +617,42 @@ public final class ChatClient {
             }
         });
         return leaves.isEmpty() ? null : new Built(r.state.remove(leaves), List.of(), routing);
+    }
+
+    /**
+     * After the agent's identity rotated its key, this installation's leaf in each group still carries a certificate
+     * by the old key, which members no longer accept (nor can anyone join a group whose tree holds it). Commits, in
+     * every group where the leaf's certificate is not by the current key, an update whose leaf carries a new
+     * certificate for the same signature key. Cheap when nothing rotated (the key last certified for is recorded).
+     * Returns one line per group it could not re-certify in (tried again next time).
+     */
+    public synchronized List<String> recertify() throws IOException {
+        String keyId = identity.currentKeyId();
+        if (keyId.equals(installation.path("certifiedBy").asString(""))) {
+            return List.of();
+        }
+        List<String> failed = new ArrayList<>();
+        for (GroupInfo gi : groups()) {
+            if (gi.removed() || !staleCertificate(load(gi.group()))) {
+                continue;
+            }
+            try {
+                commit(gi.group(), r -> staleCertificate(r)
+                        ? new Built(r.state.update(credential()), List.of(), List.of()) : null);
+            } catch (HubException | IOException | MlsException | IllegalStateException e) {
+                failed.add(gi.group() + ": " + e.getMessage());
+            }
+        }
+        if (failed.isEmpty()) {
+            installation.put("certifiedBy", keyId);
+            saveInstallation();
+        }
+        return failed;
+    }
+
+    private boolean staleCertificate(Record r) {
+        return r.state != null && !claimsOf(r.state.members().get(r.state.myLeafIndex())).keyId()
+                .equals(identity.currentKeyId());
     }
 
     /** Refreshes this installation's keys in the group (post-compromise security). Any member may. */
@@ -644,7 +726,10 @@ public final class ChatClient {
 
     // --- receiving ---------------------------------------------------------------------------------------------
 
-    /** Fetches and applies everything pending (Welcomes, commits, messages), then acknowledges it. */
+    /**
+     * Fetches and applies everything pending (Welcomes, commits, messages), then acknowledges it, and tops this
+     * installation's KeyPackage supply up to {@value #KEY_PACKAGE_SUPPLY}.
+     */
     public synchronized SyncReport sync() throws IOException, HubException {
         return syncLocked();
     }
@@ -740,6 +825,13 @@ public final class ChatClient {
             }
         }
         removeLeavers(withLeavers, rejected);
+        // Others consume this installation's KeyPackages (to add it to groups, or just to drain them): every sync
+        // tops the supply up, so it never runs out. A refusal (e.g. a rate limit) is retried on the next sync.
+        try {
+            publishKeyPackages();
+        } catch (HubException e) {
+            // Not this sync's failure: what it applied stands, and the next sync tops up again.
+        }
         return new SyncReport(received, joined, removedFrom, rejected);
     }
 
@@ -1032,7 +1124,8 @@ public final class ChatClient {
     /**
      * Opens the hub's push WebSocket for this installation: {@code onPending} runs whenever the inbox has something
      * new (and once at once, to catch up). The socket carries no message; fetch with {@link #sync} or
-     * {@link #read}. Authenticated by a single-use ticket from a signed request.
+     * {@link #read} (the CLI's {@code chat watch} does, under its home's lock). Authenticated by a single-use ticket
+     * from a signed request.
      */
     public WebSocket openPush(Runnable onPending) throws IOException, HubException {
         JsonNode t = hub.send("POST", "/v1/inbox/" + installationId() + "/push-ticket", Json.object(), signer());
@@ -1055,35 +1148,6 @@ public final class ChatClient {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted");
-        }
-    }
-
-    /**
-     * Follows a group: hands new messages to {@code onMessage} as they arrive, until {@code stop} says so. Woken by
-     * the push socket (reopened if it drops), and every 30 s regardless, so a lost push only delays.
-     */
-    public void watch(String group, Consumer<ChatMessage> onMessage, BooleanSupplier stop)
-            throws IOException, HubException {
-        Semaphore pending = new Semaphore(0);
-        WebSocket ws = null;
-        try {
-            while (!stop.getAsBoolean()) {
-                if (ws == null || ws.isInputClosed()) {
-                    ws = openPush(pending::release);
-                }
-                try {
-                    pending.tryAcquire(30, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
-                pending.drainPermits();
-                read(group).forEach(onMessage);
-            }
-        } finally {
-            if (ws != null) {
-                ws.abort();
-            }
         }
     }
 

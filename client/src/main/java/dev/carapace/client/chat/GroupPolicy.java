@@ -49,7 +49,7 @@ public record GroupPolicy(Set<String> admins) {
         List<Integer> replaced = new ArrayList<>();
         for (var e : b.entrySet()) {
             LeafNode now = a.get(e.getKey());
-            if (now == null || !Arrays.equals(now.credential().identity(), e.getValue().credential().identity())) {
+            if (now == null || !sameInstallation(now, e.getValue())) {
                 membershipChanged = true;
             } else if (!Arrays.equals(now.encode(), e.getValue().encode())) {
                 replaced.add(e.getKey());
@@ -57,7 +57,7 @@ public record GroupPolicy(Set<String> admins) {
         }
         for (var e : a.entrySet()) {
             LeafNode was = b.get(e.getKey());
-            if (was == null || !Arrays.equals(was.credential().identity(), e.getValue().credential().identity())) {
+            if (was == null || !sameInstallation(was, e.getValue())) {
                 membershipChanged = true;
             }
         }
@@ -77,6 +77,23 @@ public record GroupPolicy(Set<String> admins) {
                     + " the policy");
         }
         return committer;
+    }
+
+    /**
+     * Whether two leaves are the same member: certificates for the same agent's same installation. A member whose
+     * identity rotated re-certifies its leaf with a certificate by the new key; that is not a membership change.
+     */
+    private static boolean sameInstallation(LeafNode x, LeafNode y) {
+        if (Arrays.equals(x.credential().identity(), y.credential().identity())) {
+            return true;
+        }
+        try {
+            InstallationCertificate.Claims cx = InstallationCertificate.peek(x.credential().identity());
+            InstallationCertificate.Claims cy = InstallationCertificate.peek(y.credential().identity());
+            return cx.agent().equals(cy.agent()) && cx.installation().equals(cy.installation());
+        } catch (CryptoException e) {
+            return false;
+        }
     }
 
     /**

@@ -12,6 +12,7 @@ import dev.carapace.crypto.Ed25519PublicKey;
 import dev.carapace.crypto.InTotoStatement;
 import dev.carapace.crypto.Json;
 import dev.carapace.crypto.KeyEventLog;
+import dev.carapace.crypto.OwnerLinkConsent;
 import dev.carapace.skills.Attestations;
 import dev.carapace.skills.NamespaceClaim;
 import dev.carapace.skills.PackageException;
@@ -40,8 +41,13 @@ import tools.jackson.databind.node.ObjectNode;
 public final class SkillVerifier {
     public static final String BUNDLE_TYPE = "carapace.skill-bundle.v1";
 
-    /** A verified audit, vouch or revocation about the package digest. */
-    public record Statement(String kind, String signer, long logIndex, Dsse.Envelope envelope, JsonNode predicate) {}
+    /**
+     * A verified audit, vouch or revocation about the package digest; {@code atMs} is when the hub accepted it, and
+     * {@code standing} the signer's standing for {@link RevocationRule} (null if none could be verified), with the
+     * agent's link consent that proves it ({@code consent}, null for an owner speaking for itself).
+     */
+    public record Statement(String kind, String signer, long logIndex, Dsse.Envelope envelope, JsonNode predicate,
+                            long atMs, RevocationRule.Standing standing, Dsse.Envelope consent) {}
 
     /**
      * A version that passed every step (revocation is reported, and refused only when asked). {@code confusableWith}
@@ -99,14 +105,14 @@ public final class SkillVerifier {
             long index = a.path("logIndex").asLong(-1);
             try {
                 Dsse.Envelope env = envelope(a.get("envelope"), Step.REVOCATION, "statement");
-                Statement s = statement(env, index, name, ver, subject.digest(), this::identity);
+                Statement s = statement(env, index, name, ver, subject.digest(), a, this::identity, warnings);
                 inclusion(index, env, "statement " + index, Step.REVOCATION);
                 statements.add(s);
             } catch (SkillVerificationException e) {
                 warnings.add("ignored statement at log index " + index + ": " + e.getMessage());
             }
         }
-        boolean revoked = revoked(publisher, statements);
+        boolean revoked = revoked(publisher, statements, warnings);
         if (revoked && refuseRevoked) {
             throw new SkillVerificationException(Step.REVOCATION, name + "@" + ver + " is revoked: "
                     + revocationReasons(statements));
@@ -146,8 +152,10 @@ public final class SkillVerifier {
         b.put("publication", log.proof(v.publishIndex()).encode());
         b.put("namespaceClaim", log.proof(v.namespaceIndex()).encode());
         ArrayNode atts = b.putArray("attestations");
+        ArrayNode standing = b.putArray("standing");
         for (Statement s : v.attestations()) {
             atts.add(log.proof(s.logIndex()).encode());
+            standing.add(facts(s));
         }
         return b;
     }
@@ -162,7 +170,7 @@ public final class SkillVerifier {
         Map<String, KeyEventLog> ids = new LinkedHashMap<>();
         try {
             Json.onlyFields(bundle, "bundle", "type", "name", "version", "digest", "logKey", "identities",
-                    "publication", "namespaceClaim", "attestations");
+                    "publication", "namespaceClaim", "attestations", "standing");
             if (!BUNDLE_TYPE.equals(Json.text(bundle, "type"))) {
                 throw new CryptoException("type must be " + BUNDLE_TYPE);
             }
@@ -195,11 +203,14 @@ public final class SkillVerifier {
         Subject subject = subject(pub.envelope(), Attestations.PUBLISH, name, version, digest, Step.SIGNATURE);
         JsonNode manifest = checkPackage(packageBytes, subject);
         List<Statement> statements = new ArrayList<>();
-        for (JsonNode p : bundle.path("attestations")) {
-            Proven a = proven(p.asString(""), logKey, witnesses, quorum, Step.REVOCATION);
-            statements.add(statement(a.envelope(), a.index(), name, version, digest, known));
+        List<String> warnings = new ArrayList<>();
+        JsonNode attestations = bundle.path("attestations");
+        for (int i = 0; i < attestations.size(); i++) {
+            Proven a = proven(attestations.get(i).asString(""), logKey, witnesses, quorum, Step.REVOCATION);
+            statements.add(statement(a.envelope(), a.index(), name, version, digest,
+                    bundle.path("standing").path(i), known, warnings));
         }
-        boolean revoked = revoked(publisher, statements);
+        boolean revoked = revoked(publisher, statements, warnings);
         if (revoked) {
             throw new SkillVerificationException(Step.REVOCATION, name + "@" + version + " is revoked: "
                     + revocationReasons(statements));
@@ -207,7 +218,8 @@ public final class SkillVerifier {
         Proven claim = proven(bundle.path("namespaceClaim").asString(""), logKey, witnesses, quorum, Step.NAMESPACE);
         checkClaim(claim.envelope(), name.substring(0, name.indexOf('/')), publisher, known);
         return new Verified(name, version, digest, packageBytes.clone(), manifest, publisher, pub.index(),
-                pub.envelope(), claim.index(), claim.envelope(), List.copyOf(statements), false, List.of(), List.of(), 0, ids);
+                pub.envelope(), claim.index(), claim.envelope(), List.copyOf(statements), false, List.copyOf(warnings),
+                List.of(), 0, ids);
     }
 
     // --- the checks, shared by online and offline verification ---------------------------------------------------
@@ -294,8 +306,15 @@ public final class SkillVerifier {
         }
     }
 
+    /**
+     * A statement, with the standing facts the hub gave beside it ({@code facts}: {@code createdMs} and
+     * {@code standing}). The signed parts are checked here: that the owner is an owner-kind identity and, for an
+     * agent, its signed consent to that owner. The times are the hub's record (docs/skills-trust.md). Standing that
+     * does not verify is dropped with a warning; the statement itself stands.
+     */
     private static Statement statement(Dsse.Envelope env, long index, String name, String version, String digest,
-                                       IdentitySource ids) throws SkillVerificationException {
+                                       JsonNode facts, IdentitySource ids, List<String> warnings)
+            throws SkillVerificationException {
         String signer = signer(env, ids, Step.REVOCATION);
         String type;
         try {
@@ -308,7 +327,47 @@ public final class SkillVerifier {
             throw new SkillVerificationException(Step.REVOCATION, "unknown statement type " + type);
         }
         Subject s = subject(env, type, name, version, digest, Step.REVOCATION);
-        return new Statement(kind, signer, index, env, s.predicate());
+        long atMs = facts.path("createdMs").asLong(0);
+        JsonNode st = facts.path("standing");
+        RevocationRule.Standing standing = null;
+        Dsse.Envelope consent = null;
+        if (st.isObject()) {
+            try {
+                String owner = Json.text(st, "owner");
+                if (!"owner".equals(ids.get(owner).kind())) {
+                    throw new CryptoException(owner + " is not an owner identity");
+                }
+                if (!owner.equals(signer)) {
+                    consent = Dsse.fromJson(st.get("consent"));
+                    OwnerLinkConsent c = OwnerLinkConsent.parse(consent);
+                    if (!c.owner().equals(owner) || !c.agent().equals(signer)
+                            || !signer(consent, ids, Step.REVOCATION).equals(signer)) {
+                        throw new CryptoException("the link consent is not " + signer + "'s consent to " + owner);
+                    }
+                }
+                standing = new RevocationRule.Standing(owner, Json.integer(st, "sinceMs"));
+            } catch (CryptoException | SkillVerificationException | RuntimeException e) {
+                consent = null;
+                warnings.add("the standing of " + signer + " (statement at log index " + index
+                        + ") does not verify: " + e.getMessage());
+            }
+        }
+        return new Statement(kind, signer, index, env, s.predicate(), atMs, standing, consent);
+    }
+
+    /** The standing facts of a statement, as the hub serves them, for an offline bundle. */
+    private static ObjectNode facts(Statement s) {
+        ObjectNode o = Json.object();
+        o.put("createdMs", s.atMs());
+        if (s.standing() != null) {
+            ObjectNode st = o.putObject("standing");
+            st.put("owner", s.standing().owner());
+            st.put("sinceMs", s.standing().sinceMs());
+            if (s.consent() != null) {
+                st.set("consent", s.consent().toJson());
+            }
+        }
+        return o;
     }
 
     private static void checkClaim(Dsse.Envelope claim, String namespace, String publisher, IdentitySource ids)
@@ -328,9 +387,20 @@ public final class SkillVerifier {
         }
     }
 
-    private static boolean revoked(String publisher, List<Statement> statements) {
+    /** The shared rule; each revocation by someone else that does not count is said in a warning. */
+    private static boolean revoked(String publisher, List<Statement> statements, List<String> warnings) {
         List<RevocationRule.Statement> rs = new ArrayList<>();
-        statements.forEach(s -> rs.add(new RevocationRule.Statement(s.kind(), s.signer())));
+        statements.forEach(s -> rs.add(new RevocationRule.Statement(s.kind(), s.signer(), s.atMs(), s.standing())));
+        for (int i = 0; i < rs.size(); i++) {
+            RevocationRule.Statement r = rs.get(i);
+            if (r.kind().equals("revoke") && !r.signer().equals(publisher)) {
+                String why = RevocationRule.whyNotCounted(r, rs);
+                if (why != null) {
+                    warnings.add("the revocation at log index " + statements.get(i).logIndex()
+                            + " does not count toward the quorum: " + why);
+                }
+            }
+        }
         return RevocationRule.revoked(publisher, rs);
     }
 

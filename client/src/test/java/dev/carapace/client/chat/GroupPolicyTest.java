@@ -76,6 +76,43 @@ class GroupPolicyTest {
     }
 
     @Test
+    void aLeafReCertifiedAfterARotationIsTheSameMemberAnotherInstallationIsNot() throws Exception {
+        Member a = member();
+        Ed25519KeyPair k0 = Ed25519KeyPair.generate();
+        Ed25519KeyPair k1 = Ed25519KeyPair.generate();
+        KeyEventLog log = KeyEventLog.incept("agent", k0, k1.publicKey(), System.currentTimeMillis());
+        byte[] sig = ChatClient.SUITE.generateSignaturePrivateKey();
+        byte[] sigPub = ChatClient.SUITE.signaturePublicKey(sig);
+        String installation = Bytes.b64url(Bytes.random(16));
+        Credential first = Credential.basic(InstallationCertificate.issue(log, k0, installation, sigPub));
+        KeyPackageBundle bundle = KeyPackageBundle.create(ChatClient.SUITE, first, sig, Duration.ofDays(1),
+                ChatClient.CAPABILITIES);
+        Group ga = Group.create(CONFIG, Bytes.random(16), a.bundle());
+        ga.merge(ga.commit(List.of(new Proposal.GroupContextExtensions(
+                List.of(new GroupPolicy(Set.of(a.id())).toExtension())))));
+        PendingCommit add = ga.add(List.of(bundle.keyPackage()));
+        ga.merge(add);
+        Group gb = Group.join(CONFIG, add.welcome(), bundle, null);
+
+        // b rotates and re-certifies its leaf: a non-admin's commit, and no membership change.
+        KeyEventLog rotated = log.rotate(k1, Ed25519KeyPair.generate().publicKey(), System.currentTimeMillis());
+        Credential recertified = Credential.basic(InstallationCertificate.issue(rotated, k1, installation, sigPub));
+        PendingCommit recertify = gb.update(recertified);
+        assertThat(check(ga, recertify)).isEqualTo(log.id().toString());
+        gb.merge(recertify);
+        assertThat(gb.members().get(gb.myLeafIndex()).credential().identity()).isEqualTo(recertified.identity());
+
+        // A credential for another installation of the same agent is not this member re-certifying: refused (the
+        // leaf no longer counts as the committer's, so the commit cannot be attributed).
+        Credential other = Credential.basic(InstallationCertificate.issue(rotated, k1,
+                Bytes.b64url(Bytes.random(16)), sigPub));
+        Group ga2 = Group.load(CONFIG, ga.save());
+        ga2.process(recertify.commit());
+        assertThatThrownBy(() -> check(ga2, gb.update(other))).isInstanceOf(MlsException.class)
+                .hasMessageContaining("cannot be attributed");
+    }
+
+    @Test
     void aMissingOrMalformedPolicyHasNoAdmins() {
         assertThat(GroupPolicy.from(List.of()).admins()).isEmpty();
         assertThat(GroupPolicy.from(List.of(new dev.carapace.mls.message.Extension(GroupPolicy.EXTENSION_TYPE,

@@ -5,9 +5,10 @@ import dev.carapace.crypto.httpsig.HttpSignature;
 import dev.carapace.hub.auth.AuthFailure;
 import dev.carapace.hub.auth.RequestAuthenticator;
 import dev.carapace.hub.limits.RateLimiter;
+import io.github.bucket4j.Bandwidth;
+import io.github.bucket4j.Bucket;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
@@ -26,12 +27,15 @@ import org.slf4j.LoggerFactory;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * Serves the routing table. Every request is bounded, matched, rate-limited by address, authenticated as its route
- * requires, rate-limited by identity tier, and answered in JSON. Failures never carry a stack trace.
+ * Serves the routing table. Every request is rate-limited by address (routed or not), its body read without holding a
+ * thread (bounded in size and time, {@link BodyReader}), matched, authenticated as its route requires, rate-limited
+ * by identity tier (new identities spend their address's budget), and answered in JSON. Failures never carry a stack
+ * trace; a client's faults are logged as one line, rate-limited.
  */
 public final class ApiHandler extends Handler.Abstract {
     public static final int MAX_BODY_BYTES = 1 << 20;
     private static final long DRAIN_LIMIT_BYTES = 16L << 20;
+    static final int FAULT_LINES_PER_MINUTE = 10;
     private static final Logger LOG = LoggerFactory.getLogger(ApiHandler.class);
 
     /**
@@ -59,6 +63,9 @@ public final class ApiHandler extends Handler.Abstract {
     private final TierLookup tiers;
     private final MeterRegistry metrics;
     private final Origin origin;
+    private final Bucket faultLines = Bucket.builder().addLimit(Bandwidth.builder().capacity(FAULT_LINES_PER_MINUTE)
+            .refillGreedy(FAULT_LINES_PER_MINUTE, java.time.Duration.ofMinutes(1)).build()).build();
+    private final java.util.concurrent.atomic.AtomicLong faultsNotLogged = new java.util.concurrent.atomic.AtomicLong();
 
     /** {@code origin} is this hub's own: signed requests must be addressed to it, and are verified against it. */
     public ApiHandler(List<Route> routes, RequestAuthenticator authenticator, RequestAuthenticator.KeyLookup storedKeys,
@@ -81,10 +88,43 @@ public final class ApiHandler extends Handler.Abstract {
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
         Timer.Sample sample = Timer.start(metrics);
+        // Every request spends its address's budget first, routed or not, before any of its body is read.
+        long wait = limiter.tryAcquireIp(rateLimitKey(request));
+        if (wait > 0) {
+            reply(request, response, callback, sample, "none",
+                    closing(error(new ApiException(429, "rate_limited", "too many requests from this address", wait)),
+                            request));
+            return true;
+        }
+        if (request.getLength() == 0) {
+            respond(request, response, callback, sample, new byte[0]);
+            return true;
+        }
+        // The body arrives without holding a thread; the answer is computed on a request thread once it is complete.
+        Thread handling = Thread.currentThread();
+        boolean[] inHandle = {true};
+        BodyReader.read(request, MAX_BODY_BYTES, DRAIN_LIMIT_BYTES, (body, failure, clientFault) -> {
+            Runnable answer = failure == null ? () -> respond(request, response, callback, sample, body) : () -> {
+                if (clientFault) {
+                    clientFault(request, failure);
+                }
+                reply(request, response, callback, sample, "none", closing(error(failure), request));
+            };
+            if (inHandle[0] && Thread.currentThread() == handling) {
+                answer.run();
+            } else {
+                request.getContext().execute(answer);
+            }
+        });
+        inHandle[0] = false;
+        return true;
+    }
+
+    private void respond(Request request, Response response, Callback callback, Timer.Sample sample, byte[] body) {
         String routeName = "none";
         Reply reply;
         try {
-            Dispatch d = dispatch(request);
+            Dispatch d = dispatch(request, body);
             routeName = d.route == null ? "none" : d.route.pattern();
             reply = d.reply;
         } catch (ApiException e) {
@@ -96,6 +136,11 @@ public final class ApiHandler extends Handler.Abstract {
             LOG.error("internal error on {} {}", request.getMethod(), request.getHttpURI().getPath(), e);
             reply = error(new ApiException(500, "internal", "internal error"));
         }
+        reply(request, response, callback, sample, routeName, reply);
+    }
+
+    private void reply(Request request, Response response, Callback callback, Timer.Sample sample, String routeName,
+                       Reply reply) {
         sample.stop(metrics.timer("carapace.http.requests", "route", routeName, "status",
                 Integer.toString(reply.status())));
         response.setStatus(reply.status());
@@ -104,15 +149,36 @@ public final class ApiHandler extends Handler.Abstract {
         response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
         reply.headers().forEach((k, v) -> response.getHeaders().put(k, v));
         response.write(true, ByteBuffer.wrap(reply.body()), callback);
-        return true;
+    }
+
+    /** An answer sent before the body was read whole: the connection ends with it, so no client reuses it. */
+    private static Reply closing(Reply r, Request request) {
+        if (request.getLength() == 0 || r.headers().containsKey("Connection")) {
+            return r;
+        }
+        Map<String, String> h = new java.util.HashMap<>(r.headers());
+        h.put("Connection", "close");
+        return new Reply(r.status(), r.body(), r.contentType(), Map.copyOf(h));
+    }
+
+    /**
+     * A client's fault (an aborted, malformed or too slow body) is its problem, not the hub's: one line at INFO, at
+     * most {@link #FAULT_LINES_PER_MINUTE} a minute, the rest counted into the next line.
+     */
+    private void clientFault(Request request, ApiException failure) {
+        if (faultLines.tryConsume(1)) {
+            long more = faultsNotLogged.getAndSet(0);
+            LOG.info("client fault from {}: {} ({} {}){}", clientIp(request), failure.reason(), request.getMethod(),
+                    request.getHttpURI().getPath(), more > 0 ? "; " + more + " more not logged" : "");
+        } else {
+            faultsNotLogged.incrementAndGet();
+        }
     }
 
     private record Dispatch(Route route, Reply reply) {}
 
-    private Dispatch dispatch(Request request) throws Exception {
+    private Dispatch dispatch(Request request, byte[] body) throws Exception {
         String method = request.getMethod();
-        // The body is read (bounded) before anything can fail, so every answer leaves the connection reusable.
-        byte[] body = readBody(request);
         List<String> path = new ArrayList<>();
         String rawPath = request.getHttpURI().getPath();
         if (rawPath == null || rawPath.length() > 2048) {
@@ -141,18 +207,14 @@ public final class ApiHandler extends Handler.Abstract {
             throw pathKnown ? new ApiException(405, "method_not_allowed", method + " is not allowed here")
                     : new ApiException(404, "no_route", "no such endpoint");
         }
-        String ip = clientIp(request);
-        long wait = limiter.tryAcquireIp(rateLimitKey(request));
-        if (wait > 0) {
-            throw new ApiException(429, "rate_limited", "too many requests from this address", wait);
-        }
         if (body.length > 0) {
             String ct = request.getHeaders().get(HttpHeader.CONTENT_TYPE);
             if (ct == null || !ct.toLowerCase(java.util.Locale.ROOT).startsWith(route.bodyType())) {
                 throw new ApiException(415, "unsupported_media_type", "this body must be " + route.bodyType());
             }
         }
-        Call call = new Call(params, body, ip,
+        String address = rateLimitKey(request);
+        Call call = new Call(params, body, clientIp(request), address,
                 origin.targetUri(request.getHttpURI().getPath(), request.getHttpURI().getQuery()));
         if (route.auth() != Route.Auth.PUBLIC) {
             // Before anything is verified: a request addressed to another authority was signed for someone else.
@@ -169,31 +231,15 @@ public final class ApiHandler extends Handler.Abstract {
             } catch (AuthFailure f) {
                 throw ApiException.unauthorized(f.reason(), f.getMessage());
             }
-            long idWait = limiter.tryAcquireIdentity(call.caller().id(), tiers.tierOf(call.caller()));
+            // Identities cost nothing to make: new ones from one address share that address's budget and quotas.
+            RateLimiter.Tier tier = tiers.tierOf(call.caller());
+            call.spender(tier == RateLimiter.Tier.NEW ? "address " + address : call.caller().id());
+            long idWait = limiter.tryAcquireIdentity(call.spender(), tier);
             if (idWait > 0) {
                 throw new ApiException(429, "rate_limited", "too many requests from this identity", idWait);
             }
         }
         return new Dispatch(route, route.handler().handle(call));
-    }
-
-    private static byte[] readBody(Request request) throws Exception {
-        try (InputStream in = Request.asInputStream(request)) {
-            byte[] body = in.readNBytes(MAX_BODY_BYTES + 1);
-            if (body.length > MAX_BODY_BYTES) {
-                // Drain a moderately oversized body so the client, still sending, reads the 413 instead of a reset.
-                long drained = 0;
-                while (drained < DRAIN_LIMIT_BYTES) {
-                    long n = in.skip(64 * 1024);
-                    if (n <= 0 && in.read() < 0) {
-                        break;
-                    }
-                    drained += Math.max(n, 1);
-                }
-                throw new ApiException(413, "body_too_large", "bodies are limited to " + MAX_BODY_BYTES + " bytes");
-            }
-            return body;
-        }
     }
 
     private static HttpSignature.Message message(Request request, String targetUri) {
@@ -251,7 +297,7 @@ public final class ApiHandler extends Handler.Abstract {
         o.put("error", e.getMessage());
         o.put("reason", e.reason());
         Reply r = Reply.json(e.status(), o);
-        if (e.status() == 413) {
+        if (e.status() == 413 || e.status() == 408) {
             // The rest of the body is not read: say the connection ends, so no client reuses it.
             return new Reply(r.status(), r.body(), r.contentType(), Map.of("Connection", "close"));
         }

@@ -11,19 +11,21 @@ public final class Call {
     private final Map<String, String> pathParams;
     private final byte[] body;
     private final String clientIp;
+    private final String addressKey;
     private final String targetUri;
     private Caller caller;
+    private String spender;
     private JsonNode json; // parsed once: the key lookup of SIGNED_BY_BODY routes and the handler both read it
     private final Map<String, Object> parsed = new HashMap<>();
 
-    Call(Map<String, String> pathParams, byte[] body, String clientIp, String targetUri) {
+    Call(Map<String, String> pathParams, byte[] body, String clientIp, String addressKey, String targetUri) {
         this.pathParams = pathParams;
         this.body = body;
         this.clientIp = clientIp;
+        this.addressKey = addressKey;
         this.targetUri = targetUri;
     }
 
-    /** The authenticated signer: identity id, key seq and whether it is an owner. */
     /** Who signed the request, with the key that authenticated it (so handlers check envelopes without a lookup). */
     public record Caller(dev.carapace.hub.auth.RequestAuthenticator.CurrentKey key) {
         public String id() {
@@ -49,6 +51,23 @@ public final class Call {
 
     public String clientIp() {
         return clientIp;
+    }
+
+    /** The client's address as limits count it: the IPv4 address, or the IPv6 /64. */
+    public String addressKey() {
+        return addressKey;
+    }
+
+    /**
+     * Whose budgets a signed request spends (rate limits, claim shares): the caller's identity, or, for an identity
+     * of the NEW tier, its address, shared by every new identity from there.
+     */
+    public String spender() {
+        return spender;
+    }
+
+    void spender(String s) {
+        this.spender = s;
     }
 
     public String targetUri() {
@@ -116,5 +135,28 @@ public final class Call {
             throw ApiException.badRequest("invalid_field", "field '" + field + "' is longer than " + maxLength);
         }
         return v.stringValue();
+    }
+
+    /**
+     * An integer field within [{@code min}, {@code max}], or a 400 naming the field: the one reader of numbers in
+     * request bodies, so a value beyond a long (2^64), a fraction or a string is refused, never an internal error.
+     */
+    public static long integer(JsonNode obj, String field, long min, long max) throws ApiException {
+        JsonNode v = obj == null ? null : obj.get(field);
+        if (v == null || !v.isIntegralNumber() || !v.canConvertToLong() || v.longValue() < min || v.longValue() > max) {
+            throw ApiException.badRequest("invalid_field", "field '" + field + "' must be an integer from " + min
+                    + " to " + max);
+        }
+        return v.longValue();
+    }
+
+    /** A path parameter holding a decimal integer from 0 to {@code max}, or a 400 {@code invalid_<name>}. */
+    public long pathNumber(String name, long max) throws ApiException {
+        String v = param(name);
+        // At most 18 digits always fits a long; leading zeros are not a second spelling of the same number.
+        if (v == null || !v.matches("0|[1-9][0-9]{0,17}") || Long.parseLong(v) > max) {
+            throw ApiException.badRequest("invalid_" + name, name + " must be an integer from 0 to " + max);
+        }
+        return Long.parseLong(v);
     }
 }

@@ -62,6 +62,17 @@ public final class KeyedBuckets {
 
     /** Takes one token for {@code key}; returns 0 when allowed, else the whole seconds to wait (at least 1). */
     public long tryAcquire(String key) {
+        return tryAcquire(key, 1);
+    }
+
+    /**
+     * Takes {@code tokens} (at most the capacity) for {@code key}, all or none; returns 0 when allowed, else the whole
+     * seconds to wait until they are there (at least 1).
+     */
+    public long tryAcquire(String key, long tokens) {
+        if (tokens < 1 || tokens > capacity) {
+            throw new IllegalArgumentException("tokens must be 1 to the capacity");
+        }
         long now = time.currentTimeNanos();
         Entry e = buckets.get(key);
         if (e == null) {
@@ -79,7 +90,7 @@ public final class KeyedBuckets {
                 e.lastUsed()[0] = now;
             }
         }
-        ConsumptionProbe probe = b.tryConsumeAndReturnRemaining(1);
+        ConsumptionProbe probe = b.tryConsumeAndReturnRemaining(tokens);
         if (probe.isConsumed()) {
             return 0;
         }

@@ -45,10 +45,27 @@ public final class MessagingApi {
     static final int MAX_ROUTING_ENTRIES = 100;
     static final long LONG_POLL_MS = 25_000;
     static final int MAX_LONG_POLLS = 64;
-    /** Handing out KeyPackages drains a supply: per claimer and target, a few per hour. */
+    static final int MAX_LONG_POLLS_PER_SPENDER = 4;
+    /**
+     * Bytes of commits and messages (as sent, base64 included) one spender (an identity, or an address for new ones)
+     * may have the hub store per hour: what is stored stays until every member acknowledged it or retention ends, so
+     * storage is bounded per address and identity, not per key.
+     */
+    public static final int STORED_BYTES_PER_HOUR = 64 << 20;
+    /** Claims (answered with any KeyPackage) per claimer and target per hour. */
     public static final int CLAIMS_PER_HOUR = 30;
     /** KeyPackage claims one identity may make per hour across all targets. */
     public static final int CLAIMS_PER_CLAIMER_PER_HOUR = 600;
+    /**
+     * One-time KeyPackages per installation that one claimer may take from one target per hour; beyond it, and beyond
+     * the target's budget below, claims get the (reusable) last-resort KeyPackage, as RFC 9420 §16.8 intends, so a
+     * stranger can never take more than a small share of anyone's supply (a client keeps 10 and tops up).
+     */
+    public static final int ONE_TIME_PER_CLAIMER_PER_HOUR = 2;
+    /** One-time KeyPackages per installation that all claimers together may take from one target per hour. */
+    public static final int ONE_TIME_PER_TARGET_PER_HOUR = 5;
+    /** Installations one agent may hold KeyPackages for (each holds at most {@value #MAX_ONE_TIME_PER_INSTALLATION}). */
+    static final int MAX_INSTALLATIONS_PER_AGENT = 32;
 
     private final Database db;
     private final IdentityStore identities;
@@ -58,11 +75,18 @@ public final class MessagingApi {
     private final KeyedBuckets claims = new KeyedBuckets(CLAIMS_PER_HOUR, Duration.ofHours(1), 200_000);
     private final KeyedBuckets claimsByClaimer = new KeyedBuckets(CLAIMS_PER_CLAIMER_PER_HOUR, Duration.ofHours(1),
             100_000);
+    private final KeyedBuckets storedBytes = new KeyedBuckets(STORED_BYTES_PER_HOUR, Duration.ofHours(1), 100_000);
+    private final KeyedBuckets oneTimeShares = new KeyedBuckets(ONE_TIME_PER_CLAIMER_PER_HOUR, Duration.ofHours(1),
+            200_000);
+    private final KeyedBuckets oneTimeByTarget = new KeyedBuckets(ONE_TIME_PER_TARGET_PER_HOUR, Duration.ofHours(1),
+            100_000);
     // Installations waiting in a long poll; woken when a message for them is committed by this process.
     private final Map<String, Object> waiters = new ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.AtomicLong lastPurgeMs = new java.util.concurrent.atomic.AtomicLong();
     // A long poll holds one of the server's (bounded) request threads; beyond this many, polls answer at once.
     private final java.util.concurrent.Semaphore longPolls = new java.util.concurrent.Semaphore(MAX_LONG_POLLS);
+    /** Long polls held per spender (an identity, or an address for new ones), so no one client takes them all. */
+    private final Map<String, Integer> pollsBySpender = new ConcurrentHashMap<>();
     private final PushChannel push;
 
     /**
@@ -168,6 +192,11 @@ public final class MessagingApi {
         long now = clock.millis();
         int available = db.inTransaction(c -> {
             int have = countOneTime(c, agent, installation);
+            if (have == 0 && installations(c, agent) >= MAX_INSTALLATIONS_PER_AGENT
+                    && !hasKeyPackages(c, agent, installation)) {
+                throw new Refusal(ApiException.conflict("too_many_installations", "an agent may keep KeyPackages"
+                        + " for at most " + MAX_INSTALLATIONS_PER_AGENT + " installations"));
+            }
             if (have + oneTime.size() > MAX_ONE_TIME_PER_INSTALLATION) {
                 throw new Refusal(ApiException.conflict("too_many_key_packages", "an installation may hold at most "
                         + MAX_ONE_TIME_PER_INSTALLATION + " unused KeyPackages; it has " + have));
@@ -203,6 +232,28 @@ public final class MessagingApi {
             ps.setBytes(5, kp.bytes());
             ps.setLong(6, now);
             return ps.executeUpdate();
+        }
+    }
+
+    private static int installations(Connection c, String agent) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(DISTINCT installation) FROM chat_key_packages"
+                + " WHERE agent_id = ?")) {
+            ps.setString(1, agent);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getInt(1);
+            }
+        }
+    }
+
+    private static boolean hasKeyPackages(Connection c, String agent, String installation) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM chat_key_packages WHERE agent_id = ? AND"
+                + " installation = ?")) {
+            ps.setString(1, agent);
+            ps.setString(2, installation);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
         }
     }
 
@@ -266,13 +317,18 @@ public final class MessagingApi {
             Call.onlyFields(call.json());
         }
         String claimer = call.caller().id();
+        // New identities from one address claim as that address: minting keys buys no extra share.
+        String spender = call.spender();
         // Per claimer first, so one identity cannot fill the per-pair table with made-up targets.
-        if (claimsByClaimer.tryAcquire(claimer) != 0 || claims.tryAcquire(claimer + ">" + target) != 0) {
+        if (claimsByClaimer.tryAcquire(spender) != 0 || claims.tryAcquire(spender + ">" + target) != 0) {
             throw new ApiException(429, "rate_limited", "too many KeyPackage claims for this agent; try later", 120);
         }
         if (denies(target, claimer)) {
             throw ApiException.forbidden("this agent does not accept you");
         }
+        // A one-time KeyPackage only within this claimer's share and the target's budget; the last-resort one else.
+        boolean oneTime = oneTimeShares.tryAcquire(spender + ">" + target) == 0
+                && oneTimeByTarget.tryAcquire(target) == 0;
         ArrayNode out = Json.object().arrayNode();
         db.inTransaction(c -> {
             List<String> installations = new ArrayList<>();
@@ -291,10 +347,11 @@ public final class MessagingApi {
                 boolean lastResort = false;
                 // One-time KeyPackages first, oldest first; the last-resort one only when none is left.
                 try (PreparedStatement ps = c.prepareStatement("SELECT ref, key_package, last_resort FROM"
-                        + " chat_key_packages WHERE agent_id = ? AND installation = ? ORDER BY last_resort,"
-                        + " created_ms, ref LIMIT 1")) {
+                        + " chat_key_packages WHERE agent_id = ? AND installation = ? AND (last_resort = 1 OR ?)"
+                        + " ORDER BY last_resort, created_ms, ref LIMIT 1")) {
                     ps.setString(1, target);
                     ps.setString(2, inst);
+                    ps.setBoolean(3, oneTime);
                     try (ResultSet rs = ps.executeQuery()) {
                         if (rs.next()) {
                             ref = rs.getString(1);
@@ -323,6 +380,10 @@ public final class MessagingApi {
             return null;
         });
         if (out.isEmpty()) {
+            if (!oneTime) {
+                throw new ApiException(429, "rate_limited", "your share of this agent's one-time KeyPackages is used"
+                        + " and it has no last-resort one; try later", 600);
+            }
             throw ApiException.notFound("agent " + target + " has no KeyPackages");
         }
         ObjectNode o = Json.object();
@@ -339,10 +400,7 @@ public final class MessagingApi {
         String group = Call.text(body, "group", 44);
         byte[] gid = MlsWire.groupIdBytes(group);
         String installation = MlsWire.installation(body.path("installation").asString(null));
-        long epoch = body.path("epoch").asLong(-1);
-        if (!body.path("epoch").isIntegralNumber() || epoch < 0 || epoch > 16) {
-            throw ApiException.badRequest("invalid_field", "field 'epoch' must be the new group's epoch (0 to 16)");
-        }
+        long epoch = Call.integer(body, "epoch", 0, 16); // a new group's epoch
         byte[] groupInfo = optionalGroupInfo(body, gid, epoch);
         String me = call.caller().id();
         // The admins are those the group's policy names, as its members' clients see it; without a GroupInfo the
@@ -442,16 +500,24 @@ public final class MessagingApi {
         return out;
     }
 
+    /** Spends the request's size from the caller's hourly storage budget, or refuses with 429. */
+    private void spendStorage(Call call) throws ApiException {
+        long wait = storedBytes.tryAcquire(call.spender(), Math.max(1, call.body().length));
+        if (wait > 0) {
+            throw new ApiException(429, "rate_limited", "you stored " + STORED_BYTES_PER_HOUR + " bytes of messages"
+                    + " this hour (new identities count by address); try later", wait);
+        }
+    }
+
     private Reply commit(Call call) throws Exception {
+        spendStorage(call);
         String group = call.param("group");
         byte[] gid = MlsWire.groupIdBytes(group);
         JsonNode body = call.json();
         Call.onlyFields(body, "installation", "epoch", "commit", "welcome", "add", "remove", "groupInfo");
         String installation = MlsWire.installation(body.path("installation").asString(null));
-        if (!body.path("epoch").isIntegralNumber()) {
-            throw ApiException.badRequest("invalid_field", "field 'epoch' must be an integer");
-        }
-        long epoch = body.get("epoch").asLong();
+        // MLS epochs are uint64; the hub stores them as signed 64-bit, and epoch + 1 must fit too.
+        long epoch = Call.integer(body, "epoch", 0, Long.MAX_VALUE - 1);
         byte[] commit = MlsWire.base64("commit", body.path("commit").asString(null), MlsWire.MAX_MESSAGE_BYTES);
         MlsWire.CommitHeader header = MlsWire.commit(commit, gid);
         if (header.epoch() != epoch) {
@@ -629,6 +695,7 @@ public final class MessagingApi {
     }
 
     private Reply message(Call call) throws Exception {
+        spendStorage(call);
         String group = call.param("group");
         byte[] gid = MlsWire.groupIdBytes(group);
         JsonNode body = call.json();
@@ -830,14 +897,33 @@ public final class MessagingApi {
         String me = call.caller().id();
         requireKnownInstallation(me, installation);
         String key = me + "/" + installation;
-        boolean polling = wait && longPolls.tryAcquire();
+        boolean polling = wait && startPoll(call.spender());
         try {
             return Reply.ok(inboxItems(me, installation, key, polling));
         } finally {
             if (polling) {
                 longPolls.release();
+                pollsBySpender.computeIfPresent(call.spender(), (k, n) -> n <= 1 ? null : n - 1);
             }
         }
+    }
+
+    /** Takes a long-poll slot within the spender's share and the hub's total; false means answer at once. */
+    private boolean startPoll(String spender) {
+        boolean[] mine = {false};
+        pollsBySpender.compute(spender, (k, n) -> {
+            int held = n == null ? 0 : n;
+            if (held >= MAX_LONG_POLLS_PER_SPENDER) {
+                return n;
+            }
+            mine[0] = true;
+            return held + 1;
+        });
+        if (mine[0] && !longPolls.tryAcquire()) {
+            pollsBySpender.computeIfPresent(spender, (k, n) -> n <= 1 ? null : n - 1);
+            return false;
+        }
+        return mine[0];
     }
 
     private ObjectNode inboxItems(String me, String installation, String key, boolean wait) throws Exception {
@@ -923,10 +1009,7 @@ public final class MessagingApi {
             Call.onlyFields(a, "group", "seq");
             String g = Call.text(a, "group", 44);
             MlsWire.groupIdBytes(g);
-            if (!a.path("seq").isIntegralNumber() || a.get("seq").asLong() < 0) {
-                throw ApiException.badRequest("invalid_field", "each ack has a non-negative integer 'seq'");
-            }
-            list.add(new Ack(g, a.get("seq").asLong()));
+            list.add(new Ack(g, Call.integer(a, "seq", 0, Long.MAX_VALUE)));
         }
         String me = call.caller().id();
         // Like every inbox route: another identity's installation (or one never seen) is unknown here.

@@ -15,10 +15,14 @@ import java.util.Map;
  * The hub master keys that wrap owner data keys. They are never stored in the database: they come from
  * {@code $CARAPACE_MASTER_KEY} (base64url, 32 bytes) or from {@code master.key} in the data folder (mode 0600,
  * created on first start). During a rotation {@code master.key.next} holds the new key until every data key is
- * rewrapped, so a crash at any point leaves each wrapped key openable by one of the two files.
+ * rewrapped, so a crash at any point leaves each wrapped key openable by one of the two files. After it the old key
+ * stays as {@code master.key.retired-<id>}: loaded to open (never to wrap) until {@code carapace hub
+ * retire-master-key} has checked that no data key is wrapped by it any more and deleted it.
  */
 public final class MasterKeyring {
     public static final String ENV = "CARAPACE_MASTER_KEY";
+    /** The file name prefix of a retired key; its id follows. */
+    public static final String RETIRED_PREFIX = "master.key.retired-";
 
     private final Map<String, byte[]> keys;
     private final String currentId;
@@ -62,7 +66,25 @@ public final class MasterKeyring {
             m.put(keyId(n), n);
             currentId = keyId(n);
         }
+        try (var files = Files.list(dataDir)) {
+            for (Path retired : files.filter(f -> f.getFileName().toString().startsWith(RETIRED_PREFIX))
+                    .sorted().toList()) {
+                if (!SecureFiles.isOwnerOnly(retired)) {
+                    throw new CryptoException(retired + " is readable by others; it must be mode 0600");
+                }
+                byte[] k = readKey(retired);
+                if (!retired.getFileName().toString().equals(RETIRED_PREFIX + keyId(k))) {
+                    throw new CryptoException(retired + " does not hold the key its name says");
+                }
+                m.putIfAbsent(keyId(k), k);
+            }
+        }
         return new MasterKeyring(m, currentId);
+    }
+
+    /** The ids of every key this keyring can open with. */
+    public java.util.Set<String> ids() {
+        return java.util.Set.copyOf(keys.keySet());
     }
 
     private static byte[] readKey(Path file) throws IOException, CryptoException {
@@ -74,7 +96,7 @@ public final class MasterKeyring {
     }
 
     /** Short, non-secret name of a key: the first 8 bytes of SHA-256 of it, in hex. */
-    static String keyId(byte[] key) {
+    public static String keyId(byte[] key) {
         return Bytes.hex(Arrays.copyOf(Bytes.sha256(key), 8));
     }
 

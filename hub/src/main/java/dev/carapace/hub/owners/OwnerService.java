@@ -295,6 +295,21 @@ public final class OwnerService {
         });
     }
 
+    /** How many owner data keys are wrapped by each master key, by key id. */
+    public java.util.Map<String, Integer> dataKeysByMasterKey() throws SQLException {
+        return db.read(c -> {
+            java.util.Map<String, Integer> out = new java.util.TreeMap<>();
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT master_key_id, COUNT(*) FROM owners GROUP BY master_key_id");
+                 ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.put(rs.getString(1), rs.getInt(2));
+                }
+            }
+            return out;
+        });
+    }
+
     private static String wrapAad(String ownerId, String masterKeyId) {
         return "carapace-owner-data-key|" + ownerId + "|" + masterKeyId;
     }

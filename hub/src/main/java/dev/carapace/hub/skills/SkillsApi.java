@@ -48,12 +48,19 @@ public final class SkillsApi {
     private static final java.util.regex.Pattern VERSION =
             java.util.regex.Pattern.compile("(0|[1-9][0-9]{0,8})\\.(0|[1-9][0-9]{0,8})\\.(0|[1-9][0-9]{0,8})(-[0-9A-Za-z.-]{1,40})?");
     private static final java.util.regex.Pattern DIGEST = java.util.regex.Pattern.compile("[0-9a-f]{64}");
-    /** Uploaded packages an identity may hold that no publication names yet: storage is not a free-for-all. */
+    /**
+     * Uploaded packages that no publication names yet, per client address and per owner (not per key: identities
+     * are free): storage is not a free-for-all.
+     */
     public static final int MAX_PENDING_UPLOADS = 8;
+    /** Bytes of unpublished uploads per client address and per owner. */
+    public static final long MAX_PENDING_BYTES = 4L * SkillPackage.MAX_PACKAGE_BYTES;
     /** Uploads and parts that no publication names are deleted after this long. */
     public static final long PENDING_UPLOAD_TTL_MS = 24L * 3600 * 1000;
-    /** Parts one package may be uploaded in, and parts one identity may hold unassembled. */
+    /** Parts one package may be uploaded in, and unassembled parts per client address and per owner. */
     public static final int MAX_PARTS = 64;
+    /** Bytes of unassembled parts per client address and per owner: one package of the largest size. */
+    public static final long MAX_PART_BYTES = SkillPackage.MAX_PACKAGE_BYTES;
     /** Statements one version may collect, so its record stays bounded whatever Sybils post. */
     public static final int MAX_STATEMENTS_PER_VERSION = 500;
 
@@ -154,11 +161,7 @@ public final class SkillsApi {
 
     private Reply part(Call call) throws Exception {
         String digest = digestParam(call);
-        String p = call.param("part");
-        if (p == null || !p.matches("[0-9]{1,2}") || Integer.parseInt(p) >= MAX_PARTS) {
-            throw ApiException.badRequest("invalid_part", "part must be 0.." + (MAX_PARTS - 1));
-        }
-        int index = Integer.parseInt(p);
+        int index = (int) call.pathNumber("part", MAX_PARTS - 1);
         byte[] bytes = call.body();
         if (bytes.length == 0) {
             throw ApiException.badRequest("invalid_part", "a part is not empty");
@@ -172,28 +175,27 @@ public final class SkillsApi {
                 del.setInt(3, index);
                 del.executeUpdate();
             }
-            try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM skill_upload_parts WHERE uploaded_by = ?")) {
-                ps.setString(1, call.caller().id());
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    if (rs.getLong(1) >= MAX_PARTS) {
-                        return false;
-                    }
-                }
+            String owner = quotaOwner(c, call.caller().id());
+            if (!withinQuota(c, "SELECT COUNT(*), COALESCE(SUM(LENGTH(bytes)), 0) FROM skill_upload_parts WHERE",
+                    call.addressKey(), owner, MAX_PARTS, MAX_PART_BYTES - bytes.length)) {
+                return false;
             }
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO skill_upload_parts (digest, uploaded_by, part,"
-                    + " bytes, created_ms) VALUES (?, ?, ?, ?, ?)")) {
+                    + " bytes, created_ms, quota_addr, quota_owner) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
                 ps.setString(1, digest);
                 ps.setString(2, call.caller().id());
                 ps.setInt(3, index);
                 ps.setBytes(4, bytes);
                 ps.setLong(5, clock.millis());
+                ps.setString(6, call.addressKey());
+                ps.setString(7, owner);
                 ps.executeUpdate();
             }
             return true;
         });
         if (!stored) {
-            throw ApiException.conflict("too_many_parts", "you hold " + MAX_PARTS + " unassembled parts; assemble them first");
+            throw ApiException.conflict("too_many_parts", "your address or owner holds " + MAX_PARTS
+                    + " unassembled parts or " + MAX_PART_BYTES + " bytes of them; assemble them first");
         }
         ObjectNode o = Json.object();
         o.put("digest", digest);
@@ -206,11 +208,7 @@ public final class SkillsApi {
         String digest = digestParam(call);
         JsonNode body = call.json();
         Call.onlyFields(body, "parts");
-        JsonNode n = body.get("parts");
-        if (n == null || !n.isInt() || n.intValue() < 1 || n.intValue() > MAX_PARTS) {
-            throw ApiException.badRequest("invalid_field", "field 'parts' must be 1.." + MAX_PARTS);
-        }
-        int parts = n.intValue();
+        int parts = (int) Call.integer(body, "parts", 1, MAX_PARTS);
         byte[] bytes = db.read(c -> {
             java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
             try (PreparedStatement ps = c.prepareStatement("SELECT part, bytes FROM skill_upload_parts WHERE digest = ?"
@@ -287,6 +285,36 @@ public final class SkillsApi {
         }
     }
 
+    /** Whose storage quota an identity's uploads count against: its owner's, or its own while it has none. */
+    private static String quotaOwner(Connection c, String identity) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT owner_id FROM agent_owners WHERE agent_id = ?")) {
+            ps.setString(1, identity);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getString(1) : identity;
+            }
+        }
+    }
+
+    /**
+     * Whether one more row fits both the address's and the owner's quota: fewer than {@code maxRows} rows and at
+     * most {@code maxBytes} bytes each. {@code countSql} selects (count, bytes) and ends where a condition can follow.
+     */
+    private static boolean withinQuota(Connection c, String countSql, String address, String owner, int maxRows,
+                                       long maxBytes) throws SQLException {
+        for (String[] who : new String[][] {{"quota_addr", address}, {"quota_owner", owner}}) {
+            try (PreparedStatement ps = c.prepareStatement(countSql + " " + who[0] + " = ?")) {
+                ps.setString(1, who[1]);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    if (rs.getLong(1) >= maxRows || rs.getLong(2) > maxBytes) {
+                        return false;
+                    }
+                }
+            }
+        }
+        return true;
+    }
+
     /** Stores package bytes under their digest once they prove to be a strict package. */
     private Reply storeBlob(Call call, String digest, byte[] bytes) throws Exception {
         if (!Bytes.hex(Bytes.sha256(bytes)).equals(digest)) {
@@ -303,31 +331,30 @@ public final class SkillsApi {
             if (touchBlob(c, digest)) {
                 return false; // already there: uploading it again counts as using it
             }
-            try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM skill_blobs b WHERE b.uploaded_by = ?"
-                    + " AND NOT EXISTS (SELECT 1 FROM skill_versions v WHERE v.digest = b.digest)")) {
-                ps.setString(1, call.caller().id());
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    if (rs.getLong(1) >= MAX_PENDING_UPLOADS) {
-                        tooMany[0] = true;
-                        return false;
-                    }
-                }
+            String owner = quotaOwner(c, call.caller().id());
+            if (!withinQuota(c, "SELECT COUNT(*), COALESCE(SUM(b.size), 0) FROM skill_blobs b WHERE NOT EXISTS"
+                    + " (SELECT 1 FROM skill_versions v WHERE v.digest = b.digest) AND", call.addressKey(), owner,
+                    MAX_PENDING_UPLOADS, MAX_PENDING_BYTES - bytes.length)) {
+                tooMany[0] = true;
+                return false;
             }
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO skill_blobs (digest, bytes, size, uploaded_by,"
-                    + " created_ms) VALUES (?, ?, ?, ?, ?)")) {
+                    + " created_ms, quota_addr, quota_owner) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
                 ps.setString(1, digest);
                 ps.setBytes(2, bytes);
                 ps.setLong(3, bytes.length);
                 ps.setString(4, call.caller().id());
                 ps.setLong(5, clock.millis());
+                ps.setString(6, call.addressKey());
+                ps.setString(7, owner);
                 ps.executeUpdate();
             }
             return true;
         });
         if (tooMany[0]) {
-            throw ApiException.conflict("too_many_pending_uploads", "you have " + MAX_PENDING_UPLOADS
-                    + " uploaded packages that no publication names; publish them first");
+            throw ApiException.conflict("too_many_pending_uploads", "your address or owner has " + MAX_PENDING_UPLOADS
+                    + " uploaded packages (or " + MAX_PENDING_BYTES + " bytes) that no publication names; publish"
+                    + " them first");
         }
         ObjectNode o = Json.object();
         o.put("digest", digest);
@@ -608,9 +635,13 @@ public final class SkillsApi {
                             a.set("envelope", parseStored(rs.getString(3)));
                             a.put("logIndex", rs.getLong(4));
                             a.put("createdMs", rs.getLong(5));
-                            statements.add(new RevocationRule.Statement(rs.getString(1), rs.getString(2)));
                         }
                     }
+                }
+                for (JsonNode a : atts) {
+                    RevocationRule.Standing standing = standing(c, a.get("signer").asString(), (ObjectNode) a);
+                    statements.add(new RevocationRule.Statement(a.get("kind").asString(), a.get("signer").asString(),
+                            a.get("createdMs").asLong(), standing));
                 }
                 ((ObjectNode) v).put("revoked", RevocationRule.revoked(v.get("publisher").asString(), statements));
             }
@@ -623,6 +654,46 @@ public final class SkillsApi {
     }
 
     // --- helpers -------------------------------------------------------------------------------------------------
+
+    /**
+     * The standing of a statement's signer for {@link RevocationRule}, from this hub's own records (times it set
+     * when it accepted the registration and the link), also written into {@code out} as {@code standing} for
+     * clients: the owner, since when, and for an agent the consent it signed, which clients verify themselves.
+     */
+    private static RevocationRule.Standing standing(java.sql.Connection c, String signer, ObjectNode out)
+            throws java.sql.SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT i.created_ms, o.created_ms, l.owner_id, l.linked_ms,"
+                + " l.consent FROM identities i LEFT JOIN owners o ON o.id = i.id"
+                + " LEFT JOIN agent_owners l ON l.agent_id = i.id WHERE i.id = ?")) {
+            ps.setString(1, signer);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return null;
+                }
+                long registered = rs.getLong(1);
+                long ownerSince = rs.getLong(2);
+                boolean isOwner = !rs.wasNull();
+                String linkedTo = rs.getString(3);
+                long linked = rs.getLong(4);
+                String consent = rs.getString(5);
+                RevocationRule.Standing s;
+                if (isOwner) {
+                    s = new RevocationRule.Standing(signer, Math.max(registered, ownerSince));
+                } else if (linkedTo != null) {
+                    s = new RevocationRule.Standing(linkedTo, Math.max(registered, linked));
+                } else {
+                    return null;
+                }
+                ObjectNode o = out.putObject("standing");
+                o.put("owner", s.owner());
+                o.put("sinceMs", s.sinceMs());
+                if (!isOwner) {
+                    o.set("consent", parseStored(consent));
+                }
+                return s;
+            }
+        }
+    }
 
     @FunctionalInterface
     private interface Exclusive {

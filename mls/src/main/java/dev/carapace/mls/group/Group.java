@@ -15,6 +15,7 @@ import dev.carapace.mls.framing.MlsMessage;
 import dev.carapace.mls.framing.PrivateMessage;
 import dev.carapace.mls.framing.Sender;
 import dev.carapace.mls.message.Commit;
+import dev.carapace.mls.message.Credential;
 import dev.carapace.mls.message.Extension;
 import dev.carapace.mls.message.ExternalSender;
 import dev.carapace.mls.message.GroupInfo;
@@ -923,6 +924,10 @@ public final class Group {
      * skipped: this member's own Updates, Removes of this member, and a second Remove or Update of the same leaf.
      */
     public PendingCommit commit(List<Proposal> inline) {
+        return commit(inline, null);
+    }
+
+    private PendingCommit commit(List<Proposal> inline, Credential newCredential) {
         checkUsable();
         EpochState st = current;
         CipherSuite s = st.suite();
@@ -943,6 +948,11 @@ public final class Group {
         }
         byte[] ext = a.extensions;
         RatchetTree tree = a.tree;
+        if (newCredential != null) {
+            LeafNode mine = tree.leaf(st.myLeaf());
+            config.credentials().validate(newCredential, mine.signatureKey());
+            tree.setLeaf(st.myLeaf(), mine.withCredential(newCredential)); // TreeKem re-signs the leaf
+        }
         TreeKem.Created created = TreeKem.create(s, tree, st.myLeaf(), signaturePrivateKey, st.context().groupId(),
                 a.added, th -> st.context().withEpoch(st.epoch() + 1, th, st.context().confirmedTranscriptHash(),
                         ext));
@@ -982,6 +992,15 @@ public final class Group {
     /** Refreshes this member's keys (an empty commit with a path). */
     public PendingCommit update() {
         return commit(List.of());
+    }
+
+    /**
+     * Refreshes this member's keys and replaces its credential (same signature key) from the next epoch on, e.g. a
+     * certificate re-issued after the application identity rotated its key. Every member's credential validator
+     * judges the new credential as it judges any leaf in a commit's path (RFC 9420 §7.3).
+     */
+    public PendingCommit update(Credential credential) {
+        return commit(List.of(), java.util.Objects.requireNonNull(credential));
     }
 
     /** Moves to the epoch created by our own commit. */

@@ -93,6 +93,12 @@ public record LeafNode(byte[] encryptionKey, byte[] signatureKey, Credential cre
                 parentHash, extensions, sig);
     }
 
+    /** A copy carrying another credential for the same keys (signature must be recomputed by the caller). */
+    public LeafNode withCredential(Credential newCredential) {
+        return new LeafNode(encryptionKey, signatureKey, newCredential, capabilities, source, notBefore, notAfter,
+                parentHash, extensions, new byte[0]);
+    }
+
     /** A copy with the given source-specific fields (signature must be recomputed by the caller). */
     public LeafNode withSource(int newSource, byte[] newEncryptionKey, byte[] newParentHash) {
         return new LeafNode(newEncryptionKey, signatureKey, credential, capabilities, newSource, notBefore,
