@@ -332,7 +332,9 @@ class EscapeTest {
         assertThat(swaps.get()).isPositive();
         assertThat(r.exit()).isZero();
         String out = r.result().stdoutText();
-        assertThat(out).contains("mine.txt").doesNotContain("secret.txt").doesNotContain(SECRET_TEXT);
+        // Whether a listing ever lands between two swaps depends on scheduling (under load it may not), so only
+        // what must never happen is asserted.
+        assertThat(out).doesNotContain("secret.txt").doesNotContain(SECRET_TEXT);
         assertThat(Files.readString(outside.resolve("secret.txt"))).isEqualTo(SECRET_TEXT);
     }
 

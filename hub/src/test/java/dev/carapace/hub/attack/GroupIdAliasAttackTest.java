@@ -4,46 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.carapace.crypto.Bytes;
 import dev.carapace.crypto.Json;
-import dev.carapace.hub.Backend;
+import dev.carapace.hub.BackendTest;
 import dev.carapace.hub.HubFixture;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.Parameter;
-import org.junit.jupiter.params.ParameterizedClass;
-import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Issue 13: a base64url spelling of a group id with non-zero unused bits decodes to the same bytes but was stored as a
  * new group. Ids are accepted only in their canonical spelling, everywhere.
  */
-@ParameterizedClass
-@EnumSource(Backend.class)
-class GroupIdAliasAttackTest {
+class GroupIdAliasAttackTest extends BackendTest {
     private static final String ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-    @Parameter
-    Backend backend;
-
-    @TempDir
-    Path dir;
-
-    HubFixture f;
-
-    @BeforeEach
-    void start() throws Exception {
-        f = new HubFixture(backend, dir);
-    }
-
-    @AfterEach
-    void stop() {
-        f.close();
-    }
 
     /** The same bytes, spelled with the unused low bits of the last character set. */
     static String alias(String canonical) {

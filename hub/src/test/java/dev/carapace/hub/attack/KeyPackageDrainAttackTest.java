@@ -5,45 +5,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.carapace.client.chat.ChatClient;
 import dev.carapace.crypto.Bytes;
 import dev.carapace.crypto.Json;
-import dev.carapace.hub.Backend;
+import dev.carapace.hub.BackendTest;
 import dev.carapace.hub.HubFixture;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.Parameter;
-import org.junit.jupiter.params.ParameterizedClass;
-import org.junit.jupiter.params.provider.EnumSource;
 import tools.jackson.databind.JsonNode;
 
 /**
  * Issue 13: one fresh stranger took all ten of an agent's one-time KeyPackages in 35 claims. A claimer now gets at
  * most a small share of anyone's one-time supply and the last-resort KeyPackage beyond it; clients top up on their own.
  */
-@ParameterizedClass
-@EnumSource(Backend.class)
-class KeyPackageDrainAttackTest {
-    @Parameter
-    Backend backend;
-
-    @TempDir
-    Path dir;
-
-    HubFixture f;
-
-    @BeforeEach
-    void start() throws Exception {
-        f = new HubFixture(backend, dir);
-    }
-
-    @AfterEach
-    void stop() {
-        f.close();
-    }
-
+class KeyPackageDrainAttackTest extends BackendTest {
     private ChatClient chat(HubFixture.Party p) throws Exception {
         ChatClient c = ChatClient.open(f.client, p.log(), p.key(), dir.resolve("chat-" + p.id()), Bytes.random(32));
         c.publishKeyPackages();

@@ -4,46 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.carapace.crypto.Bytes;
 import dev.carapace.crypto.Json;
-import dev.carapace.hub.Backend;
+import dev.carapace.hub.BackendTest;
 import dev.carapace.hub.HubFixture;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.Parameter;
-import org.junit.jupiter.params.ParameterizedClass;
-import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Issue 13: {@code ack} with seq 2^64 and {@code commit} with epoch 2^63 answered 500. Every number a route reads
  * outside its range is a 400 naming the field.
  */
-@ParameterizedClass
-@EnumSource(Backend.class)
-class OutOfRangeNumberAttackTest {
-    @Parameter
-    Backend backend;
-
-    @TempDir
-    Path dir;
-
-    HubFixture f;
-
-    @BeforeEach
-    void start() throws Exception {
-        f = new HubFixture(backend, dir);
-    }
-
-    @AfterEach
-    void stop() {
-        f.close();
-    }
-
+class OutOfRangeNumberAttackTest extends BackendTest {
     private HttpResponse<byte[]> post(HubFixture.Party p, String path, String json) throws Exception {
         return f.client.sendRaw("POST", path, json.getBytes(StandardCharsets.UTF_8), p.signer(), Map.of());
     }
