@@ -283,7 +283,6 @@ class AuthorizationTest extends BackendTest {
                 + " revocation counts is decided by RevocationRule (author or quorum), not by who may post"));
         // Operations.
         cases.put("GET /healthz", open("liveness"));
-        cases.put("GET /metrics", open("aggregate counters, no identity's data"));
         cases.put("GET /v1/openapi.json", open("the API description"));
         cases.put("GET /.well-known/carapace", open("the hub's public keys and endpoints"));
 
