@@ -725,7 +725,9 @@ final class Wasi {
     /** Charges {@code cost} bytes to the run's write quota; false (and one audit record) when it is spent. */
     private boolean charge(FileGuard.Handle h, long cost) {
         long quota = session.manifest.limits().fsWriteBytes();
-        if (session.fsBytesWritten + cost > quota) {
+        // A cost that wrapped (a write at offset 2^63-1 adds a hole that large) is negative: refused, never credited.
+        // Compared as what is left of the quota, so the sum cannot wrap either.
+        if (cost < 0 || cost > quota - session.fsBytesWritten) {
             if (!session.fsQuotaAudited) {
                 session.fsQuotaAudited = true;
                 session.audit("limit", Map.of("limit", "fsWriteBytes", "value", quota, "path", h.guestPath()));

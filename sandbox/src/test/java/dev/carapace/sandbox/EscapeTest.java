@@ -362,6 +362,16 @@ class EscapeTest {
     }
 
     @Test
+    void aWriteAtTheLargestOffsetCannotWrapTheWriteQuota() throws Exception {
+        // The hole before offset 2^63-1 plus one byte used to cost a negative number of bytes: the quota was gone.
+        Run r = run("fs-quota-overflow", manifest(RW_DATA, "\"fsWriteBytes\":200000"),
+                Sandbox.Bindings.none().withDir("/data", data));
+        assertThat(r.exit()).isEqualTo(Wasi.ERRNO_DQUOT);
+        r.record("limit", "limit", "fsWriteBytes", "value", "200000", "path", "/data/wrap.bin");
+        assertThat(Files.size(data.resolve("wrap.bin"))).isLessThanOrEqualTo(200000);
+    }
+
+    @Test
     void denialFloodsAreCappedAndTheLogFileSurvivesTheWatchdog() throws Exception {
         for (String limits : List.of("\"wallMs\":60000,\"cpuMs\":60000", "\"wallMs\":50,\"cpuMs\":60000")) {
             Path file = tmp.resolve("audit-" + limits.hashCode() + ".jsonl");
