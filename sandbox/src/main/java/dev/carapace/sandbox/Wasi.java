@@ -570,6 +570,10 @@ final class Wasi {
                 if (target.startsWith("/") || escapes(target, r.depth)) {
                     throw new FileGuard.Denied(ERRNO_NOTCAPABLE, "symlink target leads outside the grant", true);
                 }
+                // The target is stored on disk (a block per long link): it counts against the write quota.
+                if (!charge(r.guestPath, target.getBytes(StandardCharsets.UTF_8).length)) {
+                    return ERRNO_DQUOT;
+                }
                 Files.createSymbolicLink(r.at(), Path.of(target));
                 session.audit("fs.symlink", Map.of("path", r.guestPath, "target", target));
             }
@@ -722,15 +726,18 @@ final class Wasi {
         return ERRNO_SUCCESS;
     }
 
-    /** Charges {@code cost} bytes to the run's write quota; false (and one audit record) when it is spent. */
-    private boolean charge(FileGuard.Handle h, long cost) {
+    /**
+     * Charges {@code cost} bytes, written to the object at guest path {@code path}, to the run's write quota; false
+     * (and one audit record) when it is spent.
+     */
+    private boolean charge(String path, long cost) {
         long quota = session.manifest.limits().fsWriteBytes();
         // A cost that wrapped (a write at offset 2^63-1 adds a hole that large) is negative: refused, never credited.
         // Compared as what is left of the quota, so the sum cannot wrap either.
         if (cost < 0 || cost > quota - session.fsBytesWritten) {
             if (!session.fsQuotaAudited) {
                 session.fsQuotaAudited = true;
-                session.audit("limit", Map.of("limit", "fsWriteBytes", "value", quota, "path", h.guestPath()));
+                session.audit("limit", Map.of("limit", "fsWriteBytes", "value", quota, "path", path));
             }
             return false;
         }
@@ -744,7 +751,7 @@ final class Wasi {
         if (size <= old) {
             return;
         }
-        if (!charge(h, size - old)) {
+        if (!charge(h.guestPath(), size - old)) {
             throw new FileGuard.Denied(ERRNO_DQUOT, "write quota", false);
         }
         h.channel.write(ByteBuffer.wrap(new byte[1]), size - 1);
@@ -774,7 +781,7 @@ final class Wasi {
         long size = h.channel.size();
         long at = offset >= 0 ? offset : h.append ? size : h.channel.position();
         long cost = data.length + Math.max(0, at - size);
-        if (!charge(h, cost)) {
+        if (!charge(h.guestPath(), cost)) {
             return ERRNO_DQUOT;
         }
         int n;

@@ -372,6 +372,24 @@ class EscapeTest {
     }
 
     @Test
+    void symlinkTargetsAreChargedToTheWriteQuota() throws Exception {
+        // Each symlink stores its target on disk: 100 links of 3,999 bytes used to add 400 KB past a 200 KB quota.
+        Run r = run("fs-symlink-fill", manifest(RW_DATA, "\"fsWriteBytes\":200000"),
+                Sandbox.Bindings.none().withDir("/data", data));
+        assertThat(r.exit()).isEqualTo(Wasi.ERRNO_DQUOT);
+        r.record("limit", "limit", "fsWriteBytes", "value", "200000");
+        long stored = 0;
+        try (var s = Files.list(data)) {
+            // The skill's links have two-letter names; the fixture's own links are not counted.
+            for (Path p : s.filter(p -> Files.isSymbolicLink(p) && p.getFileName().toString().length() == 2)
+                    .toList()) {
+                stored += Files.readSymbolicLink(p).toString().length();
+            }
+        }
+        assertThat(stored).isLessThanOrEqualTo(200000);
+    }
+
+    @Test
     void denialFloodsAreCappedAndTheLogFileSurvivesTheWatchdog() throws Exception {
         for (String limits : List.of("\"wallMs\":60000,\"cpuMs\":60000", "\"wallMs\":50,\"cpuMs\":60000")) {
             Path file = tmp.resolve("audit-" + limits.hashCode() + ".jsonl");
