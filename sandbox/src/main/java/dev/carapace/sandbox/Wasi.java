@@ -198,7 +198,7 @@ final class Wasi {
             throw new FileGuard.Denied(ERRNO_NAMETOOLONG, "path too long", false);
         }
         String p = new String(mem.readBytes((int) ptr, (int) len), StandardCharsets.UTF_8);
-        lastPath = p.length() > 256 ? p.substring(0, 256) + "..." : p;
+        lastPath = FileGuard.clip(p);
         return p;
     }
 
@@ -505,7 +505,7 @@ final class Wasi {
             FileGuard.require(files.directory(u32(a[3])), Rights.PATH_RENAME_TARGET);
             String fromText = path(m, a[1], a[2]);
             String toText = path(m, a[4], a[5]);
-            lastPath = clip(fromText) + " -> " + clip(toText);
+            lastPath = FileGuard.clip(fromText) + " -> " + FileGuard.clip(toText);
             try (FileGuard.Resolved from = files.resolve(u32(a[0]), fromText, false);
                     FileGuard.Resolved to = files.resolve(u32(a[3]), toText, false)) {
                 FileGuard.requireWritable(from.mount);
@@ -553,7 +553,7 @@ final class Wasi {
             String target = path(m, a[0], a[1]);
             FileGuard.require(files.directory(u32(a[2])), Rights.PATH_SYMLINK);
             String linkText = path(m, a[3], a[4]);
-            lastPath = clip(linkText) + " -> " + clip(target);
+            lastPath = FileGuard.clip(linkText) + " -> " + FileGuard.clip(target);
             try (FileGuard.Resolved r = files.resolve(u32(a[2]), linkText, false)) {
                 FileGuard.requireWritable(r.mount);
                 FileGuard.requireEntry(r);
@@ -584,7 +584,7 @@ final class Wasi {
             FileGuard.require(files.directory(u32(a[4])), Rights.PATH_LINK_TARGET);
             String fromText = path(m, a[2], a[3]);
             String toText = path(m, a[5], a[6]);
-            lastPath = clip(fromText) + " -> " + clip(toText);
+            lastPath = FileGuard.clip(fromText) + " -> " + FileGuard.clip(toText);
             try (FileGuard.Resolved from = files.resolve(u32(a[0]), fromText, follow(a[1]));
                     FileGuard.Resolved to = files.resolve(u32(a[4]), toText, false)) {
                 FileGuard.requireWritable(to.mount);
@@ -663,10 +663,6 @@ final class Wasi {
 
     private static boolean follow(long lookupFlags) {
         return (lookupFlags & LOOKUPFLAGS_SYMLINK_FOLLOW) != 0;
-    }
-
-    private static String clip(String p) {
-        return p.length() > 256 ? p.substring(0, 256) + "..." : p;
     }
 
     /**
