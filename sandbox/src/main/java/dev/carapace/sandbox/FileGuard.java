@@ -216,6 +216,11 @@ final class FileGuard {
 
     static final int MAX_OPEN = 128;
     static final int MAX_PATH = 4096;
+    /**
+     * Directories one resolution may hold open (each is a host descriptor, kept so ".." can go back): as deep as one
+     * path of MAX_PATH can nest. Without it, symlinks chaining 40 such paths held 80,000 host descriptors in one call.
+     */
+    static final int MAX_DEPTH = MAX_PATH / 2;
     /** Symlinks followed in one resolution, as Linux's MAXSYMLINKS. */
     static final int MAX_SYMLINKS = 40;
 
@@ -331,7 +336,9 @@ final class FileGuard {
         List<Dir> opened = new ArrayList<>();
         int links = 0;
         String guest = base.guestPath.equals("/") ? "" : base.guestPath;
-        String shown = guest + "/" + path;
+        // The guest path shown in audit records: a handle's path grows with every handle opened beneath it, so it
+        // is clipped, or 20,000 nested opens would write gigabytes of audit log within the record budget.
+        String shown = clip(guest + "/" + path);
         try {
             while (!queue.isEmpty()) {
                 Component c = queue.pollFirst();
@@ -386,6 +393,9 @@ final class FileGuard {
                 if (!a.isDirectory()) {
                     throw new Denied(Wasi.ERRNO_NOTDIR, "not a directory", false);
                 }
+                if (stack.size() > MAX_DEPTH) {
+                    throw new Denied(Wasi.ERRNO_NAMETOOLONG, "path nests too deep", false);
+                }
                 Dir d = top.open(c.name);
                 opened.add(d);
                 stack.add(d);
@@ -396,6 +406,13 @@ final class FileGuard {
             opened.forEach(Dir::close);
             throw e;
         }
+    }
+
+    /** Guest paths longer than this are shown clipped in audit records. */
+    static final int SHOWN_PATH = 256;
+
+    static String clip(String guestPath) {
+        return guestPath.length() > SHOWN_PATH ? guestPath.substring(0, SHOWN_PATH) + "..." : guestPath;
     }
 
     private static void push(Deque<Component> queue, String path, boolean fromLink) {

@@ -198,7 +198,7 @@ final class Wasi {
             throw new FileGuard.Denied(ERRNO_NAMETOOLONG, "path too long", false);
         }
         String p = new String(mem.readBytes((int) ptr, (int) len), StandardCharsets.UTF_8);
-        lastPath = p.length() > 256 ? p.substring(0, 256) + "..." : p;
+        lastPath = FileGuard.clip(p);
         return p;
     }
 
@@ -505,7 +505,7 @@ final class Wasi {
             FileGuard.require(files.directory(u32(a[3])), Rights.PATH_RENAME_TARGET);
             String fromText = path(m, a[1], a[2]);
             String toText = path(m, a[4], a[5]);
-            lastPath = clip(fromText) + " -> " + clip(toText);
+            lastPath = FileGuard.clip(fromText) + " -> " + FileGuard.clip(toText);
             try (FileGuard.Resolved from = files.resolve(u32(a[0]), fromText, false);
                     FileGuard.Resolved to = files.resolve(u32(a[3]), toText, false)) {
                 FileGuard.requireWritable(from.mount);
@@ -553,7 +553,7 @@ final class Wasi {
             String target = path(m, a[0], a[1]);
             FileGuard.require(files.directory(u32(a[2])), Rights.PATH_SYMLINK);
             String linkText = path(m, a[3], a[4]);
-            lastPath = clip(linkText) + " -> " + clip(target);
+            lastPath = FileGuard.clip(linkText) + " -> " + FileGuard.clip(target);
             try (FileGuard.Resolved r = files.resolve(u32(a[2]), linkText, false)) {
                 FileGuard.requireWritable(r.mount);
                 FileGuard.requireEntry(r);
@@ -570,6 +570,10 @@ final class Wasi {
                 if (target.startsWith("/") || escapes(target, r.depth)) {
                     throw new FileGuard.Denied(ERRNO_NOTCAPABLE, "symlink target leads outside the grant", true);
                 }
+                // The target is stored on disk (a block per long link): it counts against the write quota.
+                if (!charge(r.guestPath, target.getBytes(StandardCharsets.UTF_8).length)) {
+                    return ERRNO_DQUOT;
+                }
                 Files.createSymbolicLink(r.at(), Path.of(target));
                 session.audit("fs.symlink", Map.of("path", r.guestPath, "target", target));
             }
@@ -580,7 +584,7 @@ final class Wasi {
             FileGuard.require(files.directory(u32(a[4])), Rights.PATH_LINK_TARGET);
             String fromText = path(m, a[2], a[3]);
             String toText = path(m, a[5], a[6]);
-            lastPath = clip(fromText) + " -> " + clip(toText);
+            lastPath = FileGuard.clip(fromText) + " -> " + FileGuard.clip(toText);
             try (FileGuard.Resolved from = files.resolve(u32(a[0]), fromText, follow(a[1]));
                     FileGuard.Resolved to = files.resolve(u32(a[4]), toText, false)) {
                 FileGuard.requireWritable(to.mount);
@@ -661,10 +665,6 @@ final class Wasi {
         return (lookupFlags & LOOKUPFLAGS_SYMLINK_FOLLOW) != 0;
     }
 
-    private static String clip(String p) {
-        return p.length() > 256 ? p.substring(0, 256) + "..." : p;
-    }
-
     /**
      * Whether a relative symlink target, in a directory {@code depth} levels below the starting directory handle,
      * climbs above that handle.
@@ -722,13 +722,18 @@ final class Wasi {
         return ERRNO_SUCCESS;
     }
 
-    /** Charges {@code cost} bytes to the run's write quota; false (and one audit record) when it is spent. */
-    private boolean charge(FileGuard.Handle h, long cost) {
+    /**
+     * Charges {@code cost} bytes, written to the object at guest path {@code path}, to the run's write quota; false
+     * (and one audit record) when it is spent.
+     */
+    private boolean charge(String path, long cost) {
         long quota = session.manifest.limits().fsWriteBytes();
-        if (session.fsBytesWritten + cost > quota) {
+        // A cost that wrapped (a write at offset 2^63-1 adds a hole that large) is negative: refused, never credited.
+        // Compared as what is left of the quota, so the sum cannot wrap either.
+        if (cost < 0 || cost > quota - session.fsBytesWritten) {
             if (!session.fsQuotaAudited) {
                 session.fsQuotaAudited = true;
-                session.audit("limit", Map.of("limit", "fsWriteBytes", "value", quota, "path", h.guestPath()));
+                session.audit("limit", Map.of("limit", "fsWriteBytes", "value", quota, "path", path));
             }
             return false;
         }
@@ -742,7 +747,7 @@ final class Wasi {
         if (size <= old) {
             return;
         }
-        if (!charge(h, size - old)) {
+        if (!charge(h.guestPath(), size - old)) {
             throw new FileGuard.Denied(ERRNO_DQUOT, "write quota", false);
         }
         h.channel.write(ByteBuffer.wrap(new byte[1]), size - 1);
@@ -772,7 +777,7 @@ final class Wasi {
         long size = h.channel.size();
         long at = offset >= 0 ? offset : h.append ? size : h.channel.position();
         long cost = data.length + Math.max(0, at - size);
-        if (!charge(h, cost)) {
+        if (!charge(h.guestPath(), cost)) {
             return ERRNO_DQUOT;
         }
         int n;

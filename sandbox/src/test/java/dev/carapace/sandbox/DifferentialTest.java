@@ -41,6 +41,9 @@ class DifferentialTest {
         try (var s = Files.list(Path.of("src", "test", "resources", "escapes"))) {
             return s.map(p -> p.getFileName().toString())
                     .filter(n -> n.endsWith(".wat") || n.endsWith(".hex"))
+                    // Leaves a tree deeper than PATH_MAX that only EscapeTest removes (by handles); it runs there on
+                    // both engines.
+                    .filter(n -> !n.startsWith("fs-deep-resolution."))
                     .map(n -> n.substring(0, n.lastIndexOf('.'))).distinct().sorted().toList().stream();
         }
     }

@@ -364,6 +364,53 @@ class EscapeTest {
     }
 
     @Test
+    void aWriteAtTheLargestOffsetCannotWrapTheWriteQuota() throws Exception {
+        // The hole before offset 2^63-1 plus one byte used to cost a negative number of bytes: the quota was gone.
+        Run r = run("fs-quota-overflow", manifest(RW_DATA, "\"fsWriteBytes\":200000"),
+                Sandbox.Bindings.none().withDir("/data", data));
+        assertThat(r.exit()).isEqualTo(Wasi.ERRNO_DQUOT);
+        r.record("limit", "limit", "fsWriteBytes", "value", "200000", "path", "/data/wrap.bin");
+        assertThat(Files.size(data.resolve("wrap.bin"))).isLessThanOrEqualTo(200000);
+    }
+
+    @Test
+    void oneResolutionCannotHoldThousandsOfHostDescriptors() throws Exception {
+        // 2,100 nested directories reached through 2 symlinks used to hold 2,100 host descriptors in one call; 22,000
+        // (11 symlinks) exhausted a JVM allowed 20,000 (EMFILE, the stat answered EIO). Kept small here for time.
+        try {
+            Run r = run("fs-deep-resolution", manifest(RW_DATA,
+                    "\"auditRecords\":1000000,\"wallMs\":120000,\"cpuMs\":120000"),
+                    Sandbox.Bindings.none().withDir("/data", data));
+            // Each open's record used to carry the whole guest path (4,200 characters here, 44,000 at 22,000 levels,
+            // which was gigabytes of audit log within the record budget).
+            r.audit().stream().filter(rec -> rec.get("type").asString().equals("fs.open")).forEach(rec ->
+                    assertThat(rec.get("details").get("path").asString().length()).isLessThanOrEqualTo(259));
+            assertThat(r.exit()).isEqualTo(Wasi.ERRNO_NAMETOOLONG);
+        } finally {
+            // Deeper than PATH_MAX: JUnit's own clean-up walks by path and cannot remove it; rm works by handles.
+            assertThat(new ProcessBuilder("rm", "-rf", data.resolve("a").toString()).start().waitFor()).isZero();
+        }
+    }
+
+    @Test
+    void symlinkTargetsAreChargedToTheWriteQuota() throws Exception {
+        // Each symlink stores its target on disk: 100 links of 3,999 bytes used to add 400 KB past a 200 KB quota.
+        Run r = run("fs-symlink-fill", manifest(RW_DATA, "\"fsWriteBytes\":200000"),
+                Sandbox.Bindings.none().withDir("/data", data));
+        assertThat(r.exit()).isEqualTo(Wasi.ERRNO_DQUOT);
+        r.record("limit", "limit", "fsWriteBytes", "value", "200000");
+        long stored = 0;
+        try (var s = Files.list(data)) {
+            // The skill's links have two-letter names; the fixture's own links are not counted.
+            for (Path p : s.filter(p -> Files.isSymbolicLink(p) && p.getFileName().toString().length() == 2)
+                    .toList()) {
+                stored += Files.readSymbolicLink(p).toString().length();
+            }
+        }
+        assertThat(stored).isLessThanOrEqualTo(200000);
+    }
+
+    @Test
     void denialFloodsAreCappedAndTheLogFileSurvivesTheWatchdog() throws Exception {
         for (String limits : List.of("\"wallMs\":60000,\"cpuMs\":60000", "\"wallMs\":50,\"cpuMs\":60000")) {
             Path file = tmp.resolve("audit-" + limits.hashCode() + ".jsonl");
