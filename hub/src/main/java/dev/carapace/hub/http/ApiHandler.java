@@ -64,15 +64,18 @@ public final class ApiHandler extends Handler.Abstract {
     private final TierLookup tiers;
     private final MeterRegistry metrics;
     private final Origin origin;
-    private final BodyBudget bodies = new BodyBudget();
+    private final BodyBudget bodies;
     private final Bucket faultLines = Bucket.builder().addLimit(Bandwidth.builder().capacity(FAULT_LINES_PER_MINUTE)
             .refillGreedy(FAULT_LINES_PER_MINUTE, java.time.Duration.ofMinutes(1)).build()).build();
     private final java.util.concurrent.atomic.AtomicLong faultsNotLogged = new java.util.concurrent.atomic.AtomicLong();
 
-    /** {@code origin} is this hub's own: signed requests must be addressed to it, and are verified against it. */
+    /**
+     * {@code origin} is this hub's own: signed requests must be addressed to it, and are verified against it;
+     * {@code bodies} bounds the memory request bodies hold while they arrive.
+     */
     public ApiHandler(List<Route> routes, RequestAuthenticator authenticator, RequestAuthenticator.KeyLookup storedKeys,
                       BodyKeyLookup bodyKeys, RateLimiter limiter, TierLookup tiers, MeterRegistry metrics,
-                      Origin origin) {
+                      Origin origin, BodyBudget bodies) {
         this.routes = List.copyOf(routes);
         this.authenticator = authenticator;
         this.storedKeys = storedKeys;
@@ -81,6 +84,7 @@ public final class ApiHandler extends Handler.Abstract {
         this.tiers = tiers;
         this.metrics = metrics;
         this.origin = origin;
+        this.bodies = bodies;
     }
 
     public List<Route> routes() {
