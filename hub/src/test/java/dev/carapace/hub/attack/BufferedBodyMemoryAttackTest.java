@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -47,7 +48,9 @@ class BufferedBodyMemoryAttackTest {
     }
 
     private static String statusLine(Socket s) throws IOException {
-        s.setSoTimeout(60_000);
+        if (s.getSoTimeout() == 0) {
+            s.setSoTimeout(60_000);
+        }
         InputStream in = s.getInputStream();
         StringBuilder line = new StringBuilder();
         for (int c = in.read(); c >= 0 && c != '\r'; c = in.read()) {
@@ -66,10 +69,19 @@ class BufferedBodyMemoryAttackTest {
                 for (int i = 0; i < held; i++) {
                     holding.add(body("127.0.0.5", f.hub.port(), DECLARED - 1));
                 }
-                // One more from the same address is refused at once, without its body being read.
-                try (Socket more = body("127.0.0.5", f.hub.port(), 0)) {
-                    assertThat(statusLine(more)).startsWith("HTTP/1.1 429");
+                // One more from the same address is refused at once, without its body being read. (The held bodies'
+                // bytes may still sit in socket buffers, not yet seen by the hub: a probe the hub is still waiting
+                // on is dropped, which gives its reservation back, and tried again.)
+                String refused = "";
+                for (int i = 0; i < 25 && !refused.startsWith("HTTP/1.1 429"); i++) {
+                    try (Socket more = body("127.0.0.5", f.hub.port(), 0)) {
+                        more.setSoTimeout(2_000);
+                        refused = statusLine(more);
+                    } catch (SocketTimeoutException waitingForBody) {
+                        refused = "(the hub waits for this body)";
+                    }
                 }
+                assertThat(refused).startsWith("HTTP/1.1 429");
                 // Another address still has its share.
                 try (Socket other = body("127.0.0.6", f.hub.port(), DECLARED)) {
                     assertThat(statusLine(other)).startsWith("HTTP/1.1 404");
