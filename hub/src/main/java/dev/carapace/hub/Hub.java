@@ -7,6 +7,7 @@ import dev.carapace.crypto.Json;
 import dev.carapace.crypto.SecureFiles;
 import dev.carapace.hub.auth.RequestAuthenticator;
 import dev.carapace.hub.http.ApiHandler;
+import dev.carapace.hub.http.BodyBudget;
 import dev.carapace.hub.http.ConnectionsPerAddress;
 import dev.carapace.hub.http.JsonErrorHandler;
 import dev.carapace.hub.http.OpenApi;
@@ -199,8 +200,11 @@ public final class Hub implements AutoCloseable {
                         return Reply.ok(doc);
                     }));
             table.set(List.copyOf(routes));
+            // Behind a proxy that is the hub's only peer (no per-address connection cap), one address is everyone.
+            BodyBudget bodies = cfg.maxConnectionsPerAddress() > 0 ? new BodyBudget()
+                    : new BodyBudget(BodyBudget.HUB_BYTES, BodyBudget.HUB_BYTES);
             ApiHandler handler = new ApiHandler(routes, auth, api::storedKey, api::bodyKey,
-                    new RateLimiter(cfg.limits()), api::tierOf, metrics, origin);
+                    new RateLimiter(cfg.limits()), api::tierOf, metrics, origin, bodies);
             server.setHandler(messaging.pushEndpoint(server, handler));
             server.setErrorHandler(new JsonErrorHandler());
             server.setStopAtShutdown(false);

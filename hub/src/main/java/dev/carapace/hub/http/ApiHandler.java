@@ -28,7 +28,8 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Serves the routing table. Every request is rate-limited by address (routed or not), its body read without holding a
- * thread (bounded in size and time, {@link BodyReader}), matched, authenticated as its route requires, rate-limited
+ * thread (bounded in size and time, {@link BodyReader}, and in the memory bodies hold per address
+ * and in all, {@link BodyBudget}), matched, authenticated as its route requires, rate-limited
  * by identity tier (new identities spend their address's budget), and answered in JSON. Failures never carry a stack
  * trace; a client's faults are logged as one line, rate-limited.
  */
@@ -63,14 +64,18 @@ public final class ApiHandler extends Handler.Abstract {
     private final TierLookup tiers;
     private final MeterRegistry metrics;
     private final Origin origin;
+    private final BodyBudget bodies;
     private final Bucket faultLines = Bucket.builder().addLimit(Bandwidth.builder().capacity(FAULT_LINES_PER_MINUTE)
             .refillGreedy(FAULT_LINES_PER_MINUTE, java.time.Duration.ofMinutes(1)).build()).build();
     private final java.util.concurrent.atomic.AtomicLong faultsNotLogged = new java.util.concurrent.atomic.AtomicLong();
 
-    /** {@code origin} is this hub's own: signed requests must be addressed to it, and are verified against it. */
+    /**
+     * {@code origin} is this hub's own: signed requests must be addressed to it, and are verified against it;
+     * {@code bodies} bounds the memory request bodies hold while they arrive.
+     */
     public ApiHandler(List<Route> routes, RequestAuthenticator authenticator, RequestAuthenticator.KeyLookup storedKeys,
                       BodyKeyLookup bodyKeys, RateLimiter limiter, TierLookup tiers, MeterRegistry metrics,
-                      Origin origin) {
+                      Origin origin, BodyBudget bodies) {
         this.routes = List.copyOf(routes);
         this.authenticator = authenticator;
         this.storedKeys = storedKeys;
@@ -79,6 +84,7 @@ public final class ApiHandler extends Handler.Abstract {
         this.tiers = tiers;
         this.metrics = metrics;
         this.origin = origin;
+        this.bodies = bodies;
     }
 
     public List<Route> routes() {
@@ -100,15 +106,34 @@ public final class ApiHandler extends Handler.Abstract {
             respond(request, response, callback, sample, new byte[0]);
             return true;
         }
+        // The bytes this body may occupy are reserved before any is read (BodyBudget), and given back once answered.
+        String address = rateLimitKey(request);
+        long declared = request.getLength();
+        long reservation = declared < 0 || declared > MAX_BODY_BYTES ? MAX_BODY_BYTES : declared;
+        BodyBudget.Verdict verdict = bodies.reserve(address, reservation);
+        if (verdict != BodyBudget.Verdict.RESERVED) {
+            ApiException busy = verdict == BodyBudget.Verdict.ADDRESS_FULL
+                    ? new ApiException(429, "too_many_bodies", "too many request bodies in flight from this address", 1)
+                    : new ApiException(503, "hub_busy", "the hub holds too many request bodies; retry later", 1);
+            reply(request, response, callback, sample, "none", closing(error(busy), request));
+            return true;
+        }
         // The body arrives without holding a thread; the answer is computed on a request thread once it is complete.
         Thread handling = Thread.currentThread();
         boolean[] inHandle = {true};
         BodyReader.read(request, MAX_BODY_BYTES, DRAIN_LIMIT_BYTES, (body, failure, clientFault) -> {
-            Runnable answer = failure == null ? () -> respond(request, response, callback, sample, body) : () -> {
+            Runnable compute = failure == null ? () -> respond(request, response, callback, sample, body) : () -> {
                 if (clientFault) {
                     clientFault(request, failure);
                 }
                 reply(request, response, callback, sample, "none", closing(error(failure), request));
+            };
+            Runnable answer = () -> {
+                try {
+                    compute.run();
+                } finally {
+                    bodies.release(address, reservation);
+                }
             };
             if (inHandle[0] && Thread.currentThread() == handling) {
                 answer.run();

@@ -28,7 +28,7 @@ public final class KeyedBuckets {
      * Shared by keys not in the table when it is full, chosen by a salted hash of the key: filling the table and
      * then spending one overflow bucket starves 1/64 of the newcomers, not all of them.
      */
-    private final Bucket[] overflow = new Bucket[64];
+    private final Bucket[] overflow = new Bucket[1 << 6];
     private final int salt = new java.security.SecureRandom().nextInt();
     private volatile long nextSweep;
 
@@ -83,8 +83,7 @@ public final class KeyedBuckets {
                     ? buckets.computeIfAbsent(key, k -> new Entry(newBucket(), new long[1]))
                     : null;
         }
-        Bucket b = e == null ? overflow[Math.floorMod((key.hashCode() ^ salt) * 0x9E3779B9, overflow.length)]
-                : e.bucket();
+        Bucket b = e == null ? overflow[overflowIndex(key)] : e.bucket();
         if (e != null) {
             synchronized (e.lastUsed()) {
                 e.lastUsed()[0] = now;
@@ -95,6 +94,15 @@ public final class KeyedBuckets {
             return 0;
         }
         return Math.max(1, (probe.getNanosToWaitForRefill() + 999_999_999L) / 1_000_000_000L);
+    }
+
+    /**
+     * The top 6 bits of the salted, multiplied hash: they depend on every bit of the key's hash and on the salt, so
+     * which keys share a bucket differs from hub to hub. (The low bits of the product depend only on the low bits of
+     * the hash: keys chosen with equal low bits would share a bucket under every salt.)
+     */
+    private int overflowIndex(String key) {
+        return ((key.hashCode() ^ salt) * 0x9E3779B9) >>> (Integer.SIZE - 6);
     }
 
     /**

@@ -21,6 +21,14 @@ class OutOfRangeNumberAttackTest extends BackendTest {
         return f.client.sendRaw("POST", path, json.getBytes(StandardCharsets.UTF_8), p.signer(), Map.of());
     }
 
+    /**
+     * The JSON reader refuses an integer literal that is not exactly the digits RFC 8785 writes for its double, and an
+     * infinite number (docs/protocol.md): those never reach a field's range check. Other numbers are out of range.
+     */
+    private static String reasonFor(String literal) {
+        return literal.length() > 16 || literal.contains("e400") ? "malformed_json" : "invalid_field";
+    }
+
     @Test
     void hugeNumbersAreBadRequestsNotInternalErrors() throws Exception {
         HubFixture.Party a = f.agent();
@@ -30,13 +38,13 @@ class OutOfRangeNumberAttackTest extends BackendTest {
             HttpResponse<byte[]> r = post(a, "/v1/inbox/" + inst + "/ack",
                     "{\"acks\":[{\"group\":\"" + group + "\",\"seq\":" + seq + "}]}");
             assertThat(r.statusCode()).as("ack seq " + seq).isEqualTo(400);
-            assertThat(Json.parse(r.body()).path("reason").asString()).isEqualTo("invalid_field");
+            assertThat(Json.parse(r.body()).path("reason").asString()).isEqualTo(reasonFor(seq));
         }
         for (String epoch : List.of("9223372036854775808", "18446744073709551616", "-1", "2.0e30")) {
             HttpResponse<byte[]> r = post(a, "/v1/groups/" + group + "/commits",
                     "{\"installation\":\"" + inst + "\",\"epoch\":" + epoch + ",\"commit\":\"AAAA\"}");
             assertThat(r.statusCode()).as("commit epoch " + epoch).isEqualTo(400);
-            assertThat(Json.parse(r.body()).path("reason").asString()).isEqualTo("invalid_field");
+            assertThat(Json.parse(r.body()).path("reason").asString()).isEqualTo(reasonFor(epoch));
         }
         for (String epoch : List.of("9223372036854775808", "18446744073709551616")) {
             HttpResponse<byte[]> r = post(a, "/v1/groups",

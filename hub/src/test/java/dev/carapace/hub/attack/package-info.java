@@ -22,6 +22,10 @@
  *       data still needs.</li>
  *   <li>{@code RevocationQuorumAttackTest}: three brand-new identities revoking anyone's skill (High 6).</li>
  *   <li>{@code StrictUtf8AttackTest}: overlong UTF-8 and lone surrogate escapes in signed request bodies.</li>
+ *   <li>{@code BufferedBodyMemoryAttackTest}: bodies buffered before authentication holding the heap, from one
+ *       address and from many (red team after issue 13).</li>
+ *   <li>{@code OverflowBucketTargetingAttackTest}: keys chosen to share a victim's overflow rate-limit bucket on
+ *       every hub (red team after issue 13).</li>
  * </ul>
  *
  * <p>{@code RawRequest} sends exact request bytes (Host header included); {@code LongHistory} builds long valid key
