@@ -85,7 +85,7 @@ final class Hubs {
         }
     }
 
-    private static CliException failure(URI hub, Exception e) {
+    static CliException failure(URI hub, Exception e) {
         if (e instanceof ConnectException) {
             return CliException.config("cannot reach the hub at " + hub);
         }

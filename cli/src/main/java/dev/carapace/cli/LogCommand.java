@@ -1,6 +1,7 @@
 package dev.carapace.cli;
 
 import dev.carapace.client.HubClient;
+import dev.carapace.client.HubException;
 import dev.carapace.client.LogMonitor;
 import dev.carapace.client.LogVerifier;
 import dev.carapace.client.Signer;
@@ -30,6 +31,8 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 @Command(name = "log", mixinStandardHelpOptions = true, footer = {"", ExitCodes.HELP},
@@ -237,10 +240,15 @@ public final class LogCommand extends CommandGroup {
 
     @Command(name = "append", mixinStandardHelpOptions = true, footer = {"", ExitCodes.HELP},
             description = {"Append DSSE envelopes (e.g. from 'carapace sign') signed by this identity's current key.",
-                "Prints one line per acknowledged entry; each acknowledgement's checkpoint is checked against the"
-                        + " log's pinned key and for consistency with the last one trusted, and the entry's inclusion"
-                        + " proof is checked, before it is printed."})
+                "Sends them in batches (all of a batch or none is logged; each envelope costs one request of the"
+                        + " rate limit, and limits are waited out). Prints one line per acknowledged entry; each"
+                        + " acknowledgement's checkpoint is checked against the log's pinned key and for consistency"
+                        + " with the last one trusted, and the entry's inclusion proof is checked, before it is"
+                        + " printed."})
     static final class Append implements Callable<Integer> {
+        /** Compact JSON of the envelopes in one batch; the hub takes bodies of up to 1 MiB. */
+        static final int MAX_BATCH_JSON_BYTES = 768 * 1024;
+
         @Spec
         CommandSpec spec;
 
@@ -250,6 +258,9 @@ public final class LogCommand extends CommandGroup {
         @Mixin
         HubOptions hubOptions;
 
+        @Option(names = "--json", description = "Print a JSON array of {file, index, size} for the entries logged.")
+        boolean json;
+
         @Parameters(arity = "1..*", paramLabel = "FILE.dsse.json")
         List<Path> files;
 
@@ -258,40 +269,82 @@ public final class LogCommand extends CommandGroup {
             Home home = homeOptions.open();
             Home.Identity identity = home.identity();
             URI hub = hubOptions.resolve(home);
+            List<Dsse.Envelope> envelopes = new ArrayList<>();
+            List<Integer> sizes = new ArrayList<>();
+            for (Path f : files) {
+                try {
+                    Dsse.Envelope env = Dsse.fromJson(Files.readAllBytes(f));
+                    envelopes.add(env);
+                    sizes.add(Json.compact(env.toJson()).length() + 1);
+                } catch (CryptoException e) {
+                    throw CliException.verification(f + ": " + e.getMessage());
+                }
+            }
             HubClient client = Hubs.client(hub);
             LogVerifier verifier = Hubs.verified(hub, () -> LogVerifier.connect(client,
                     LogTrustOptions.store(home), List.of(), 0));
+            ArrayNode logged = Json.MAPPER.createArrayNode();
             try (Ed25519KeyPair key = home.currentKey(identity)) {
                 Signer signer = Signer.current(identity.log(), key);
-                for (Path f : files) {
-                    Dsse.Envelope env;
-                    try {
-                        env = Dsse.fromJson(Files.readAllBytes(f));
-                    } catch (CryptoException e) {
-                        throw CliException.verification(f + ": " + e.getMessage());
+                int most = HubClient.MAX_LOG_BATCH;
+                for (int from = 0; from < envelopes.size(); ) {
+                    int to = from;
+                    long bytes = 0;
+                    while (to < envelopes.size() && to - from < most && (to == from
+                            || bytes + sizes.get(to) <= MAX_BATCH_JSON_BYTES)) {
+                        bytes += sizes.get(to++);
                     }
-                    var r = Hubs.call(hub, () -> client.appendToLog(signer, env));
-                    long index = r.get("index").asLong();
-                    String note = r.get("checkpoint").asString();
-                    Hubs.verified(hub, () -> verifier.accept(note));
+                    List<Dsse.Envelope> batch = envelopes.subList(from, to);
+                    List<JsonNode> receipts;
                     try {
-                        var cp = Checkpoint.open(note, verifier.key());
-                        List<byte[]> proof = new ArrayList<>();
-                        for (var h : r.get("proof")) {
-                            proof.add(Bytes.fromB64(h.asString()));
+                        receipts = client.appendAllToLog(signer, batch);
+                    } catch (HubException e) {
+                        if ("batch_too_large".equals(e.reason()) && batch.size() > 1) {
+                            most = batch.size() / 2; // a hub with lower limits: send smaller batches
+                            continue;
                         }
-                        Merkle.verifyInclusion(index, cp.size(),
-                                Merkle.leafHash(env.toBytes()), proof, cp.root());
-                        spec.commandLine().getOut().println(f + ": index " + index + " (checkpoint size "
-                                + cp.size() + ")");
-                    } catch (CryptoException | ProofException e) {
-                        throw CliException.verification("the hub's acknowledgement of " + f + " does not verify: "
-                                + e.getMessage());
+                        throw Hubs.failure(hub, e);
+                    } catch (java.io.IOException e) {
+                        throw Hubs.failure(hub, e);
                     }
+                    for (int i = 0; i < batch.size(); i++) {
+                        logged.add(check(hub, verifier, files.get(from + i), batch.get(i), receipts.get(i)));
+                    }
+                    from = to;
                 }
+            }
+            if (json) {
+                spec.commandLine().getOut().println(Json.compact(logged));
             }
             spec.commandLine().getOut().flush();
             return ExitCodes.OK;
+        }
+
+        /** Checks one acknowledgement (checkpoint, inclusion proof), prints its line, and answers what --json shows. */
+        private ObjectNode check(URI hub, LogVerifier verifier, Path f, Dsse.Envelope env, JsonNode r) {
+            long index = r.path("index").asLong(-1);
+            String note = r.path("checkpoint").asString("");
+            Hubs.verified(hub, () -> verifier.accept(note));
+            try {
+                var cp = Checkpoint.open(note, verifier.key());
+                List<byte[]> proof = new ArrayList<>();
+                for (var h : r.path("proof")) {
+                    proof.add(Bytes.fromB64(h.asString()));
+                }
+                Merkle.verifyInclusion(index, cp.size(), Merkle.leafHash(env.toBytes()), proof, cp.root());
+                if (!json) {
+                    spec.commandLine().getOut().println(f + ": index " + index + " (checkpoint size " + cp.size()
+                            + ")");
+                }
+                ObjectNode o = Json.object();
+                o.put("file", f.toString());
+                o.put("index", index);
+                o.put("size", cp.size());
+                return o;
+            } catch (CryptoException | ProofException | IllegalArgumentException e) {
+                throw CliException.verification("the hub's acknowledgement of " + f + " does not verify: "
+                        + e.getMessage());
+            }
         }
     }
 

@@ -101,17 +101,7 @@ public final class SandboxCommand extends CommandGroup {
                 bindings = bindings.withDir(d.getKey(), Path.of(d.getValue()));
             }
             bindings = withSecrets(bindings, manifest, secrets);
-            for (String e : env) {
-                int eq = e.indexOf('=');
-                if (eq <= 0) {
-                    throw CliException.usage("--env must be NAME=VALUE, got '" + e + "'");
-                }
-                String name = e.substring(0, eq);
-                if (!manifest.permissions().env().contains(name)) {
-                    throw CliException.usage("--env " + name + " is not declared in the manifest; refusing to run");
-                }
-                bindings = bindings.withEnv(name, e.substring(eq + 1));
-            }
+            bindings = withEnv(bindings, manifest, env);
             if (eng == Engine.COMPILED && !"none".equals(compiledStore)) {
                 openCompiledStore(spec, compiledStore != null ? Path.of(compiledStore)
                         : new HomeOptions().resolveHome().resolve("compiled"));
@@ -149,6 +139,25 @@ public final class SandboxCommand extends CommandGroup {
                 throw CliException.usage("--secret " + name + ": no value given and no environment variable " + name);
             }
             bindings = bindings.withSecret(name, value);
+        }
+        return bindings;
+    }
+
+    /**
+     * Adds the {@code --env NAME=VALUE} values to the bindings; a variable the manifest does not declare is refused
+     * before anything runs.
+     */
+    static Sandbox.Bindings withEnv(Sandbox.Bindings bindings, Manifest manifest, List<String> env) {
+        for (String e : env) {
+            int eq = e.indexOf('=');
+            if (eq <= 0) {
+                throw CliException.usage("--env must be NAME=VALUE, got '" + e + "'");
+            }
+            String name = e.substring(0, eq);
+            if (!manifest.permissions().env().contains(name)) {
+                throw CliException.usage("--env " + name + " is not declared in the manifest; refusing to run");
+            }
+            bindings = bindings.withEnv(name, e.substring(eq + 1));
         }
         return bindings;
     }

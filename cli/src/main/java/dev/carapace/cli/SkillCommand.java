@@ -1027,6 +1027,11 @@ public final class SkillCommand extends CommandGroup {
                 description = "Provide a declared secret; without =VALUE it is read from the environment (repeatable).")
         List<String> secrets = new ArrayList<>();
 
+        @Option(names = "--env", paramLabel = "NAME=VALUE",
+                description = "An environment variable for the skill; its manifest must declare NAME in"
+                        + " permissions.env (repeatable). Recorded in the audit log: never put a secret here.")
+        List<String> env = new ArrayList<>();
+
         @Option(names = "--entrypoint", paramLabel = "NAME", defaultValue = "main")
         String entrypoint;
 
@@ -1070,6 +1075,7 @@ public final class SkillCommand extends CommandGroup {
                 }
             }
             b = SandboxCommand.withSecrets(b, m, secrets);
+            b = SandboxCommand.withEnv(b, m, env);
             // A signed skill was verified at install and runs compiled; an unsigned one stays on the interpreter.
             Engine engine = quarantined ? Engine.INTERPRETER : Engine.COMPILED;
             if (engine == Engine.COMPILED) {

@@ -38,8 +38,11 @@ final class SkillPermissions {
         for (String s : p.secrets()) {
             out.add("read the secret " + s + " (only if you pass it with --secret)");
         }
+        for (String v : p.env()) {
+            out.add("receive the environment variable " + v + " (only if you pass it with --env)");
+        }
         if (out.isEmpty()) {
-            out.add("nothing: no files, no network, no secrets");
+            out.add("nothing: no files, no network, no secrets, no environment variables");
         }
         return out;
     }
@@ -54,7 +57,10 @@ final class SkillPermissions {
         return b.toString();
     }
 
-    /** Grants in {@code after} that {@code before} did not give: new folders, read turned write, hosts, secrets. */
+    /**
+     * Grants in {@code after} that {@code before} did not give: new folders, read turned write, hosts, secrets,
+     * environment variables.
+     */
     static List<String> widened(Manifest.Permissions before, Manifest.Permissions after) {
         List<String> out = new ArrayList<>();
         for (Manifest.FsGrant g : after.filesystem()) {
@@ -69,6 +75,7 @@ final class SkillPermissions {
         before.network().forEach(n -> hosts.add(n.toString()));
         after.network().stream().filter(n -> !hosts.contains(n.toString())).forEach(n -> out.add("+ network " + n));
         after.secrets().stream().filter(s -> !before.secrets().contains(s)).forEach(s -> out.add("+ secret " + s));
+        after.env().stream().filter(v -> !before.env().contains(v)).forEach(v -> out.add("+ env " + v));
         return out;
     }
 

@@ -218,6 +218,22 @@ class SkillCliTest {
     }
 
     @Test
+    void runPassesDeclaredEnvironmentVariablesAndConsentShowsThem() throws Exception {
+        ok(alice.run("skill", "publish", skill(alice, "alice/envy", "1.0.0", "{\"env\": [\"REGION\"]}").toString(),
+                "--hub", url));
+        CliTestSupport.Result installed = ok(user.run("skill", "install", "alice/envy", "--hub", url, "--yes"));
+        assertThat(installed.out()).contains("receive the environment variable REGION (only if you pass it with --env)");
+        Path audit = dir.resolve("envy-audit.jsonl");
+        assertThat(ok(user.run("skill", "run", "alice/envy", "--env", "REGION=eu-west", "--audit-log",
+                audit.toString())).out()).isEqualTo("hello from a sandboxed skill\n");
+        assertThat(Files.readString(audit)).contains("REGION");
+        assertThat(fails(user.run("skill", "run", "alice/envy", "--env", "HOME=/root")).err())
+                .contains("--env HOME is not declared in the manifest");
+        assertThat(fails(user.run("skill", "run", "alice/envy", "--env", "REGION")).err())
+                .contains("--env must be NAME=VALUE");
+    }
+
+    @Test
     void installingAnOlderVersionNeedsAllowDowngrade() throws Exception {
         publishTwoVersions();
         Path data = Files.createDirectories(dir.resolve("data"));

@@ -29,6 +29,16 @@ class SkillPermissionsTest {
     }
 
     @Test
+    void consentShowsDeclaredEnvironmentVariablesAndAnUpdateThatAddsOne() {
+        Manifest before = manifest("{\"env\":[\"LANG\"]}");
+        Manifest after = manifest("{\"env\":[\"LANG\",\"REGION\"]}");
+        assertThat(SkillPermissions.prompt("Install acme/x 1.0.0?", after)).contains(
+                "receive the environment variable LANG", "receive the environment variable REGION");
+        assertThat(SkillPermissions.widened(before.permissions(), after.permissions())).containsExactly("+ env REGION");
+        assertThat(SkillPermissions.widened(after.permissions(), before.permissions())).isEmpty();
+    }
+
+    @Test
     void aPolicyDeniesByDefaultAndNamesWhatItRefuses() {
         Manifest wants = manifest("{\"filesystem\":[{\"path\":\"/out\",\"access\":\"read-write\"}],"
                 + "\"network\":[\"api.example.com\"],\"secrets\":[\"KEY\"]}");

@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -257,6 +258,29 @@ public final class HubClient {
     /** Appends a DSSE envelope (signed by the caller's current key) to the hub's transparency log. */
     public JsonNode appendToLog(Signer signer, Dsse.Envelope envelope) throws IOException, HubException {
         return send("POST", "/v1/log/entries", envelope.toJson(), signer);
+    }
+
+    /** Envelopes the hub takes in one {@link #appendAllToLog} call. */
+    public static final int MAX_LOG_BATCH = 32;
+
+    /**
+     * Appends up to {@value #MAX_LOG_BATCH} DSSE envelopes (signed by the caller's current key) in one request, all or
+     * none, at consecutive indexes; answers their receipts in order. The batch costs as many requests of the caller's
+     * rate limit as it holds envelopes.
+     */
+    public List<JsonNode> appendAllToLog(Signer signer, List<Dsse.Envelope> envelopes)
+            throws IOException, HubException {
+        ObjectNode body = Json.object();
+        ArrayNode list = body.putArray("envelopes");
+        envelopes.forEach(e -> list.add(e.toJson()));
+        JsonNode r = send("POST", "/v1/log/batch", body, signer);
+        List<JsonNode> receipts = new ArrayList<>();
+        r.path("entries").forEach(receipts::add);
+        if (receipts.size() != envelopes.size()) {
+            throw new HubException(201, "bad_response", "the hub acknowledged " + receipts.size() + " of "
+                    + envelopes.size() + " envelopes");
+        }
+        return receipts;
     }
 
     /** The latest signed checkpoint note, as served, with the cosignatures the hub has collected. */

@@ -12,13 +12,18 @@ import dev.carapace.hub.http.Route;
 import dev.carapace.hub.log.TransparencyLog;
 import dev.carapace.tlog.TilePath;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /** The transparency log's routes: signed appends of DSSE statements, checkpoints, entries and proofs. */
 final class LogApi {
+    /** Envelopes in one batch append; every rate-limit tier's minute holds at least this many requests by default. */
+    static final int MAX_BATCH_ENVELOPES = 32;
+
     private final TransparencyLog log;
 
     LogApi(TransparencyLog log) {
@@ -30,6 +35,10 @@ final class LogApi {
                 new Route("POST", "/v1/log/entries", Route.Auth.SIGNED, "log",
                         "Append a DSSE envelope signed by the caller's current key; answers once it is durable and"
                                 + " covered by a signed checkpoint.", this::append),
+                new Route("POST", "/v1/log/batch", Route.Auth.SIGNED, "log",
+                        "Append up to " + MAX_BATCH_ENVELOPES + " DSSE envelopes ({\"envelopes\": [...]}) signed by the"
+                                + " caller's current key, all or none, at consecutive indexes under one checkpoint;"
+                                + " costs one request of the rate limit per envelope.", this::appendBatch),
                 new Route("GET", "/checkpoint", Route.Auth.PUBLIC, "log",
                         "The latest checkpoint, a C2SP signed note, with the witness cosignatures collected so far.",
                         call -> note(log.latestCheckpoint())),
@@ -51,18 +60,7 @@ final class LogApi {
     }
 
     private Reply append(Call call) throws Exception {
-        Dsse.Envelope env;
-        try {
-            env = Dsse.fromJson(call.json());
-        } catch (CryptoException e) {
-            throw ApiException.badRequest("invalid_envelope", e.getMessage());
-        }
-        try {
-            call.caller().key().requireSigned(env); // the key that authenticated this very request
-        } catch (CryptoException e) {
-            throw ApiException.badRequest("invalid_envelope", "the envelope is not signed by your current key");
-        }
-        byte[] entry = env.toBytes();
+        byte[] entry = signedByCaller(call, call.json(), "the envelope");
         TransparencyLog.Appended a;
         try {
             a = log.appendAndWait(entry, call.caller().id());
@@ -73,6 +71,54 @@ final class LogApi {
         }
         ObjectNode o = log.receipt(a, entry);
         return Reply.json(201, o);
+    }
+
+    /**
+     * Appends up to {@value #MAX_BATCH_ENVELOPES} envelopes at consecutive indexes, all or none: each is checked as
+     * {@link #append} checks one, and the batch costs as many requests of the caller's rate limit as it holds
+     * envelopes (charged before any signature is checked).
+     */
+    private Reply appendBatch(Call call) throws Exception {
+        JsonNode list = call.json().get("envelopes");
+        if (list == null || !list.isArray() || list.isEmpty() || list.size() > MAX_BATCH_ENVELOPES) {
+            throw ApiException.badRequest("invalid_batch", "\"envelopes\" must be an array of 1 to "
+                    + MAX_BATCH_ENVELOPES + " DSSE envelopes");
+        }
+        call.chargeAsRequests(list.size());
+        List<byte[]> entries = new ArrayList<>(list.size());
+        for (int i = 0; i < list.size(); i++) {
+            entries.add(signedByCaller(call, list.get(i), "envelope " + i));
+        }
+        List<TransparencyLog.Appended> appended;
+        try {
+            appended = log.appendAllAndWait(entries, call.caller().id());
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest("invalid_entry", e.getMessage());
+        } catch (TransparencyLog.UnavailableException e) {
+            throw new ApiException(503, "log_unavailable", e.getMessage() + "; retry", 1);
+        }
+        ObjectNode o = Json.object();
+        ArrayNode receipts = o.putArray("entries");
+        for (int i = 0; i < entries.size(); i++) {
+            receipts.add(log.receipt(appended.get(i), entries.get(i)));
+        }
+        return Reply.json(201, o);
+    }
+
+    /** The log entry for a DSSE envelope signed by the key that authenticated this very request, or a 400. */
+    private static byte[] signedByCaller(Call call, JsonNode json, String what) throws ApiException {
+        Dsse.Envelope env;
+        try {
+            env = Dsse.fromJson(json);
+        } catch (CryptoException e) {
+            throw ApiException.badRequest("invalid_envelope", what + ": " + e.getMessage());
+        }
+        try {
+            call.caller().key().requireSigned(env);
+        } catch (CryptoException e) {
+            throw ApiException.badRequest("invalid_envelope", what + " is not signed by your current key");
+        }
+        return env.toBytes();
     }
 
     private Reply tile(Call call) throws Exception {
@@ -196,6 +242,8 @@ final class LogApi {
         l.put("vkey", log.verifier().encode());
         l.put("checkpoint", "/checkpoint");
         l.put("append", "/v1/log/entries");
+        l.put("appendBatch", "/v1/log/batch");
+        l.put("maxBatchEnvelopes", MAX_BATCH_ENVELOPES);
         ArrayNode w = l.putArray("witnesses");
         log.witnesses().forEach(c -> w.add(c.encode()));
     }

@@ -194,6 +194,8 @@ class AuthorizationTest extends BackendTest {
         // The transparency log.
         cases.put("POST /v1/log/entries", open("appends the caller's own statement, which must be signed by the"
                 + " caller's current key"));
+        cases.put("POST /v1/log/batch", open("appends the caller's own statements, each of which must be signed by"
+                + " the caller's current key"));
         cases.put("GET /checkpoint", open("the log is public"));
         cases.put("GET /v1/log/checkpoint/witnessed/{k}", open("the log is public"));
         cases.put("POST /v1/log/cosignatures", open("a witness's cosignature is checked against the witness keys"

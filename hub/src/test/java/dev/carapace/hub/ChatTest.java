@@ -155,6 +155,35 @@ class ChatTest extends BackendTest {
     }
 
     @Test
+    void aRotatedAgentIsInvitedWithKeyPackagesCertifiedByItsCurrentKey() throws Exception {
+        HubFixture.Party pa = f.agent();
+        HubFixture.Party pb = f.agent();
+        ChatClient a = chat(pa, "a");
+        Path bDir = dir.resolve("chat-b");
+        byte[] bKey = Bytes.random(32);
+        ChatClient b = ChatClient.open(f.client, pb.log(), pb.key(), bDir, bKey);
+        b.publishKeyPackages(); // a full supply and a last-resort one, all certified by key #0
+        b.allow(pa.id());
+        dev.carapace.crypto.KeyEventLog rotated = pb.log().rotate(pb.next(),
+                dev.carapace.crypto.Ed25519KeyPair.generate().publicKey(), System.currentTimeMillis());
+        f.client.publishKeyEvents(rotated, pb.next());
+
+        // Before b tops up, the hub hands out none of the KeyPackages the old key certified.
+        String early = a.createGroup("early");
+        assertThatThrownBy(() -> a.invite(early, List.of(pb.id())))
+                .isInstanceOfSatisfying(HubException.class, e -> assertThat(e.status()).isEqualTo(404));
+
+        // b's next sync replaces them, and a invites b.
+        ChatClient b2 = ChatClient.open(f.client, rotated, pb.next(), bDir, bKey);
+        b2.sync();
+        String g = a.createGroup("g");
+        a.invite(g, List.of(pb.id()));
+        b2.sync();
+        a.send(g, "welcome back");
+        assertThat(texts(b2.read(g))).containsExactly("welcome back");
+    }
+
+    @Test
     void concurrentCommitsOneWinsTheOtherRebasesNoFork() throws Exception {
         HubFixture.Party pa = f.agent();
         HubFixture.Party pb = f.agent();

@@ -42,6 +42,40 @@ class RateLimitTest {
     }
 
     @Test
+    void aLogBatchCostsOneRequestPerEnvelope() throws Exception {
+        RateLimiter.Limits limits = new RateLimiter.Limits(1000, Map.of(RateLimiter.Tier.NEW, 20,
+                RateLimiter.Tier.ANONYMOUS, 50, RateLimiter.Tier.VERIFIED, 100, RateLimiter.Tier.TRUSTED, 500));
+        try (HubFixture f = new HubFixture(Backend.SQLITE, dir, null, limits)) {
+            HubFixture.Party agent = f.agent(); // registration is the first of its twenty
+            java.util.function.IntFunction<java.util.List<dev.carapace.crypto.Dsse.Envelope>> statements = n -> {
+                java.util.List<dev.carapace.crypto.Dsse.Envelope> out = new java.util.ArrayList<>();
+                for (int i = 0; i < n; i++) {
+                    try {
+                        out.add(new dev.carapace.crypto.InTotoStatement(java.util.List.of(
+                                new dev.carapace.crypto.InTotoStatement.Subject("s" + i, "00".repeat(32))),
+                                "https://carapace.dev/attestations/test/v1", Json.object())
+                                .sign(agent.log().currentKeyId(), agent.key()));
+                    } catch (Exception e) {
+                        throw new RuntimeException(e);
+                    }
+                }
+                return out;
+            };
+            // A batch larger than the tier's whole minute can never pass: refused as such, not made to wait forever.
+            Throwable tooBig = org.assertj.core.api.Assertions.catchThrowable(
+                    () -> f.client.appendAllToLog(agent.signer(), statements.apply(21)));
+            assertThat(((dev.carapace.client.HubException) tooBig).reason()).isEqualTo("batch_too_large");
+            // 19 tokens were left before that refusal spent one; 16 envelopes take 16 of the 18 left.
+            assertThat(f.client.appendAllToLog(agent.signer(), statements.apply(16))).hasSize(16);
+            // Two are left (plus what refilled meanwhile, one per 3 s): a batch of twenty waits, and logs nothing.
+            Throwable limited = org.assertj.core.api.Assertions.catchThrowable(
+                    () -> f.client.appendAllToLog(agent.signer(), statements.apply(20)));
+            assertThat(((dev.carapace.client.HubException) limited).status()).isEqualTo(429);
+            assertThat(f.client.appendAllToLog(agent.signer(), statements.apply(1))).hasSize(1);
+        }
+    }
+
+    @Test
     void perAddressLimitAppliesToAnonymousReads() throws Exception {
         RateLimiter.Limits limits = new RateLimiter.Limits(3, HubFixture.generousLimits().perTierPerMinute());
         try (HubFixture f = new HubFixture(Backend.SQLITE, dir, null, limits)) {

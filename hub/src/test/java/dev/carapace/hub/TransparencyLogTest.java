@@ -63,6 +63,46 @@ class TransparencyLogTest extends BackendTest {
     }
 
     @Test
+    void aBatchIsLoggedAtConsecutiveIndexesUnderOneCheckpointOrNotAtAll() throws Exception {
+        HubFixture.Party agent = f.agent();
+        HubFixture.Party other = f.agent();
+        NoteVerifier vkey = NoteVerifier.parse(f.client.wellKnown().get("log").get("vkey").asString());
+        long base = Checkpoint.open(f.client.checkpoint(), vkey).size();
+
+        // One envelope not signed by the caller's key refuses the whole batch, and nothing of it is logged.
+        List<Dsse.Envelope> mixed = List.of(statement(agent, 0), statement(other, 1), statement(agent, 2));
+        assertThatThrownBy(() -> f.client.appendAllToLog(agent.signer(), mixed))
+                .isInstanceOfSatisfying(HubException.class, e -> {
+                    assertThat(e.status()).isEqualTo(400);
+                    assertThat(e.getMessage()).contains("envelope 1");
+                });
+        assertThat(Checkpoint.open(f.client.checkpoint(), vkey).size()).isEqualTo(base);
+
+        List<Dsse.Envelope> batch = new ArrayList<>();
+        for (int i = 0; i < dev.carapace.client.HubClient.MAX_LOG_BATCH; i++) {
+            batch.add(statement(agent, i));
+        }
+        List<JsonNode> receipts = f.client.appendAllToLog(agent.signer(), batch);
+        for (int i = 0; i < batch.size(); i++) {
+            JsonNode r = receipts.get(i);
+            Checkpoint cp = Checkpoint.open(r.get("checkpoint").asString(), vkey);
+            assertThat(r.get("index").asLong()).isEqualTo(base + i);
+            assertThat(cp.size()).isEqualTo(base + batch.size());
+            Merkle.verifyInclusion(base + i, cp.size(), Merkle.leafHash(batch.get(i).toBytes()),
+                    hashes(r.get("proof")), cp.root());
+        }
+
+        // More than a batch holds, or none, is refused as a whole.
+        List<Dsse.Envelope> tooMany = new ArrayList<>(batch);
+        tooMany.add(statement(agent, 99));
+        for (List<Dsse.Envelope> bad : List.of(tooMany, List.<Dsse.Envelope>of())) {
+            assertThatThrownBy(() -> f.client.appendAllToLog(agent.signer(), bad))
+                    .isInstanceOfSatisfying(HubException.class, e -> assertThat(e.reason()).isEqualTo("invalid_batch"));
+        }
+        assertThat(Checkpoint.open(f.client.checkpoint(), vkey).size()).isEqualTo(base + batch.size());
+    }
+
+    @Test
     void concurrentAppendsAreBatchedWithoutGapsOrDuplicates() throws Exception {
         HubFixture.Party agent = f.agent();
         List<CompletableFuture<Long>> futures = new ArrayList<>();

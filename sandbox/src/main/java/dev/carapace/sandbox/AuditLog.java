@@ -4,6 +4,7 @@ import dev.carapace.crypto.Bytes;
 import dev.carapace.crypto.CanonicalJson;
 import dev.carapace.crypto.CryptoException;
 import dev.carapace.crypto.Json;
+import dev.carapace.crypto.Utf8;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -12,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -138,23 +138,36 @@ public final class AuditLog implements AutoCloseable {
             }
             return new Verification(false, 0, lines, "line " + lines + ": not terminated by a newline", null);
         }
-        String text = new String(content, StandardCharsets.UTF_8);
-        List<String> lines = text.isEmpty() ? List.of() : List.of(text.substring(0, text.length() - 1).split("\n", -1));
+        // Each line is checked as the bytes it is: decoded strictly (a lenient decoder reads a stray byte as the
+        // replacement character, so two byte strings would verify as one) and chained by its own bytes.
         String prev = GENESIS;
-        for (int i = 0; i < lines.size(); i++) {
-            String problem = checkLine(lines.get(i), i, prev);
+        int records = 0;
+        for (int start = 0, i = 0; start < content.length; i++) {
+            int end = start;
+            while (content[end] != '\n') {
+                end++;
+            }
+            String line;
+            try {
+                line = Utf8.decode(content, start, end - start);
+            } catch (CryptoException e) {
+                return new Verification(false, i, i + 1, "line " + (i + 1) + ": " + e.getMessage(), prev);
+            }
+            String problem = checkLine(line, i, prev);
             if (problem != null) {
                 return new Verification(false, i, i + 1, "line " + (i + 1) + ": " + problem, prev);
             }
-            prev = Bytes.hex(Bytes.sha256(lines.get(i).getBytes(StandardCharsets.UTF_8)));
+            prev = Bytes.hex(Bytes.sha256(java.util.Arrays.copyOfRange(content, start, end)));
+            records++;
+            start = end + 1;
         }
-        return new Verification(true, lines.size(), 0, lines.size() + " records, chain intact", prev);
+        return new Verification(true, records, 0, records + " records, chain intact", prev);
     }
 
     private static String checkLine(String line, long expectedSeq, String expectedPrev) {
         JsonNode rec;
         try {
-            rec = Json.parseObject(line.getBytes(StandardCharsets.UTF_8));
+            rec = Json.parseObject(Utf8.encode(line));
             Json.onlyFields(rec, "record", "seq", "time", "type", "details", "prev", "hash");
             if (Json.integer(rec, "seq") != expectedSeq) {
                 return "seq " + rec.get("seq") + " where " + expectedSeq + " was expected (removed or reordered)";

@@ -3,6 +3,7 @@ package dev.carapace.sandbox;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,6 +43,33 @@ class AuditLogTest {
         assertThat(AuditLog.verify(f).valid()).isTrue();
         assertThat(AuditLog.verify(f).records()).isEqualTo(6);
         assertThat(Files.readString(f)).contains("\"prev\":\"" + "0".repeat(64) + "\"");
+    }
+
+    @Test
+    void aLineThatIsNotWellFormedUtf8DoesNotVerify() throws Exception {
+        // A replacement character written as such (EF BF BD) and a stray byte (FF) decode to the same text when
+        // decoding is lenient: the chain would then vouch for bytes that were never written.
+        Path f = dir.resolve("audit.jsonl");
+        try (AuditLog log = AuditLog.open(f)) {
+            log.record("fs.open", Map.of("path", "/data/\uFFFD.txt"));
+            log.record("exit", Map.of("code", 0));
+        }
+        byte[] bytes = Files.readAllBytes(f);
+        assertThat(AuditLog.verify(bytes).valid()).isTrue();
+        ByteArrayOutputStream edited = new ByteArrayOutputStream();
+        for (int i = 0; i < bytes.length; i++) {
+            if (i + 2 < bytes.length && (bytes[i] & 0xff) == 0xEF && (bytes[i + 1] & 0xff) == 0xBF
+                    && (bytes[i + 2] & 0xff) == 0xBD) {
+                edited.write(0xFF);
+                i += 2;
+            } else {
+                edited.write(bytes[i]);
+            }
+        }
+        AuditLog.Verification v = AuditLog.verify(edited.toByteArray());
+        assertThat(v.valid()).isFalse();
+        assertThat(v.firstBadLine()).isEqualTo(1);
+        assertThat(v.detail()).contains("UTF-8");
     }
 
     @Test

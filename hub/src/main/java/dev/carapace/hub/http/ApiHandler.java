@@ -258,8 +258,19 @@ public final class ApiHandler extends Handler.Abstract {
             }
             // Identities cost nothing to make: new ones from one address share that address's budget and quotas.
             RateLimiter.Tier tier = tiers.tierOf(call.caller());
-            call.spender(tier == RateLimiter.Tier.NEW ? "address " + address : call.caller().id());
-            long idWait = limiter.tryAcquireIdentity(call.spender(), tier);
+            String spender = tier == RateLimiter.Tier.NEW ? "address " + address : call.caller().id();
+            call.spender(spender, new Call.Budget() {
+                @Override
+                public long tryAcquireMore(long tokens) {
+                    return limiter.tryAcquireIdentityMore(spender, tier, tokens, 1);
+                }
+
+                @Override
+                public int capacity() {
+                    return limiter.limits().perTierPerMinute().get(tier);
+                }
+            });
+            long idWait = limiter.tryAcquireIdentity(spender, tier);
             if (idWait > 0) {
                 throw new ApiException(429, "rate_limited", "too many requests from this identity", idWait);
             }

@@ -15,6 +15,7 @@ public final class Call {
     private final String targetUri;
     private Caller caller;
     private String spender;
+    private Budget budget; // set with the spender: charges the spender's rate-limit bucket
     private JsonNode json; // parsed once: the key lookup of SIGNED_BY_BODY routes and the handler both read it
     private final Map<String, Object> parsed = new HashMap<>();
 
@@ -66,8 +67,42 @@ public final class Call {
         return spender;
     }
 
-    void spender(String s) {
+    void spender(String s, Budget b) {
         this.spender = s;
+        this.budget = b;
+    }
+
+    /** A spender's rate-limit bucket. */
+    interface Budget {
+        /**
+         * Takes tokens beyond the one the request took, all or none; returns 0 when taken, else (having given the
+         * request's own token back) the seconds until the whole request's worth is there.
+         */
+        long tryAcquireMore(long tokens);
+
+        /** The most tokens the bucket ever holds. */
+        int capacity();
+    }
+
+    /**
+     * Charges a signed request for {@code units} requests' worth of its spender's rate limit, the one the request
+     * itself already paid for included (a batch of n costs what n single requests would, so batching bypasses no
+     * limit). Too few tokens left is a 429 with Retry-After (the time until all of them are there) and takes none
+     * of them, not even the request's own; more units than the bucket ever
+     * holds is a 400 (waiting would never help).
+     */
+    public void chargeAsRequests(int units) throws ApiException {
+        if (budget == null) {
+            throw new IllegalStateException("only a signed request spends a budget");
+        }
+        if (units > budget.capacity()) {
+            throw ApiException.badRequest("batch_too_large", "your rate limit allows " + budget.capacity()
+                    + " requests per minute and this batch counts as " + units + "; send smaller batches");
+        }
+        long wait = units > 1 ? budget.tryAcquireMore(units - 1) : 0;
+        if (wait > 0) {
+            throw new ApiException(429, "rate_limited", "too many requests from this identity", wait);
+        }
     }
 
     public String targetUri() {

@@ -73,6 +73,37 @@ public final class KeyedBuckets {
         if (tokens < 1 || tokens > capacity) {
             throw new IllegalArgumentException("tokens must be 1 to the capacity");
         }
+        ConsumptionProbe probe = bucketFor(key).tryConsumeAndReturnRemaining(tokens);
+        if (probe.isConsumed()) {
+            return 0;
+        }
+        return seconds(probe.getNanosToWaitForRefill());
+    }
+
+    /**
+     * Takes {@code tokens} more for a request that already took {@code taken} (together at most the capacity), all or
+     * none: when they are not there, the {@code taken} ones are given back too, and the answer is the whole seconds
+     * until all of them are there, so a request sent again then passes.
+     */
+    public long tryAcquireMore(String key, long tokens, long taken) {
+        if (tokens < 1 || taken < 0 || tokens + taken > capacity) {
+            throw new IllegalArgumentException("tokens must be 1 to the capacity");
+        }
+        Bucket b = bucketFor(key);
+        if (b.tryConsume(tokens)) {
+            return 0;
+        }
+        if (taken > 0) {
+            b.addTokens(taken);
+        }
+        return seconds(b.estimateAbilityToConsume(tokens + taken).getNanosToWaitForRefill());
+    }
+
+    private static long seconds(long nanos) {
+        return Math.max(1, (nanos + 999_999_999L) / 1_000_000_000L);
+    }
+
+    private Bucket bucketFor(String key) {
         long now = time.currentTimeNanos();
         Entry e = buckets.get(key);
         if (e == null) {
@@ -83,17 +114,13 @@ public final class KeyedBuckets {
                     ? buckets.computeIfAbsent(key, k -> new Entry(newBucket(), new long[1]))
                     : null;
         }
-        Bucket b = e == null ? overflow[overflowIndex(key)] : e.bucket();
-        if (e != null) {
-            synchronized (e.lastUsed()) {
-                e.lastUsed()[0] = now;
-            }
+        if (e == null) {
+            return overflow[overflowIndex(key)];
         }
-        ConsumptionProbe probe = b.tryConsumeAndReturnRemaining(tokens);
-        if (probe.isConsumed()) {
-            return 0;
+        synchronized (e.lastUsed()) {
+            e.lastUsed()[0] = now;
         }
-        return Math.max(1, (probe.getNanosToWaitForRefill() + 999_999_999L) / 1_000_000_000L);
+        return e.bucket();
     }
 
     /**

@@ -47,4 +47,9 @@ public final class RateLimiter {
     public long tryAcquireIdentity(String id, Tier tier) {
         return perTier.get(tier).tryAcquire(id);
     }
+
+    /** {@link KeyedBuckets#tryAcquireMore} on the identity's bucket of its tier. */
+    public long tryAcquireIdentityMore(String id, Tier tier, long tokens, long taken) {
+        return perTier.get(tier).tryAcquireMore(id, tokens, taken);
+    }
 }

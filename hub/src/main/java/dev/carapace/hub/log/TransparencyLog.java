@@ -43,7 +43,8 @@ public final class TransparencyLog implements AutoCloseable {
     /** An acknowledged append: its index and the signed checkpoint that covers it. */
     public record Appended(long index, long size, String checkpoint) {}
 
-    private record Pending(byte[] entry, String submittedBy, CompletableFuture<Appended> done) {}
+    /** Entries appended together: they get consecutive indexes in one commit, or all fail. */
+    private record Pending(List<byte[]> entries, String submittedBy, CompletableFuture<List<Appended>> done) {}
 
     private final Database db;
     private final String origin;
@@ -91,10 +92,26 @@ public final class TransparencyLog implements AutoCloseable {
 
     /** Queues an entry; the future completes once it is durable and covered by a signed checkpoint. */
     public CompletableFuture<Appended> append(byte[] entry, String submittedBy) {
-        CompletableFuture<Appended> f = new CompletableFuture<>();
-        if (entry.length == 0 || entry.length > MAX_ENTRY_BYTES) {
-            f.completeExceptionally(new IllegalArgumentException("an entry is 1 to " + MAX_ENTRY_BYTES + " bytes"));
-        } else if (!running || !queue.offer(new Pending(entry.clone(), submittedBy, f))) {
+        return appendAll(List.of(entry), submittedBy).thenApply(a -> a.get(0));
+    }
+
+    /**
+     * Queues entries to be appended together, at consecutive indexes in one commit (all or none); the future
+     * completes once they are durable and covered by one signed checkpoint.
+     */
+    public CompletableFuture<List<Appended>> appendAll(List<byte[]> entries, String submittedBy) {
+        CompletableFuture<List<Appended>> f = new CompletableFuture<>();
+        List<byte[]> copies = new ArrayList<>(entries.size());
+        for (byte[] entry : entries) {
+            if (entry.length == 0 || entry.length > MAX_ENTRY_BYTES) {
+                f.completeExceptionally(new IllegalArgumentException("an entry is 1 to " + MAX_ENTRY_BYTES + " bytes"));
+                return f;
+            }
+            copies.add(entry.clone());
+        }
+        if (copies.isEmpty() || copies.size() > MAX_BATCH) {
+            f.completeExceptionally(new IllegalArgumentException("1 to " + MAX_BATCH + " entries at once"));
+        } else if (!running || !queue.offer(new Pending(List.copyOf(copies), submittedBy, f))) {
             f.completeExceptionally(new IllegalStateException("the log is not accepting appends"));
         }
         return f;
@@ -112,8 +129,13 @@ public final class TransparencyLog implements AutoCloseable {
      * size the log refuses is an {@link IllegalArgumentException}.
      */
     public Appended appendAndWait(byte[] entry, String submittedBy) throws UnavailableException {
+        return appendAllAndWait(List.of(entry), submittedBy).get(0);
+    }
+
+    /** {@link #appendAll}, waiting as {@link #appendAndWait} does. */
+    public List<Appended> appendAllAndWait(List<byte[]> entries, String submittedBy) throws UnavailableException {
         try {
-            return append(entry, submittedBy).get(30, TimeUnit.SECONDS);
+            return appendAll(entries, submittedBy).get(30, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof IllegalArgumentException iae) {
                 throw iae;
@@ -148,7 +170,12 @@ public final class TransparencyLog implements AutoCloseable {
                     continue;
                 }
                 batch.add(first);
-                queue.drainTo(batch, MAX_BATCH - 1);
+                int entries = first.entries().size();
+                Pending next;
+                while ((next = queue.peek()) != null && entries + next.entries().size() <= MAX_BATCH) {
+                    batch.add(queue.poll()); // only this thread takes from the queue
+                    entries += next.entries().size();
+                }
                 commit(batch);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -167,8 +194,8 @@ public final class TransparencyLog implements AutoCloseable {
         SQLException last = null;
         for (int attempt = 0; attempt < 5; attempt++) {
             try {
-                List<Appended> results = db.inTransaction(c -> write(c, batch));
-                knownCheckpointedSize = Math.max(knownCheckpointedSize, results.get(0).size());
+                List<List<Appended>> results = db.inTransaction(c -> write(c, batch));
+                knownCheckpointedSize = Math.max(knownCheckpointedSize, results.get(0).get(0).size());
                 for (int i = 0; i < batch.size(); i++) {
                     batch.get(i).done().complete(results.get(i));
                 }
@@ -183,29 +210,37 @@ public final class TransparencyLog implements AutoCloseable {
         }
     }
 
-    private List<Appended> write(Connection c, List<Pending> batch) throws SQLException {
+    private List<List<Appended>> write(Connection c, List<Pending> batch) throws SQLException {
         long size = currentSize(c);
         Frontier f = frontier != null && frontier.size() == size ? frontier.copy() : rebuild(c, size);
         long now = clock.millis();
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO log_entries (idx, leaf_hash, entry, submitted_by,"
                 + " created_ms) VALUES (?, ?, ?, ?, ?)")) {
-            for (int i = 0; i < batch.size(); i++) {
-                byte[] leaf = Merkle.leafHash(batch.get(i).entry());
-                ps.setLong(1, size + i);
-                ps.setBytes(2, leaf);
-                ps.setBytes(3, batch.get(i).entry());
-                ps.setString(4, batch.get(i).submittedBy());
-                ps.setLong(5, now);
-                ps.addBatch();
-                f.append(leaf);
+            long idx = size;
+            for (Pending p : batch) {
+                for (byte[] entry : p.entries()) {
+                    byte[] leaf = Merkle.leafHash(entry);
+                    ps.setLong(1, idx++);
+                    ps.setBytes(2, leaf);
+                    ps.setBytes(3, entry);
+                    ps.setString(4, p.submittedBy());
+                    ps.setLong(5, now);
+                    ps.addBatch();
+                    f.append(leaf);
+                }
             }
             ps.executeBatch();
         }
         String note = insertCheckpoint(c, f.size(), f.root());
         frontier = f;
-        List<Appended> out = new ArrayList<>();
-        for (int i = 0; i < batch.size(); i++) {
-            out.add(new Appended(size + i, f.size(), note));
+        List<List<Appended>> out = new ArrayList<>();
+        long idx = size;
+        for (Pending p : batch) {
+            List<Appended> mine = new ArrayList<>();
+            for (int i = 0; i < p.entries().size(); i++) {
+                mine.add(new Appended(idx++, f.size(), note));
+            }
+            out.add(mine);
         }
         return out;
     }

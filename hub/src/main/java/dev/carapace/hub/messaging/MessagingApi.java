@@ -21,6 +21,7 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -191,6 +192,13 @@ public final class MessagingApi {
                 : null;
         long now = clock.millis();
         int available = db.inTransaction(c -> {
+            // A fresh upload replaces what an older key certified (e.g. after a rotation).
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM chat_key_packages WHERE ref = ?")) {
+                for (String ref : stale(c, agent, installation, log.currentKeyId())) {
+                    ps.setString(1, ref);
+                    ps.executeUpdate();
+                }
+            }
             int have = countOneTime(c, agent, installation);
             if (have == 0 && installations(c, agent) >= MAX_INSTALLATIONS_PER_AGENT
                     && !hasKeyPackages(c, agent, installation)) {
@@ -233,6 +241,28 @@ public final class MessagingApi {
             ps.setLong(6, now);
             return ps.executeUpdate();
         }
+    }
+
+    /**
+     * The refs of an installation's KeyPackages certified by a key that is no longer the agent's current one. Inviters refuse them: they are never handed out nor counted as the supply,
+     * and the installation's next upload replaces them (they are deleted only then, so the installation stays known).
+     */
+    private static Set<String> stale(Connection c, String agent, String installation, String currentKeyId)
+            throws SQLException {
+        Set<String> stale = new HashSet<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT ref, key_package FROM chat_key_packages"
+                + " WHERE agent_id = ? AND installation = ?")) {
+            ps.setString(1, agent);
+            ps.setString(2, installation);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    if (!currentKeyId.equals(MlsWire.certifiedBy(rs.getBytes(2)))) {
+                        stale.add(rs.getString(1));
+                    }
+                }
+            }
+        }
+        return stale;
     }
 
     private static int installations(Connection c, String agent) throws SQLException {
@@ -293,21 +323,37 @@ public final class MessagingApi {
         String installation = MlsWire.installation(call.param("installation"));
         String agent = call.caller().id();
         requireKnownInstallation(agent, installation);
-        int n = db.read(c -> countOneTime(c, agent, installation));
-        boolean lastResort = db.read(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM chat_key_packages WHERE agent_id = ?"
-                    + " AND installation = ? AND last_resort = 1")) {
+        String keyId = identities.find(agent).orElseThrow(() -> ApiException.notFound("no identity " + agent)).log()
+                .currentKeyId();
+        // What the caller counts on is what inviters can use: KeyPackages an older key certified are not counted,
+        // so a rotated agent's top-up replaces them.
+        int[] n = new int[1];
+        boolean[] lastResort = new boolean[1];
+        db.read(c -> {
+            Set<String> stale = stale(c, agent, installation, keyId);
+            try (PreparedStatement ps = c.prepareStatement("SELECT ref, last_resort FROM chat_key_packages WHERE"
+                    + " agent_id = ? AND installation = ?")) {
                 ps.setString(1, agent);
                 ps.setString(2, installation);
                 try (ResultSet rs = ps.executeQuery()) {
-                    return rs.next();
+                    while (rs.next()) {
+                        if (stale.contains(rs.getString(1))) {
+                            continue;
+                        }
+                        if (rs.getInt(2) == 1) {
+                            lastResort[0] = true;
+                        } else {
+                            n[0]++;
+                        }
+                    }
                 }
             }
+            return null;
         });
         ObjectNode o = Json.object();
         o.put("installation", installation);
-        o.put("available", n);
-        o.put("lastResort", lastResort);
+        o.put("available", n[0]);
+        o.put("lastResort", lastResort[0]);
         return Reply.ok(o);
     }
 
@@ -329,6 +375,10 @@ public final class MessagingApi {
         // A one-time KeyPackage only within this claimer's share and the target's budget; the last-resort one else.
         boolean oneTime = oneTimeShares.tryAcquire(spender + ">" + target) == 0
                 && oneTimeByTarget.tryAcquire(target) == 0;
+        String targetKeyId = identities.find(target).map(i -> i.log().currentKeyId()).orElse(null);
+        if (targetKeyId == null) {
+            throw ApiException.notFound("agent " + target + " has no KeyPackages");
+        }
         ArrayNode out = Json.object().arrayNode();
         db.inTransaction(c -> {
             List<String> installations = new ArrayList<>();
@@ -342,18 +392,22 @@ public final class MessagingApi {
                 }
             }
             for (String inst : installations) {
+                Set<String> stale = stale(c, target, inst, targetKeyId); // inviters would refuse these
                 String ref = null;
                 byte[] kp = null;
                 boolean lastResort = false;
                 // One-time KeyPackages first, oldest first; the last-resort one only when none is left.
                 try (PreparedStatement ps = c.prepareStatement("SELECT ref, key_package, last_resort FROM"
                         + " chat_key_packages WHERE agent_id = ? AND installation = ? AND (last_resort = 1 OR ?)"
-                        + " ORDER BY last_resort, created_ms, ref LIMIT 1")) {
+                        + " ORDER BY last_resort, created_ms, ref")) {
                     ps.setString(1, target);
                     ps.setString(2, inst);
                     ps.setBoolean(3, oneTime);
                     try (ResultSet rs = ps.executeQuery()) {
-                        if (rs.next()) {
+                        while (ref == null && rs.next()) {
+                            if (stale.contains(rs.getString(1))) {
+                                continue;
+                            }
                             ref = rs.getString(1);
                             kp = rs.getBytes(2);
                             lastResort = rs.getInt(3) == 1;

@@ -242,6 +242,19 @@ final class MlsWire {
     record CheckedKeyPackage(String ref, byte[] bytes) {}
 
     /**
+     * The key id that certified a stored KeyPackage's credential (checked in full when it was uploaded), or null when
+     * it cannot be read.
+     */
+    static String certifiedBy(byte[] keyPackage) {
+        try {
+            KeyPackage kp = KeyPackage.decode(new TlsReader(keyPackage));
+            return InstallationCertificate.peek(kp.leafNode().credential().identity()).keyId();
+        } catch (MlsException | CryptoException | IllegalArgumentException | IndexOutOfBoundsException e) {
+            return null;
+        }
+    }
+
+    /**
      * Decodes and checks a KeyPackage: supported suite, valid signature, current lifetime, a basic credential holding
      * an installation certificate signed by the uploader's current key for this installation and this leaf key.
      */

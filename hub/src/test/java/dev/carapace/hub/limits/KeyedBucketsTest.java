@@ -41,6 +41,23 @@ class KeyedBucketsTest {
     }
 
     @Test
+    void aRequestWorthManyTakesAllItsTokensOrNoneAndWaitsForAllOfThem() {
+        FakeTime t = new FakeTime();
+        KeyedBuckets b = new KeyedBuckets(60, Duration.ofMinutes(1), 10, t); // one token back per second
+        for (int i = 0; i < 50; i++) {
+            assertThat(b.tryAcquire("a")).isZero();
+        }
+        // A request of 20 took its own token (9 left) and asks for 19 more: refused, its own token given back,
+        // and told to wait until all 20 are there (10 s), not just the 19 more.
+        assertThat(b.tryAcquire("a")).isZero();
+        assertThat(b.tryAcquireMore("a", 19, 1)).isEqualTo(10);
+        t.advance(Duration.ofSeconds(10));
+        assertThat(b.tryAcquire("a")).isZero();
+        assertThat(b.tryAcquireMore("a", 19, 1)).isZero();
+        assertThat(b.tryAcquire("a")).isPositive();
+    }
+
+    @Test
     void aFloodOfNewKeysCannotResetAKnownKeysBudget() {
         FakeTime t = new FakeTime();
         KeyedBuckets b = new KeyedBuckets(2, Duration.ofMinutes(1), 100, t);
