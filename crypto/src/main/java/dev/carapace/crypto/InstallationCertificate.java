@@ -95,10 +95,8 @@ public final class InstallationCertificate {
             throws CryptoException {
         String prefix = agentLog.id() + "#";
         return verify(certificate, agentLog, signatureKey, k -> {
-            if (!k.startsWith(prefix) || !k.substring(prefix.length()).matches("0|[1-9][0-9]{0,8}")) {
-                return null;
-            }
-            return agentLog.keyAt(Long.parseLong(k.substring(prefix.length())));
+            long seq = k.startsWith(prefix) ? KeyId.parseSeq(k.substring(prefix.length())) : -1;
+            return seq < 0 ? null : agentLog.keyAt(seq);
         });
     }
 
