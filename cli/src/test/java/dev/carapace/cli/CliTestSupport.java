@@ -39,6 +39,26 @@ final class CliTestSupport {
         return raw(withHome(args));
     }
 
+    /**
+     * Writes {@code n} small files {@code s0.txt…} in {@code dir}, signs them all with {@code carapace sign}, and
+     * returns the envelopes' paths in order.
+     */
+    List<String> signedStatements(Path dir, int n) throws IOException {
+        List<String> signArgs = new ArrayList<>(List.of("sign"));
+        List<String> envelopes = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            Path f = dir.resolve("s" + i + ".txt");
+            Files.writeString(f, "statement " + i);
+            signArgs.add(f.toString());
+            envelopes.add(f + ".dsse.json");
+        }
+        Result signed = run(signArgs.toArray(String[]::new));
+        if (signed.code() != 0) {
+            throw new IllegalStateException("sign failed: " + signed.err());
+        }
+        return envelopes;
+    }
+
     private String[] withHome(String... args) {
         List<String> all = new ArrayList<>(List.of(args));
         int insertAt = 0;

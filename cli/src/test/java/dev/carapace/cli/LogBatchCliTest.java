@@ -43,15 +43,8 @@ class LogBatchCliTest {
         assertThat(agent.run("id", "new", "--name", "bot").code()).isZero();
         assertThat(agent.run("agent", "register", "--hub", hub.url().toString()).code()).isZero();
         int n = 100;
-        List<String> signArgs = new ArrayList<>(List.of("sign"));
         List<String> appendArgs = new ArrayList<>(List.of("log", "append", "--json"));
-        for (int i = 0; i < n; i++) {
-            Path f = dir.resolve("s" + i + ".txt");
-            Files.writeString(f, "statement " + i);
-            signArgs.add(f.toString());
-            appendArgs.add(f + ".dsse.json");
-        }
-        assertThat(agent.run(signArgs.toArray(String[]::new)).code()).isZero();
+        appendArgs.addAll(agent.signedStatements(dir, n));
         CliTestSupport.Result r = agent.run(appendArgs.toArray(String[]::new));
         assertThat(r.code()).as(r.err()).isZero();
         JsonNode logged = Json.parse(r.out());

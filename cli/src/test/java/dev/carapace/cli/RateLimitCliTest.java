@@ -43,15 +43,8 @@ class RateLimitCliTest {
         assertThat(agent.run("id", "new", "--name", "bot").code()).isZero();
         assertThat(agent.run("agent", "register", "--hub", hub.url().toString()).code()).isZero();
         int n = NEW_PER_MINUTE + 6;
-        List<String> signArgs = new ArrayList<>(List.of("sign"));
         List<String> appendArgs = new ArrayList<>(List.of("log", "append"));
-        for (int i = 0; i < n; i++) {
-            Path f = dir.resolve("s" + i + ".txt");
-            Files.writeString(f, "statement " + i);
-            signArgs.add(f.toString());
-            appendArgs.add(f + ".dsse.json");
-        }
-        assertThat(agent.run(signArgs.toArray(String[]::new)).code()).isZero();
+        appendArgs.addAll(agent.signedStatements(dir, n));
         CliTestSupport.Result r = agent.run(appendArgs.toArray(String[]::new));
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out().lines().filter(l -> l.contains(": index ")).count()).isEqualTo(n);
