@@ -32,9 +32,7 @@ public final class AuthLoad {
         int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 15;
         String db = args.length > 2 ? args[2] : null;
         Path data = Files.createTempDirectory("carapace-authload");
-        RateLimiter.Limits unlimited = new RateLimiter.Limits(Integer.MAX_VALUE / 2, Map.of(
-                RateLimiter.Tier.NEW, Integer.MAX_VALUE / 2, RateLimiter.Tier.ANONYMOUS, Integer.MAX_VALUE / 2,
-                RateLimiter.Tier.VERIFIED, Integer.MAX_VALUE / 2, RateLimiter.Tier.TRUSTED, Integer.MAX_VALUE / 2));
+        RateLimiter.Limits unlimited = RateLimiter.Limits.uniform(Integer.MAX_VALUE / 2);
         // The agents stand for clients on many addresses; here they share loopback, so the per-address cap is off.
         try (Hub hub = Hub.start(HubConfig.defaults(data).withPort(0).withDb(db).withLimits(unlimited)
                 .withMaxConnectionsPerAddress(0))) {

@@ -36,9 +36,7 @@ public final class PreAuthLoad {
         int attackers = args.length > 1 ? Integer.parseInt(args[1]) : 30;
         int seconds = args.length > 2 ? Integer.parseInt(args[2]) : 10;
         Path data = Files.createTempDirectory("carapace-preauth");
-        RateLimiter.Limits unlimited = new RateLimiter.Limits(Integer.MAX_VALUE / 2, Map.of(
-                RateLimiter.Tier.NEW, Integer.MAX_VALUE / 2, RateLimiter.Tier.ANONYMOUS, Integer.MAX_VALUE / 2,
-                RateLimiter.Tier.VERIFIED, Integer.MAX_VALUE / 2, RateLimiter.Tier.TRUSTED, Integer.MAX_VALUE / 2));
+        RateLimiter.Limits unlimited = RateLimiter.Limits.uniform(Integer.MAX_VALUE / 2);
         long ts = System.currentTimeMillis();
         Ed25519KeyPair key = Ed25519KeyPair.generate();
         Ed25519KeyPair next = Ed25519KeyPair.generate();

@@ -52,9 +52,7 @@ public final class SlowClientLoad {
                     + ", AGENTS 1..256");
         }
         Path data = Files.createTempDirectory("carapace-slowload");
-        RateLimiter.Limits unlimited = new RateLimiter.Limits(Integer.MAX_VALUE / 2, Map.of(
-                RateLimiter.Tier.NEW, Integer.MAX_VALUE / 2, RateLimiter.Tier.ANONYMOUS, Integer.MAX_VALUE / 2,
-                RateLimiter.Tier.VERIFIED, Integer.MAX_VALUE / 2, RateLimiter.Tier.TRUSTED, Integer.MAX_VALUE / 2));
+        RateLimiter.Limits unlimited = RateLimiter.Limits.uniform(Integer.MAX_VALUE / 2);
         try (Hub hub = Hub.start(HubConfig.defaults(data).withPort(0).withLimits(unlimited))) {
             HubClient client = new HubClient(hub.url());
             List<Signer> signers = new ArrayList<>();

@@ -8,7 +8,6 @@ import dev.carapace.hub.HubConfig;
 import dev.carapace.hub.limits.RateLimiter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -27,10 +26,8 @@ class ChatCliTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        int many = 1_000_000;
-        hub = Hub.start(HubConfig.defaults(dir.resolve("hub")).withPort(0).withLimits(new RateLimiter.Limits(many,
-                Map.of(RateLimiter.Tier.NEW, many, RateLimiter.Tier.ANONYMOUS, many, RateLimiter.Tier.VERIFIED, many,
-                        RateLimiter.Tier.TRUSTED, many))));
+        hub = Hub.start(HubConfig.defaults(dir.resolve("hub")).withPort(0)
+                .withLimits(RateLimiter.Limits.uniform(1_000_000)));
         url = hub.url().toString();
         Files.createDirectories(dir.resolve("a"));
         Files.createDirectories(dir.resolve("b"));

@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -34,10 +33,8 @@ class HomeConcurrencyTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        int many = 1_000_000;
-        hub = Hub.start(HubConfig.defaults(dir.resolve("hub")).withPort(0).withLimits(new RateLimiter.Limits(many,
-                Map.of(RateLimiter.Tier.NEW, many, RateLimiter.Tier.ANONYMOUS, many, RateLimiter.Tier.VERIFIED, many,
-                        RateLimiter.Tier.TRUSTED, many))));
+        hub = Hub.start(HubConfig.defaults(dir.resolve("hub")).withPort(0)
+                .withLimits(RateLimiter.Limits.uniform(1_000_000)));
         url = hub.url().toString();
     }
 

@@ -6,7 +6,6 @@ import dev.carapace.crypto.Ed25519KeyPair;
 import dev.carapace.crypto.KeyEventLog;
 import dev.carapace.hub.limits.RateLimiter;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.function.UnaryOperator;
 
 /** A running hub on a fresh database, and helpers to make identities on it (public for the attack suite). */
@@ -47,9 +46,7 @@ public final class HubFixture implements AutoCloseable {
     }
 
     public static RateLimiter.Limits generousLimits() {
-        return new RateLimiter.Limits(1_000_000, Map.of(RateLimiter.Tier.NEW, 1_000_000,
-                RateLimiter.Tier.ANONYMOUS, 1_000_000, RateLimiter.Tier.VERIFIED, 1_000_000,
-                RateLimiter.Tier.TRUSTED, 1_000_000));
+        return RateLimiter.Limits.uniform(1_000_000);
     }
 
     public static Party party(String kind) {

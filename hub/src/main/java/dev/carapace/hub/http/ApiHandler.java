@@ -95,7 +95,8 @@ public final class ApiHandler extends Handler.Abstract {
     public boolean handle(Request request, Response response, Callback callback) {
         Timer.Sample sample = Timer.start(metrics);
         // Every request spends its address's budget first, routed or not, before any of its body is read.
-        long wait = limiter.tryAcquireIp(rateLimitKey(request));
+        String address = rateLimitKey(request);
+        long wait = limiter.tryAcquireIp(address);
         if (wait > 0) {
             reply(request, response, callback, sample, "none",
                     closing(error(new ApiException(429, "rate_limited", "too many requests from this address", wait)),
@@ -107,7 +108,6 @@ public final class ApiHandler extends Handler.Abstract {
             return true;
         }
         // The bytes this body may occupy are reserved before any is read (BodyBudget), and given back once answered.
-        String address = rateLimitKey(request);
         long declared = request.getLength();
         long reservation = declared < 0 || declared > MAX_BODY_BYTES ? MAX_BODY_BYTES : declared;
         BodyBudget.Verdict verdict = bodies.reserve(address, reservation);

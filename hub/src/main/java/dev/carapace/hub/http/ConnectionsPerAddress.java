@@ -48,9 +48,4 @@ public final class ConnectionsPerAddress implements Connection.Listener {
         }
         open.computeIfPresent(key, (k, n) -> n <= 1 ? null : n - 1);
     }
-
-    /** Connections open from {@code addressKey} right now. */
-    public int openFrom(String addressKey) {
-        return open.getOrDefault(addressKey, 0);
-    }
 }

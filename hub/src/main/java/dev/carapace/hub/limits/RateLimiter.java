@@ -18,6 +18,12 @@ public final class RateLimiter {
         public static Limits defaults() {
             return new Limits(600, Map.of(Tier.NEW, 60, Tier.ANONYMOUS, 120, Tier.VERIFIED, 600, Tier.TRUSTED, 3000));
         }
+
+        /** One budget per minute for every address and tier: for tests and load tools that measure past the limits. */
+        public static Limits uniform(int perMinute) {
+            return new Limits(perMinute, Map.of(Tier.NEW, perMinute, Tier.ANONYMOUS, perMinute, Tier.VERIFIED, perMinute,
+                    Tier.TRUSTED, perMinute));
+        }
     }
 
     /** Addresses, or identities per tier, with a bucket of their own; more share one (see KeyedBuckets). */
