@@ -82,8 +82,9 @@ public final class KeyedBuckets {
 
     /**
      * Takes {@code tokens} more for a request that already took {@code taken} (together at most the capacity), all or
-     * none: when they are not there, the {@code taken} ones are given back too, and the answer is the whole seconds
-     * until all of them are there, so a request sent again then passes.
+     * none. When they are not there, the {@code taken} ones stay spent, as for any refused request (giving them back
+     * let refused requests cost nothing), and the answer is the whole seconds until all {@code tokens + taken} are
+     * there, so the same request sent again then passes.
      */
     public long tryAcquireMore(String key, long tokens, long taken) {
         if (tokens < 1 || taken < 0 || tokens + taken > capacity) {
@@ -92,9 +93,6 @@ public final class KeyedBuckets {
         Bucket b = bucketFor(key);
         if (b.tryConsume(tokens)) {
             return 0;
-        }
-        if (taken > 0) {
-            b.addTokens(taken);
         }
         return seconds(b.estimateAbilityToConsume(tokens + taken).getNanosToWaitForRefill());
     }

@@ -26,6 +26,7 @@
  *       address and from many (red team after issue 13).</li>
  *   <li>{@code OverflowBucketTargetingAttackTest}: keys chosen to share a victim's overflow rate-limit bucket on
  *       every hub (red team after issue 13).</li>
+ *   <li>{@code BatchRefundAttackTest}: refused log batches that gave their request's token back.</li>
  * </ul>
  *
  * <p>{@code RawRequest} sends exact request bytes (Host header included); {@code LongHistory} builds long valid key

@@ -47,11 +47,11 @@ class KeyedBucketsTest {
         for (int i = 0; i < 50; i++) {
             assertThat(b.tryAcquire("a")).isZero();
         }
-        // A request of 20 took its own token (9 left) and asks for 19 more: refused, its own token given back,
-        // and told to wait until all 20 are there (10 s), not just the 19 more.
+        // A request of 20 took its own token (9 left) and asks for 19 more: refused, its own token stays spent (a
+        // refusal costs a request), and told to wait until all 20 are there (11 s), not just the 19 more.
         assertThat(b.tryAcquire("a")).isZero();
-        assertThat(b.tryAcquireMore("a", 19, 1)).isEqualTo(10);
-        t.advance(Duration.ofSeconds(10));
+        assertThat(b.tryAcquireMore("a", 19, 1)).isEqualTo(11);
+        t.advance(Duration.ofSeconds(11));
         assertThat(b.tryAcquire("a")).isZero();
         assertThat(b.tryAcquireMore("a", 19, 1)).isZero();
         assertThat(b.tryAcquire("a")).isPositive();
