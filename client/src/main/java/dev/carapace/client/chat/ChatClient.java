@@ -162,7 +162,7 @@ public final class ChatClient {
             return;
         }
         ObjectNode o = Json.object();
-        o.put("installation", Bytes.b64url(Bytes.random(16)));
+        o.put("installation", Bytes.b64url(randomId()));
         o.put("signatureKey", Bytes.b64url(SUITE.generateSignaturePrivateKey()));
         o.putArray("bundles");
         o.putObject("contacts").putArray("allow");
@@ -469,8 +469,20 @@ public final class ChatClient {
         return group;
     }
 
+    /**
+     * 16 random bytes whose base64url form does not start with '-' (a first byte of 0xF8 to 0xFB): ids are typed on
+     * command lines, where a leading '-' reads as an option.
+     */
+    private static byte[] randomId() {
+        byte[] id;
+        do {
+            id = Bytes.random(16);
+        } while ((id[0] & 0xFF) >>> 2 == 62);
+        return id;
+    }
+
     private String create(String name, String directPeer) throws IOException, HubException {
-        byte[] gid = Bytes.random(16);
+        byte[] gid = randomId();
         String group = Bytes.b64url(gid);
         KeyPackageBundle own = KeyPackageBundle.create(SUITE, credential(), signaturePrivateKey(),
                 KEY_PACKAGE_LIFETIME, CAPABILITIES);
