@@ -106,7 +106,18 @@ public final class Database implements AutoCloseable {
         T run(Connection c) throws SQLException;
     }
 
-    /** Runs {@code work} in one transaction: all of it is committed, or none of it. */
+    /**
+     * Marks an outcome that refuses a unit of work (for example {@code EpochConflict} or {@code NotMember}): when the
+     * work returns one, {@link #inTransaction} rolls back instead of committing and hands the outcome to the caller
+     * as a value. Stores return sealed outcomes, some of them refusals, so a refusal needs no exception to leave a
+     * transaction and the route maps each outcome to its answer.
+     */
+    public interface Refusal {}
+
+    /**
+     * Runs {@code work} in one transaction: all of it is committed, or none of it. A result that is a {@link Refusal}
+     * rolls back and is returned as it is; an exception rolls back and is rethrown.
+     */
     public <T> T inTransaction(Work<T> work) throws SQLException {
         if (dialect == Dialect.SQLITE) {
             sqliteWriter.lock();
@@ -115,7 +126,11 @@ public final class Database implements AutoCloseable {
             c.setAutoCommit(false);
             try {
                 T result = work.run(c);
-                c.commit();
+                if (result instanceof Refusal) {
+                    c.rollback();
+                } else {
+                    c.commit();
+                }
                 return result;
             } catch (SQLException | RuntimeException e) {
                 c.rollback();
