@@ -670,5 +670,4 @@ public final class MessagingApi {
             LOG.warn("message purge failed, retried later: {}", e.toString());
         }
     }
-
 }
