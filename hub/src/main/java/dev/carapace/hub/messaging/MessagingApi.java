@@ -257,10 +257,8 @@ public final class MessagingApi {
         // A one-time KeyPackage only within this claimer's share and the target's budget; the last-resort one else.
         boolean oneTime = oneTimeShares.tryAcquire(spender + ">" + target) == 0
                 && oneTimeByTarget.tryAcquire(target) == 0;
-        String targetKeyId = identities.find(target).map(i -> i.log().currentKeyId()).orElse(null);
-        if (targetKeyId == null) {
-            throw ApiException.notFound("agent " + target + " has no KeyPackages");
-        }
+        String targetKeyId = identities.find(target).map(i -> i.log().currentKeyId())
+                .orElseThrow(() -> ApiException.notFound("agent " + target + " has no KeyPackages"));
         ArrayNode out = Json.object().arrayNode();
         for (KeyPackageStore.Claimed claimed : keyPackages.claim(target, targetKeyId, oneTime)) {
             ObjectNode e = out.addObject();
