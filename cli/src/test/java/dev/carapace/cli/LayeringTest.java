@@ -115,4 +115,12 @@ class LayeringTest {
                 .should().dependOnClassesThat().resideInAPackage(BASE + "hub.http..")
                 .because("their package-info: must never import the HTTP layer").check(main);
     }
+
+    @Test
+    void hubStoresNeverImportTheRoutesThatUseThem() {
+        noClasses().that().resideInAPackage(BASE + "hub.store..")
+                .should().dependOnClassesThat().resideInAnyPackage(BASE + "hub", BASE + "hub.messaging..")
+                .because("hub.store's package-info: stores answer outcomes to the routes, never the reverse")
+                .check(main);
+    }
 }

@@ -21,6 +21,7 @@ import dev.carapace.hub.owners.MasterKeyring;
 import dev.carapace.hub.owners.OwnerService;
 import dev.carapace.hub.store.Database;
 import dev.carapace.hub.store.IdentityStore;
+import dev.carapace.hub.store.JdbcIdentityStore;
 import dev.carapace.hub.store.NonceStore;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -142,7 +143,7 @@ public final class Hub implements AutoCloseable {
             Ed25519KeyPair hubKey = loadOrCreateHubKey(cfg.dataDir());
             MasterKeyring keyring = MasterKeyring.load(cfg.dataDir(), cfg.masterKey());
             String hubKeyId = "carapace-hub:" + hubKey.publicKey().b64url();
-            IdentityStore identities = new IdentityStore(db);
+            IdentityStore identities = new JdbcIdentityStore(db);
             NonceStore nonces = new NonceStore(db);
             OwnerService owners = new OwnerService(db, keyring, hubKey, hubKeyId);
             requireMasterKeysFor(owners, keyring);

@@ -21,8 +21,6 @@ import dev.carapace.hub.owners.OwnerService;
 import dev.carapace.hub.store.Database;
 import dev.carapace.hub.store.IdentityStore;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -69,7 +67,7 @@ final class HubApi {
                         "The identity document (verified key event log) of an agent or owner.", this::identity),
                 new Route("POST", "/v1/identities/{id}/events", Route.Auth.SIGNED_BY_BODY, "identities",
                         "Accept key events: a longer log that extends the stored one, signed by the new key.",
-                        call -> forkGuard(this::keyEvents, call)),
+                        this::keyEvents),
                 new Route("GET", "/v1/agents/{id}/owner", Route.Auth.SIGNED, "agents",
                         "The owner an agent is linked to; the agent itself only.", this::agentOwner),
                 new Route("POST", "/v1/owners", Route.Auth.SIGNED_BY_BODY, "owners",
@@ -95,23 +93,16 @@ final class HubApi {
 
     /** The current key of a stored identity, read without re-verifying its whole history. */
     RequestAuthenticator.CurrentKey storedKey(String id) throws SQLException {
-        return db.read(c -> {
-            try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT seq, kind, current_key FROM identities WHERE id = ?")) {
-                ps.setString(1, id);
-                try (ResultSet rs = ps.executeQuery()) {
-                    if (!rs.next()) {
-                        return null;
-                    }
-                    try {
-                        return new RequestAuthenticator.CurrentKey(id, rs.getLong(1), rs.getString(2),
-                                authenticator.cachedKey(rs.getString(3)));
-                    } catch (CryptoException e) {
-                        throw new SQLException("stored key of " + id + " is invalid");
-                    }
-                }
-            }
-        });
+        IdentityStore.CurrentKey stored = identities.currentKey(id).orElse(null);
+        if (stored == null) {
+            return null;
+        }
+        try {
+            return new RequestAuthenticator.CurrentKey(id, stored.seq(), stored.kind(),
+                    authenticator.cachedKey(stored.key()));
+        } catch (CryptoException e) {
+            throw new SQLException("stored key of " + id + " is invalid");
+        }
     }
 
     /**
@@ -205,14 +196,7 @@ final class HubApi {
         if (cached != null && cached.until() > now) {
             return cached.tier();
         }
-        long created = db.read(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT created_ms FROM identities WHERE id = ?")) {
-                ps.setString(1, caller.id());
-                try (ResultSet rs = ps.executeQuery()) {
-                    return rs.next() ? rs.getLong(1) : now;
-                }
-            }
-        });
+        long created = identities.createdMs(caller.id()).orElse(now);
         RateLimiter.Tier tier;
         if (now - created < NEW_IDENTITY_MS) {
             tier = RateLimiter.Tier.NEW;
@@ -234,16 +218,16 @@ final class HubApi {
         JsonNode body = call.json();
         Call.onlyFields(body, "identity");
         KeyEventLog log = signedHistory(call);
-        record Registered(boolean inserted, List<LogOutbox.Pending> owed) {}
-        Registered r = db.inTransaction(c -> identities.insert(c, log, clock.millis())
-                ? new Registered(true, oweEvents(c, log, 0)) : new Registered(false, List.of()));
-        if (!r.inserted()) {
-            throw ApiException.conflict("already_registered", "identity " + log.id() + " is already registered");
-        }
+        List<LogOutbox.Pending> owed = switch (identities.register(log, clock.millis(),
+                (c, from) -> oweEvents(c, log, from))) {
+            case IdentityStore.Registered<List<LogOutbox.Pending>> r -> r.alongside();
+            case IdentityStore.AlreadyRegistered<List<LogOutbox.Pending>> r -> throw ApiException.conflict(
+                    "already_registered", "identity " + log.id() + " is already registered");
+        };
         ObjectNode o = Json.object();
         o.put("id", log.id().toString());
         o.put("seq", log.currentSeq());
-        putLogIndex(o, r.owed());
+        putLogIndex(o, owed);
         return Reply.json(201, o);
     }
 
@@ -293,43 +277,22 @@ final class HubApi {
             // A valid history, properly signed, aimed at someone else's id: not the caller's to change.
             throw ApiException.forbidden("only the identity itself may add to its history");
         }
-        record Advance(boolean advanced, List<LogOutbox.Pending> owed) {}
-        Advance result = db.inTransaction(c -> {
-            IdentityStore.Stored known = identities.find(c, id)
-                    .orElseThrow(() -> new SQLException("gone"));
-            long knownSeq = known.log().currentSeq();
-            try {
-                known.log().requireExtendedBy(newer);
-            } catch (KelException e) {
-                throw new ForkSignal(e.getMessage());
-            }
-            boolean advanced = newer.currentSeq() > knownSeq
-                    && identities.advance(c, known.log(), newer, clock.millis());
-            return new Advance(advanced, advanced ? oweEvents(c, newer, (int) knownSeq + 1) : List.of());
-        });
-        if (!result.advanced()) {
-            throw ApiException.conflict("not_newer", "the stored history is already at or past this one");
-        }
+        List<LogOutbox.Pending> owed = switch (identities.extend(newer, clock.millis(),
+                (c, from) -> oweEvents(c, newer, from))) {
+            case IdentityStore.Extended<List<LogOutbox.Pending>> e -> e.alongside();
+            // Signed by the key its own body names, for an id this hub never registered: nothing to extend.
+            case IdentityStore.UnknownIdentity<List<LogOutbox.Pending>> e -> throw ApiException.notFound(
+                    "no identity " + id);
+            case IdentityStore.Fork<List<LogOutbox.Pending>> e -> throw ApiException.conflict("fork",
+                    "the history does not extend the stored one: " + e.why());
+            case IdentityStore.NotNewer<List<LogOutbox.Pending>> e -> throw ApiException.conflict("not_newer",
+                    "the stored history is already at or past this one");
+        };
         ObjectNode o = Json.object();
         o.put("id", id);
         o.put("seq", newer.currentSeq());
-        putLogIndex(o, result.owed());
+        putLogIndex(o, owed);
         return Reply.json(201, o);
-    }
-
-    /** Thrown inside a transaction to roll it back and answer 409 fork. */
-    private static final class ForkSignal extends RuntimeException {
-        ForkSignal(String message) {
-            super(message, null, false, false);
-        }
-    }
-
-    private Reply forkGuard(Route.Handler h, Call call) throws Exception {
-        try {
-            return h.handle(call);
-        } catch (ForkSignal f) {
-            throw ApiException.conflict("fork", "the history does not extend the stored one: " + f.getMessage());
-        }
     }
 
     private Reply agentOwner(Call call) throws Exception {
