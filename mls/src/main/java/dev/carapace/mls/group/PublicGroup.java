@@ -66,7 +66,10 @@ public final class PublicGroup {
      * 9420 §12.4.3.1): the tree (from the ratchet_tree extension, else {@code ratchetTree}) against the GroupContext's
      * tree hash, the GroupInfo's signature by its signer's leaf, then the whole tree: unmerged leaves, key
      * uniqueness, parent hashes, every leaf signature, every credential with {@code credentials}, capabilities and
-     * external senders. The confirmation tag cannot be checked without the epoch's secrets.
+     * external senders. What this cannot tell is whether the GroupInfo is the group's real epoch: anyone can build
+     * and sign a consistent GroupInfo for a tree of their own, and the confirmation tag that binds it to the
+     * group's key schedule needs the epoch's secrets. Bind it to the group by other means (e.g. the members of the
+     * group known to the caller, or the uploader being a member).
      *
      * @param ratchetTree the tree when the GroupInfo has no ratchet_tree extension, else null
      * @throws DecodeException if the message is not a GroupInfo
