@@ -18,13 +18,13 @@ import dev.carapace.mls.crypto.CipherSuite;
 import dev.carapace.mls.framing.MlsMessage;
 import dev.carapace.mls.group.CredentialValidator;
 import dev.carapace.mls.group.ExternalJoin;
-import dev.carapace.mls.framing.Sender;
 import dev.carapace.mls.group.Group;
 import dev.carapace.mls.group.GroupConfig;
 import dev.carapace.mls.message.Capabilities;
 import dev.carapace.mls.group.KeyPackageBundle;
 import dev.carapace.mls.group.PendingCommit;
 import dev.carapace.mls.group.Received;
+import dev.carapace.mls.group.StagedCommit;
 import dev.carapace.mls.message.Credential;
 import dev.carapace.mls.message.KeyPackage;
 import dev.carapace.mls.message.LeafNode;
@@ -1007,25 +1007,21 @@ public final class ChatClient {
     }
 
     /**
-     * Applies a commit on a copy of the state and adopts the copy only if the commit respects the group policy
-     * ({@link GroupPolicy#checkCommit}). A commit that removes this installation cannot be attributed (the engine
-     * stops at the removal), so it is obeyed: the state is dropped.
+     * Stages a commit and merges it only if it respects the group policy ({@link GroupPolicy#checkCommit}); a
+     * refused commit is discarded and leaves the state as it was. A commit that removes this installation cannot be
+     * attributed (the engine stops at the removal), so it is obeyed: the state is dropped.
      */
     private void applyCommit(Record r, byte[] body, long seq, long epoch, List<String> rejected,
                              List<String> removedFrom) {
-        Group before = r.state;
+        Group group = r.state;
         try {
-            Group after = Group.load(config, before.save());
-            MlsMessage m = MlsMessage.decode(body);
-            after.process(m);
-            boolean external = m.wireFormat() == MlsMessage.PUBLIC_MESSAGE
-                    && m.publicMessage().content().sender().type() == Sender.NEW_MEMBER_COMMIT;
-            if (external) {
-                GroupPolicy.checkResync(before, after);
+            StagedCommit staged = group.stageCommit(MlsMessage.decode(body));
+            if (staged.external()) {
+                GroupPolicy.checkResync(group.publicGroup(), staged.publicGroup());
             } else {
-                GroupPolicy.checkCommit(before, after);
+                GroupPolicy.checkCommit(group.publicGroup(), staged.publicGroup());
             }
-            r.state = after;
+            group.merge(staged);
         } catch (RemovedFromGroupException e) {
             r.doc.put("removed", true);
             r.doc.remove("state");
@@ -1033,7 +1029,7 @@ public final class ChatClient {
             removedFrom.add(r.group);
         } catch (MlsException | IllegalArgumentException | IndexOutOfBoundsException e) {
             rejected.add(r.group + "#" + seq + ": commit refused: " + e.getMessage());
-            if (epoch == before.epoch()) {
+            if (epoch == group.epoch()) {
                 // The hub moved the group on by a commit we refused: we must not rejoin the state it created.
                 r.doc.put("refusedAt", epoch);
             }

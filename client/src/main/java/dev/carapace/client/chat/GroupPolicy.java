@@ -4,7 +4,7 @@ import dev.carapace.crypto.CryptoException;
 import dev.carapace.crypto.GroupAdmins;
 import dev.carapace.crypto.InstallationCertificate;
 import dev.carapace.mls.MlsException;
-import dev.carapace.mls.group.Group;
+import dev.carapace.mls.group.PublicGroup;
 import dev.carapace.mls.message.Extension;
 import dev.carapace.mls.message.LeafNode;
 import java.util.ArrayList;
@@ -37,12 +37,12 @@ public record GroupPolicy(Set<String> admins) {
     }
 
     /**
-     * Checks a commit that took {@code before} to {@code after} (a copy of the group that processed it) against the
+     * Checks a commit that takes {@code before} to {@code after} (the epoch of the staged commit) against the
      * policy in force before it, and returns the committer's agent id. Membership and policy changes need an admin.
      * The committer is the one existing member whose leaf the commit replaced (every commit here carries an
      * UpdatePath); a commit that cannot be attributed that way is refused.
      */
-    public static String checkCommit(Group before, Group after) {
+    public static String checkCommit(PublicGroup before, PublicGroup after) {
         Map<Integer, LeafNode> b = before.members();
         Map<Integer, LeafNode> a = after.members();
         boolean membershipChanged = false;
@@ -97,13 +97,13 @@ public record GroupPolicy(Set<String> admins) {
     }
 
     /**
-     * Checks an external commit (from a new_member_commit sender) that took {@code before} to {@code after}: it is
+     * Checks an external commit (from a new_member_commit sender) that takes {@code before} to {@code after}: it is
      * accepted only as a resync, i.e. a member replacing its own leaf with the very same credential. The membership
      * by credential and the policy must be unchanged, and every leaf that changed must carry that one credential;
      * anyone else joining from a GroupInfo (even an admin) is refused, since members are added by admins only.
      * Returns the resyncing agent's id.
      */
-    public static String checkResync(Group before, Group after) {
+    public static String checkResync(PublicGroup before, PublicGroup after) {
         Map<Integer, LeafNode> b = before.members();
         Map<Integer, LeafNode> a = after.members();
         List<String> was = new ArrayList<>();

@@ -13,6 +13,7 @@ import dev.carapace.mls.group.Group;
 import dev.carapace.mls.group.GroupConfig;
 import dev.carapace.mls.group.KeyPackageBundle;
 import dev.carapace.mls.group.PendingCommit;
+import dev.carapace.mls.group.StagedCommit;
 import dev.carapace.mls.message.Credential;
 import dev.carapace.mls.message.Proposal;
 import java.time.Duration;
@@ -38,11 +39,10 @@ class GroupPolicyTest {
                 ChatClient.CAPABILITIES));
     }
 
-    /** What {@code observer} would conclude on receiving {@code commit}. */
+    /** What {@code observer} would conclude on receiving {@code commit} (staged, then discarded). */
     private static String check(Group observer, PendingCommit commit) {
-        Group copy = Group.load(CONFIG, observer.save());
-        copy.process(commit.commit());
-        return GroupPolicy.checkCommit(observer, copy);
+        StagedCommit staged = observer.stageCommit(commit.commit());
+        return GroupPolicy.checkCommit(observer.publicGroup(), staged.publicGroup());
     }
 
     @Test

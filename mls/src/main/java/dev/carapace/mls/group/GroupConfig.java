@@ -1,5 +1,6 @@
 package dev.carapace.mls.group;
 
+import dev.carapace.mls.framing.MlsMessage;
 import dev.carapace.mls.schedule.RatchetLimits;
 import java.time.Clock;
 import java.util.HexFormat;
@@ -38,5 +39,10 @@ public record GroupConfig(CredentialValidator credentials, int pastEpochs, Ratch
 
     byte[] externalPsk(byte[] id) {
         return externalPsks.get(HexFormat.of().formatHex(id));
+    }
+
+    /** The wire format of this member's proposals and commits. */
+    int handshakeWireFormat() {
+        return encryptHandshake ? MlsMessage.PRIVATE_MESSAGE : MlsMessage.PUBLIC_MESSAGE;
     }
 }

@@ -40,7 +40,7 @@ final class GroupStateCodec {
     static final int VERSION = 3;
 
     record Decoded(byte[] signaturePrivateKey, EpochState state, Map<Long, byte[]> resumptionPsks,
-            List<EpochState> past, List<Group.StoredProposal> proposals, Map<String, byte[]> ownUpdateKeys) {
+            List<EpochState> past, List<ProposalStore.StoredProposal> proposals, Map<String, byte[]> ownUpdateKeys) {
     }
 
     private GroupStateCodec() {
@@ -48,7 +48,7 @@ final class GroupStateCodec {
 
     /** Always the newest version; older versions are only read. */
     static byte[] encode(byte[] sigPriv, EpochState st, Map<Long, byte[]> psks, List<EpochState> past,
-            List<Group.StoredProposal> proposals, Map<String, byte[]> ownUpdateKeys) {
+            List<ProposalStore.StoredProposal> proposals, Map<String, byte[]> ownUpdateKeys) {
         TlsWriter w = new TlsWriter().writeUint8(VERSION).writeUint16(st.suite().id()).writeVarBytes(sigPriv)
                 .writeBytes(st.context().encode());
         st.tree().encode(w);
@@ -120,11 +120,11 @@ final class GroupStateCodec {
                 return null;
             });
         }
-        List<Group.StoredProposal> proposals = new ArrayList<>();
+        List<ProposalStore.StoredProposal> proposals = new ArrayList<>();
         Map<String, byte[]> ownUpdateKeys = new HashMap<>();
         if (version >= 3) {
             r.readList(rr -> {
-                proposals.add(new Group.StoredProposal(Proposal.decode(rr), Sender.decode(rr), rr.readVarBytes()));
+                proposals.add(new ProposalStore.StoredProposal(Proposal.decode(rr), Sender.decode(rr), rr.readVarBytes()));
                 return null;
             });
             r.readList(rr -> ownUpdateKeys.put(java.util.HexFormat.of().formatHex(rr.readVarBytes()),

@@ -3,20 +3,19 @@ package dev.carapace.mls.group;
 import dev.carapace.mls.framing.MlsMessage;
 
 /**
- * A commit this member created. The group stays in the old epoch until {@link Group#merge(PendingCommit)} is
- * called (typically once the delivery service accepted the commit), so a rejected commit can simply be dropped.
+ * A commit this member created, with the {@link StagedCommit} of the epoch it leads to. The group stays in the old
+ * epoch until {@link Group#merge(PendingCommit)} is called (typically once the delivery service accepted the
+ * commit), so a rejected commit can simply be dropped.
  */
 public final class PendingCommit {
     private final MlsMessage commit;
     private final MlsMessage welcome;
-    final EpochState next;
-    final long fromEpoch;
+    final StagedCommit staged;
 
-    PendingCommit(MlsMessage commit, MlsMessage welcome, EpochState next, long fromEpoch) {
+    PendingCommit(MlsMessage commit, MlsMessage welcome, StagedCommit staged) {
         this.commit = commit;
         this.welcome = welcome;
-        this.next = next;
-        this.fromEpoch = fromEpoch;
+        this.staged = staged;
     }
 
     public MlsMessage commit() {

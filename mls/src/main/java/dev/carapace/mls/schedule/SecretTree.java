@@ -48,6 +48,24 @@ public final class SecretTree {
         nodeSecrets.put((int) TreeMath.root(leafCount), encryptionSecret.clone());
     }
 
+    /**
+     * An independent copy in the same state (node secrets, ratchets, retained keys): consuming keys in one leaves
+     * the other as it was. Used to decrypt a message whose effect may still be discarded.
+     */
+    public SecretTree copy() {
+        SecretTree t = new SecretTree(suite, new byte[0], leafCount, limits);
+        t.nodeSecrets.clear();
+        nodeSecrets.forEach((node, secret) -> t.nodeSecrets.put(node, secret.clone()));
+        ratchets.forEach((key, r) -> {
+            HashRatchet c = t.new HashRatchet(r.secret.clone());
+            c.nextGeneration = r.nextGeneration;
+            r.skipped.forEach((g, k) -> c.skipped.put(g, new KeyAndNonce(k.generation(), k.key().clone(),
+                    k.nonce().clone())));
+            t.ratchets.put(key, c);
+        });
+        return t;
+    }
+
     public long leafCount() {
         return leafCount;
     }

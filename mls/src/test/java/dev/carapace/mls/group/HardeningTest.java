@@ -75,9 +75,9 @@ class HardeningTest {
         RatchetTree withCarol = alice.ratchetTree();
         withCarol.addLeaf(carol.keyPackage().leafNode());
         byte[] exts = Extension.encodeBody(REQUIRE_EXT);
-        assertThatThrownBy(() -> Group.checkRequiredCapabilities(withCarol, exts))
+        assertThatThrownBy(() -> TreeValidation.checkRequiredCapabilities(withCarol, exts))
                 .isInstanceOf(ProtocolViolationException.class);
-        Group.checkRequiredCapabilities(alice.ratchetTree(), exts);
+        TreeValidation.checkRequiredCapabilities(alice.ratchetTree(), exts);
     }
 
     @Test

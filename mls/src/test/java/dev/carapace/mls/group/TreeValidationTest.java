@@ -194,9 +194,9 @@ class TreeValidationTest {
         // The static tree check a joiner runs: the same tree with Bob's leaf added is refused.
         RatchetTree withBob = alice.ratchetTree();
         withBob.addLeaf(bob.keyPackage().leafNode());
-        assertThatThrownBy(() -> Group.checkCredentialTypes(withBob))
+        assertThatThrownBy(() -> TreeValidation.checkCredentialTypes(withBob))
                 .isInstanceOf(ProtocolViolationException.class).hasMessageContaining("leaf 2");
-        Group.checkCredentialTypes(alice.ratchetTree());
+        TreeValidation.checkCredentialTypes(alice.ratchetTree());
 
         // A member listing both types joins fine.
         KeyPackageBundle carol = basic("carol", BOTH);
