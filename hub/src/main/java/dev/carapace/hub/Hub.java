@@ -15,6 +15,7 @@ import dev.carapace.hub.http.Origin;
 import dev.carapace.hub.http.Reply;
 import dev.carapace.hub.http.Route;
 import dev.carapace.hub.limits.RateLimiter;
+import dev.carapace.hub.log.JdbcLogStorage;
 import dev.carapace.hub.log.LogOutbox;
 import dev.carapace.hub.log.TransparencyLog;
 import dev.carapace.hub.owners.MasterKeyring;
@@ -149,7 +150,7 @@ public final class Hub implements AutoCloseable {
             requireMasterKeysFor(owners, keyring);
             RequestAuthenticator auth = new RequestAuthenticator(nonces, cfg.clock());
             // The log is signed with the hub key; its origin names the hub and that key, so it is unique.
-            TransparencyLog log = new TransparencyLog(db, cfg.name() + "/" + hubKey.publicKey().b64url().substring(0, 8),
+            TransparencyLog log = new TransparencyLog(new JdbcLogStorage(db), cfg.name() + "/" + hubKey.publicKey().b64url().substring(0, 8),
                     hubKey, cfg.witnesses(), cfg.clock());
             logRef[0] = log;
             LogOutbox outbox = new LogOutbox(db, log, cfg.clock());

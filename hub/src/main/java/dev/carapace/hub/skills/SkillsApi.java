@@ -11,8 +11,10 @@ import dev.carapace.crypto.Json;
 import dev.carapace.hub.auth.RequestAuthenticator;
 import dev.carapace.hub.http.ApiException;
 import dev.carapace.hub.http.Call;
+import dev.carapace.hub.http.LogReceipts;
 import dev.carapace.hub.http.Reply;
 import dev.carapace.hub.http.Route;
+import dev.carapace.hub.log.LogSequencer;
 import dev.carapace.hub.log.TransparencyLog;
 import dev.carapace.hub.store.Database;
 import dev.carapace.skills.Attestations;
@@ -134,7 +136,7 @@ public final class SkillsApi {
                 throw ApiException.conflict("confusable_name", "namespace " + claim.namespace()
                         + " is confusable with " + describe(similar) + "; pass allowConfusable to claim it anyway");
             }
-            TransparencyLog.Appended a = append(env, call.caller().id());
+            LogSequencer.Appended a = append(env, call.caller().id());
             long now = clock.millis();
             db.inTransaction(c -> {
                 try (PreparedStatement ps = c.prepareStatement("INSERT INTO skill_namespaces (namespace, owner_id,"
@@ -422,7 +424,7 @@ public final class SkillsApi {
             }
             ArrayNode confusable = Json.MAPPER.createArrayNode();
             similar.forEach(m -> confusable.addObject().put("existing", m.existing()).put("reason", m.reason()));
-            TransparencyLog.Appended a = append(env, call.caller().id());
+            LogSequencer.Appended a = append(env, call.caller().id());
             long now = clock.millis();
             db.inTransaction(c -> {
                 try (PreparedStatement ps = c.prepareStatement("INSERT INTO skill_versions (name, version, digest,"
@@ -498,7 +500,7 @@ public final class SkillsApi {
                 throw ApiException.conflict("too_many_statements", s.name() + "@" + s.version() + " has "
                         + MAX_STATEMENTS_PER_VERSION + " statements already");
             }
-            TransparencyLog.Appended a = append(env, call.caller().id());
+            LogSequencer.Appended a = append(env, call.caller().id());
             db.inTransaction(c -> {
                 try (PreparedStatement ps = c.prepareStatement("INSERT INTO skill_attestations (log_index, name,"
                         + " version, digest, kind, signer_id, envelope, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
@@ -804,9 +806,9 @@ public final class SkillsApi {
         return d;
     }
 
-    private TransparencyLog.Appended append(Dsse.Envelope env, String by) throws ApiException {
+    private LogSequencer.Appended append(Dsse.Envelope env, String by) throws ApiException {
         try {
-            return log.appendAndWait(env.toBytes(), by);
+            return log.sequencer().appendAndWait(env.toBytes(), by);
         } catch (IllegalArgumentException e) {
             throw ApiException.badRequest("invalid_entry", e.getMessage());
         } catch (TransparencyLog.UnavailableException e) {
@@ -815,8 +817,8 @@ public final class SkillsApi {
     }
 
     /** The log receipt, as {@code POST /v1/log/entries} answers it. */
-    private ObjectNode logged(TransparencyLog.Appended a, Dsse.Envelope env) throws SQLException {
-        return log.receipt(a, env.toBytes());
+    private ObjectNode logged(LogSequencer.Appended a, Dsse.Envelope env) throws SQLException {
+        return LogReceipts.json(log.server().receipt(a, env.toBytes()));
     }
 
     private String owner(String namespace) throws SQLException {
