@@ -27,7 +27,7 @@ public interface PackageStore {
     record AlreadyStored() implements Upload {}
 
     /** Storing it would exceed the uploader's address's or owner's quota; nothing was stored. */
-    record OverQuota() implements Upload, PartUpload {}
+    record OverQuota() implements Upload, PartUpload, Database.Refusal {}
 
     /** What {@link #assemble} found. */
     sealed interface Assembly permits Assembled, MissingPart, TooLarge {}

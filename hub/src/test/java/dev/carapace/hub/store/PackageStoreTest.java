@@ -41,6 +41,17 @@ class PackageStoreTest extends BackendTest {
                 .isInstanceOf(PackageStore.OverQuota.class);
     }
 
+    /** A refused replacement of a part used to delete the part it was to replace: a refusal now loses nothing. */
+    @Test
+    void aRefusedPartReplacementKeepsThePartItWasToReplace() throws Exception {
+        PackageStore s = store();
+        PackageStore.Quota tenBytes = new PackageStore.Quota(64, 10);
+        assertThat(s.storePart(DIGEST, 0, new byte[] {7, 7, 7}, ALICE, tenBytes)).isInstanceOf(PackageStore.Stored.class);
+        assertThat(s.storePart(DIGEST, 0, new byte[11], ALICE, tenBytes)).isInstanceOf(PackageStore.OverQuota.class);
+        assertThat(s.assemble(DIGEST, ALICE.identity(), 1, 100)).isInstanceOfSatisfying(PackageStore.Assembled.class,
+                a -> assertThat(a.bytes()).containsExactly(7, 7, 7));
+    }
+
     @Test
     void partsAssembleOnlyWhenAllAreThereAndWithinTheLimit() throws Exception {
         PackageStore s = store();
