@@ -1,6 +1,7 @@
 package dev.carapace.bench;
 
 import dev.carapace.crypto.Ed25519KeyPair;
+import dev.carapace.hub.log.JdbcLogStorage;
 import dev.carapace.hub.log.TransparencyLog;
 import dev.carapace.hub.store.Database;
 import java.time.Clock;
@@ -23,7 +24,7 @@ public final class LogAppendLoad {
         int clients = args.length > 0 ? Integer.parseInt(args[0]) : 256;
         int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 15;
         try (BenchDatabase bench = BenchDatabase.open(args.length > 2 ? args[2] : null);
-             TransparencyLog log = new TransparencyLog(bench.db, "bench/log", Ed25519KeyPair.generate(), List.of(),
+             TransparencyLog log = new TransparencyLog(new JdbcLogStorage(bench.db), "bench/log", Ed25519KeyPair.generate(), List.of(),
                      Clock.systemUTC())) {
             Database db = bench.db;
             long end = System.nanoTime() + seconds * 1_000_000_000L;
@@ -38,7 +39,7 @@ public final class LogAppendLoad {
                         byte[] entry = new byte[256];
                         rnd.nextBytes(entry);
                         long t0 = System.nanoTime();
-                        log.append(entry, "bench").join();
+                        log.sequencer().append(entry, "bench").join();
                         if (n == lat.length) {
                             lat = java.util.Arrays.copyOf(lat, n * 2);
                         }

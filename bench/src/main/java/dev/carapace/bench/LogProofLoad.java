@@ -1,6 +1,9 @@
 package dev.carapace.bench;
 
 import dev.carapace.crypto.Ed25519KeyPair;
+import dev.carapace.hub.log.JdbcLogStorage;
+import dev.carapace.hub.log.LogSequencer;
+import dev.carapace.hub.log.LogServer;
 import dev.carapace.hub.log.TransparencyLog;
 import dev.carapace.tlog.Checkpoint;
 import dev.carapace.tlog.Merkle;
@@ -32,12 +35,12 @@ public final class LogProofLoad {
         int threads = args.length > 1 ? Integer.parseInt(args[1]) : 2;
         int seconds = args.length > 2 ? Integer.parseInt(args[2]) : 10;
         try (BenchDatabase bench = BenchDatabase.open(args.length > 3 ? args[3] : null);
-             TransparencyLog log = new TransparencyLog(bench.db, "bench/log", Ed25519KeyPair.generate(), List.of(),
+             TransparencyLog log = new TransparencyLog(new JdbcLogStorage(bench.db), "bench/log", Ed25519KeyPair.generate(), List.of(),
                      Clock.systemUTC())) {
             long t0 = System.nanoTime();
-            List<CompletableFuture<TransparencyLog.Appended>> pending = new ArrayList<>();
+            List<CompletableFuture<LogSequencer.Appended>> pending = new ArrayList<>();
             for (int i = 0; i < entries; i++) {
-                pending.add(log.append(("entry " + i).getBytes(), "bench"));
+                pending.add(log.sequencer().append(("entry " + i).getBytes(), "bench"));
                 if (pending.size() == 50_000) {
                     pending.forEach(CompletableFuture::join);
                     pending.clear();
@@ -46,21 +49,22 @@ public final class LogProofLoad {
             pending.forEach(CompletableFuture::join);
             System.out.printf("backend=%s built a log of %d entries in %.1f s%n", bench.db.dialect(), entries,
                     (System.nanoTime() - t0) / 1e9);
-            Checkpoint cp = Checkpoint.parse(SignedNote.parse(log.latestCheckpoint()).text());
+            LogServer server = log.server();
+            Checkpoint cp = Checkpoint.parse(SignedNote.parse(server.latestCheckpoint()).text());
             long size = cp.size();
-            List<byte[]> firstLeaves = log.leafHashes(0, 1);
+            List<byte[]> firstLeaves = server.leafHashes(0, 1);
 
             // Warm the subtree cache once, as a running hub has.
-            log.inclusionProof(0, size);
+            server.inclusionProof(0, size);
             measure("inclusion proofs generated", threads, seconds,
-                    rnd -> log.inclusionProof(rnd.nextLong(size), size));
+                    rnd -> server.inclusionProof(rnd.nextLong(size), size));
             measure("consistency proofs generated", threads, seconds,
-                    rnd -> log.consistencyProof(1 + rnd.nextLong(size - 1), size));
+                    rnd -> server.consistencyProof(1 + rnd.nextLong(size - 1), size));
 
-            List<byte[]> proof0 = log.inclusionProof(0, size);
+            List<byte[]> proof0 = server.inclusionProof(0, size);
             long m = size / 3;
-            byte[] olderRoot = Merkle.root(log.leafHashes(0, m));
-            List<byte[]> cons = log.consistencyProof(m, size);
+            byte[] olderRoot = Merkle.root(server.leafHashes(0, m));
+            List<byte[]> cons = server.consistencyProof(m, size);
             measure("inclusion proofs verified (" + proof0.size() + " hashes)", threads, seconds,
                     rnd -> Merkle.verifyInclusion(0, size, firstLeaves.get(0), proof0, cp.root()));
             measure("consistency proofs verified (" + cons.size() + " hashes)", threads, seconds,

@@ -15,6 +15,7 @@ import dev.carapace.hub.http.Origin;
 import dev.carapace.hub.http.Reply;
 import dev.carapace.hub.http.Route;
 import dev.carapace.hub.limits.RateLimiter;
+import dev.carapace.hub.log.JdbcLogStorage;
 import dev.carapace.hub.log.LogOutbox;
 import dev.carapace.hub.log.TransparencyLog;
 import dev.carapace.hub.owners.MasterKeyring;
@@ -22,6 +23,7 @@ import dev.carapace.hub.owners.OwnerService;
 import dev.carapace.hub.store.Database;
 import dev.carapace.hub.store.IdentityStore;
 import dev.carapace.hub.store.JdbcIdentityStore;
+import dev.carapace.hub.store.JdbcOwnerStore;
 import dev.carapace.hub.store.NonceStore;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -145,11 +147,11 @@ public final class Hub implements AutoCloseable {
             String hubKeyId = "carapace-hub:" + hubKey.publicKey().b64url();
             IdentityStore identities = new JdbcIdentityStore(db);
             NonceStore nonces = new NonceStore(db);
-            OwnerService owners = new OwnerService(db, keyring, hubKey, hubKeyId);
+            OwnerService owners = new OwnerService(db, new JdbcOwnerStore(db), keyring, hubKey, hubKeyId);
             requireMasterKeysFor(owners, keyring);
             RequestAuthenticator auth = new RequestAuthenticator(nonces, cfg.clock());
             // The log is signed with the hub key; its origin names the hub and that key, so it is unique.
-            TransparencyLog log = new TransparencyLog(db, cfg.name() + "/" + hubKey.publicKey().b64url().substring(0, 8),
+            TransparencyLog log = new TransparencyLog(new JdbcLogStorage(db), cfg.name() + "/" + hubKey.publicKey().b64url().substring(0, 8),
                     hubKey, cfg.witnesses(), cfg.clock());
             logRef[0] = log;
             LogOutbox outbox = new LogOutbox(db, log, cfg.clock());
@@ -348,8 +350,14 @@ public final class Hub implements AutoCloseable {
             }
             MasterKeyring keyring = MasterKeyring.load(dir, null);
             Ed25519KeyPair hubKey = loadOrCreateHubKey(dir);
-            OwnerService owners = new OwnerService(db, keyring, hubKey, "carapace-hub:" + hubKey.publicKey().b64url());
-            int total = owners.rewrapAll(); // no hub runs (the lock), so nothing is wrapped under the old key meanwhile
+            OwnerService owners = new OwnerService(db, new JdbcOwnerStore(db), keyring, hubKey,
+                    "carapace-hub:" + hubKey.publicKey().b64url());
+            // No hub runs (the lock), so nothing is wrapped under the old key meanwhile.
+            int total = switch (owners.rewrapAll()) {
+                case OwnerService.Rewrapped r -> r.count();
+                case OwnerService.CannotRewrap r -> throw new StartException("master key rotation failed (rerun to"
+                        + " finish it): cannot rewrap the data key of " + r.ownerId() + ": " + r.reason(), null);
+            };
             // The old key stays beside the new one, still loaded to open, until retire-master-key finds it unused.
             String oldId = MasterKeyring.keyId(Bytes.fromB64url(Files.readString(current).trim()));
             SecureFiles.writeAtomic(dir.resolve(MasterKeyring.RETIRED_PREFIX + oldId), Files.readAllBytes(current));
@@ -383,7 +391,8 @@ public final class Hub implements AutoCloseable {
                 throw new StartException("master key " + id + " is the current one, not retired", null);
             }
             Ed25519KeyPair hubKey = loadOrCreateHubKey(dir);
-            OwnerService owners = new OwnerService(db, keyring, hubKey, "carapace-hub:" + hubKey.publicKey().b64url());
+            OwnerService owners = new OwnerService(db, new JdbcOwnerStore(db), keyring, hubKey,
+                    "carapace-hub:" + hubKey.publicKey().b64url());
             int still = owners.dataKeysByMasterKey().getOrDefault(id, 0);
             if (still > 0 && delete) {
                 throw new StartException("master key " + id + " still wraps " + still + " owner data key(s): it was"

@@ -7,8 +7,11 @@ import dev.carapace.crypto.Json;
 import dev.carapace.crypto.Utf8;
 import dev.carapace.hub.http.ApiException;
 import dev.carapace.hub.http.Call;
+import dev.carapace.hub.http.LogReceipts;
 import dev.carapace.hub.http.Reply;
 import dev.carapace.hub.http.Route;
+import dev.carapace.hub.log.LogSequencer;
+import dev.carapace.hub.log.LogServer;
 import dev.carapace.hub.log.TransparencyLog;
 import dev.carapace.tlog.TilePath;
 import java.nio.charset.StandardCharsets;
@@ -25,9 +28,13 @@ final class LogApi {
     static final int MAX_BATCH_ENVELOPES = 32;
 
     private final TransparencyLog log;
+    private final LogSequencer sequencer;
+    private final LogServer server;
 
     LogApi(TransparencyLog log) {
         this.log = log;
+        this.sequencer = log.sequencer();
+        this.server = log.server();
     }
 
     List<Route> routes() {
@@ -41,7 +48,7 @@ final class LogApi {
                                 + " costs one request of the rate limit per envelope.", this::appendBatch),
                 new Route("GET", "/checkpoint", Route.Auth.PUBLIC, "log",
                         "The latest checkpoint, a C2SP signed note, with the witness cosignatures collected so far.",
-                        call -> note(log.latestCheckpoint())),
+                        call -> note(server.latestCheckpoint())),
                 new Route("GET", "/v1/log/checkpoint/witnessed/{k}", Route.Auth.PUBLIC, "log",
                         "The largest checkpoint cosigned by at least k of the log's witnesses, with their"
                                 + " cosignatures.", this::witnessed),
@@ -61,16 +68,15 @@ final class LogApi {
 
     private Reply append(Call call) throws Exception {
         byte[] entry = signedByCaller(call, call.json(), "the envelope");
-        TransparencyLog.Appended a;
+        LogSequencer.Appended a;
         try {
-            a = log.appendAndWait(entry, call.caller().id());
+            a = sequencer.appendAndWait(entry, call.caller().id());
         } catch (IllegalArgumentException e) {
             throw ApiException.badRequest("invalid_entry", e.getMessage());
         } catch (TransparencyLog.UnavailableException e) {
             throw new ApiException(503, "log_unavailable", e.getMessage() + "; retry", 1);
         }
-        ObjectNode o = log.receipt(a, entry);
-        return Reply.json(201, o);
+        return Reply.json(201, LogReceipts.json(server.receipt(a, entry)));
     }
 
     /**
@@ -89,9 +95,9 @@ final class LogApi {
         for (int i = 0; i < list.size(); i++) {
             entries.add(signedByCaller(call, list.get(i), "envelope " + i));
         }
-        List<TransparencyLog.Appended> appended;
+        List<LogSequencer.Appended> appended;
         try {
-            appended = log.appendAllAndWait(entries, call.caller().id());
+            appended = sequencer.appendAllAndWait(entries, call.caller().id());
         } catch (IllegalArgumentException e) {
             throw ApiException.badRequest("invalid_entry", e.getMessage());
         } catch (TransparencyLog.UnavailableException e) {
@@ -100,7 +106,7 @@ final class LogApi {
         ObjectNode o = Json.object();
         ArrayNode receipts = o.putArray("entries");
         for (int i = 0; i < entries.size(); i++) {
-            receipts.add(log.receipt(appended.get(i), entries.get(i)));
+            receipts.add(LogReceipts.json(server.receipt(appended.get(i), entries.get(i))));
         }
         return Reply.json(201, o);
     }
@@ -128,26 +134,10 @@ final class LogApi {
         } catch (IllegalArgumentException e) {
             throw ApiException.notFound("no such tile: " + e.getMessage());
         }
-        long per = TilePath.leavesPerHash(t.level());
-        long first = t.index() * TilePath.FULL_WIDTH;
-        long end = (first + t.width()) * per;
-        if (end > log.checkpointedSize() || end < first) {
-            throw ApiException.notFound("the log does not cover " + t.encode() + " yet");
-        }
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-        if (t.entries()) {
-            for (byte[] e : log.entries(first, first + t.width())) {
-                out.write(e.length >>> 8);
-                out.write(e.length & 0xff);
-                out.write(e);
-            }
-        } else {
-            for (byte[] h : log.tileHashes(t.level(), first, t.width())) {
-                out.write(h);
-            }
-        }
+        byte[] tile = server.tile(t)
+                .orElseThrow(() -> ApiException.notFound("the log does not cover " + t.encode() + " yet"));
         // A tile's content never changes (a partial tile of width W is final for W), so caches may keep it.
-        return new Reply(200, out.toByteArray(), "application/octet-stream",
+        return new Reply(200, tile, "application/octet-stream",
                 Map.of("Cache-Control", "public, max-age=31536000, immutable"));
     }
 
@@ -156,34 +146,31 @@ final class LogApi {
         if (k < 1 || k > log.witnesses().size()) {
             throw ApiException.notFound("this log has " + log.witnesses().size() + " witnesses");
         }
-        String note = log.witnessedCheckpoint((int) k);
-        if (note == null) {
-            throw ApiException.notFound("no checkpoint has " + k + " cosignatures yet");
-        }
-        return note(note);
+        return note(server.witnessedCheckpoint((int) k)
+                .orElseThrow(() -> ApiException.notFound("no checkpoint has " + k + " cosignatures yet")));
     }
 
     private Reply cosignatures(Call call) throws Exception {
+        String note;
         try {
-            String note;
-            try {
-                note = Utf8.decode(call.body());
-            } catch (CryptoException e) {
-                throw ApiException.badRequest("malformed_note", e.getMessage());
-            }
-            List<String> accepted = log.addCosignatures(note);
-            ObjectNode o = Json.object();
-            ArrayNode names = o.putArray("accepted");
-            accepted.forEach(names::add);
-            return Reply.ok(o);
-        } catch (TransparencyLog.CosignatureException e) {
-            int status = switch (e.reason()) {
-                case "unknown_checkpoint" -> 404;
-                case "unknown_witness" -> 403;
-                default -> 400;
-            };
-            throw new ApiException(status, e.reason(), e.getMessage());
+            note = Utf8.decode(call.body());
+        } catch (CryptoException e) {
+            throw ApiException.badRequest("malformed_note", e.getMessage());
         }
+        return switch (log.addCosignatures(note)) {
+            case TransparencyLog.Cosigned c -> {
+                ObjectNode o = Json.object();
+                ArrayNode names = o.putArray("accepted");
+                c.witnesses().forEach(names::add);
+                yield Reply.ok(o);
+            }
+            case TransparencyLog.NotACheckpoint n -> throw new ApiException(400, "invalid_checkpoint",
+                    "not a checkpoint of this log: " + n.reason());
+            case TransparencyLog.NoKnownWitness n -> throw new ApiException(403, "unknown_witness",
+                    "the note carries no valid cosignature by a witness this log is configured to accept");
+            case TransparencyLog.UnknownCheckpoint u -> throw new ApiException(404, "unknown_checkpoint",
+                    "this log never issued a checkpoint of size " + u.size() + " with that root");
+        };
     }
 
     private static Reply note(String note) {
@@ -192,10 +179,7 @@ final class LogApi {
 
     private Reply entry(Call call) throws Exception {
         long index = call.pathNumber("index", Long.MAX_VALUE);
-        byte[] e = log.entry(index);
-        if (e == null) {
-            throw ApiException.notFound("no entry " + index);
-        }
+        byte[] e = server.entry(index).orElseThrow(() -> ApiException.notFound("no entry " + index));
         ObjectNode o = Json.object();
         o.put("index", index);
         o.put("entry", Bytes.b64(e));
@@ -209,7 +193,7 @@ final class LogApi {
             ObjectNode o = Json.object();
             o.put("leafIdx", index);
             o.put("treeSize", size);
-            o.set("proof", hashes(log.inclusionProof(index, size)));
+            o.set("proof", LogReceipts.hashes(server.inclusionProof(index, size)));
             return Reply.ok(o);
         } catch (IllegalArgumentException e) {
             throw ApiException.notFound(e.getMessage());
@@ -223,17 +207,11 @@ final class LogApi {
             ObjectNode o = Json.object();
             o.put("size1", from);
             o.put("size2", to);
-            o.set("proof", hashes(log.consistencyProof(from, to)));
+            o.set("proof", LogReceipts.hashes(server.consistencyProof(from, to)));
             return Reply.ok(o);
         } catch (IllegalArgumentException e) {
             throw ApiException.notFound(e.getMessage());
         }
-    }
-
-    private static ArrayNode hashes(List<byte[]> proof) {
-        ArrayNode arr = Json.MAPPER.createArrayNode();
-        proof.forEach(h -> arr.add(Bytes.b64(h)));
-        return arr;
     }
 
     static void describe(ObjectNode wellKnown, TransparencyLog log) {

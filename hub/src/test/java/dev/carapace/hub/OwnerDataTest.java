@@ -8,6 +8,7 @@ import dev.carapace.crypto.Dsse;
 import dev.carapace.crypto.Ed25519PublicKey;
 import dev.carapace.crypto.Json;
 import dev.carapace.hub.owners.MasterKeyring;
+import dev.carapace.hub.owners.OwnerService;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -79,7 +80,7 @@ class OwnerDataTest extends BackendTest {
         Files.writeString(next, dev.carapace.crypto.Bytes.b64url(dev.carapace.crypto.Bytes.random(32)) + "\n");
         Files.setPosixFilePermissions(next, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         f = new HubFixture(backend, dir, f.dbUrl, HubFixture.generousLimits());
-        assertThat(f.hub.owners().rewrapAll()).isEqualTo(1);
+        assertThat(f.hub.owners().rewrapAll()).isEqualTo(new OwnerService.Rewrapped(1));
         f.close();
         Files.move(next, dir.resolve("master.key"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         f = new HubFixture(backend, dir, f.dbUrl, HubFixture.generousLimits());

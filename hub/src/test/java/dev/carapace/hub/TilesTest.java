@@ -27,7 +27,7 @@ class TilesTest {
         try (HubFixture f = new HubFixture(Backend.SQLITE, dir)) {
             List<CompletableFuture<?>> pending = new ArrayList<>();
             for (int i = 0; i < 600; i++) {
-                pending.add(f.hub.log().append(("entry " + i).getBytes(), "test"));
+                pending.add(f.hub.log().sequencer().append(("entry " + i).getBytes(), "test"));
             }
             for (var p : pending) {
                 p.get();

@@ -71,7 +71,7 @@ public final class LogOutbox {
     /** Appends a committed statement and removes it from the outbox; returns its log index. */
     public long deliver(Pending p) throws SQLException, TransparencyLog.UnavailableException {
         // On failure the statement stays in the outbox: the next change or the next start appends it.
-        long index = log.appendAndWait(p.entry(), p.submittedBy()).index();
+        long index = log.sequencer().appendAndWait(p.entry(), p.submittedBy()).index();
         db.inTransaction(c -> {
             try (PreparedStatement ps = c.prepareStatement("DELETE FROM log_outbox WHERE id = ?")) {
                 ps.setString(1, p.id());

@@ -11,10 +11,15 @@ import dev.carapace.crypto.Json;
 import dev.carapace.hub.auth.RequestAuthenticator;
 import dev.carapace.hub.http.ApiException;
 import dev.carapace.hub.http.Call;
+import dev.carapace.hub.http.LogReceipts;
 import dev.carapace.hub.http.Reply;
 import dev.carapace.hub.http.Route;
 import dev.carapace.hub.log.TransparencyLog;
 import dev.carapace.hub.store.Database;
+import dev.carapace.hub.store.JdbcPackageStore;
+import dev.carapace.hub.store.JdbcSkillRegistryStore;
+import dev.carapace.hub.store.PackageStore;
+import dev.carapace.hub.store.SkillRegistryStore;
 import dev.carapace.skills.Attestations;
 import dev.carapace.skills.NameGuard;
 import dev.carapace.skills.PackageException;
@@ -22,17 +27,13 @@ import dev.carapace.skills.SkillPackage;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.Optional;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -64,18 +65,14 @@ public final class SkillsApi {
     /** Statements one version may collect, so its record stays bounded whatever Sybils post. */
     public static final int MAX_STATEMENTS_PER_VERSION = 500;
 
-    private final Database db;
-    private final TransparencyLog log;
-    private final Clock clock;
-    /** Check-then-log-then-store must not interleave, or two claims could both be logged and one silently lost. */
-    private final ReentrantLock writes = new ReentrantLock();
-    /** The PostgreSQL advisory lock every hub process takes for registry writes ("carapace-skills" as a number). */
-    private static final long REGISTRY_LOCK = 0x6361726170616365L;
+    private final SkillRegistryStore records;
+    private final PackageStore packages;
+    private final SkillRegistry registry;
 
     public SkillsApi(Database db, TransparencyLog log, Clock clock) {
-        this.db = db;
-        this.log = log;
-        this.clock = clock;
+        this.records = new JdbcSkillRegistryStore(db);
+        this.packages = new JdbcPackageStore(db, clock, PENDING_UPLOAD_TTL_MS);
+        this.registry = new SkillRegistry(records, log, clock, MAX_STATEMENTS_PER_VERSION);
     }
 
     public List<Route> routes() {
@@ -122,41 +119,25 @@ public final class SkillsApi {
         } catch (CryptoException e) {
             throw ApiException.badRequest("invalid_claim", e.getMessage());
         }
-        return exclusive(() -> {
-            String owner = owner(claim.namespace());
-            if (owner != null) {
-                throw owner.equals(call.caller().id())
-                        ? ApiException.conflict("namespace_claimed", "you already own namespace " + claim.namespace())
-                        : ApiException.forbidden("namespace " + claim.namespace() + " belongs to another identity");
+        return switch (registry.claim(call.caller().id(), claim.namespace(), env, allowConfusable)) {
+            case SkillRegistry.Claimed c -> {
+                ObjectNode o = LogReceipts.json(c.receipt());
+                o.put("namespace", c.namespace());
+                o.put("owner", c.owner());
+                yield Reply.json(201, o);
             }
-            List<NameGuard.Match> similar = NameGuard.confusables(claim.namespace(), namespaces());
-            if (!similar.isEmpty() && !allowConfusable) {
-                throw ApiException.conflict("confusable_name", "namespace " + claim.namespace()
-                        + " is confusable with " + describe(similar) + "; pass allowConfusable to claim it anyway");
-            }
-            TransparencyLog.Appended a = append(env, call.caller().id());
-            long now = clock.millis();
-            db.inTransaction(c -> {
-                try (PreparedStatement ps = c.prepareStatement("INSERT INTO skill_namespaces (namespace, owner_id,"
-                        + " claim, log_index, created_ms) VALUES (?, ?, ?, ?, ?)")) {
-                    ps.setString(1, claim.namespace());
-                    ps.setString(2, call.caller().id());
-                    ps.setString(3, Json.compact(env.toJson()));
-                    ps.setLong(4, a.index());
-                    ps.setLong(5, now);
-                    ps.executeUpdate();
-                }
-                return null;
-            });
-            ObjectNode o = logged(a, env);
-            o.put("namespace", claim.namespace());
-            o.put("owner", call.caller().id());
-            return Reply.json(201, o);
-        });
+            case SkillRegistry.AlreadyYours a ->
+                    throw ApiException.conflict("namespace_claimed", "you already own namespace " + a.namespace());
+            case SkillRegistry.NotYourNamespace n -> throw notYours(n);
+            case SkillRegistry.Confusable c -> throw ApiException.conflict("confusable_name", "namespace "
+                    + claim.namespace() + " is confusable with " + describe(c.similar())
+                    + "; pass allowConfusable to claim it anyway");
+            case SkillRegistry.NotLogged n -> throw notLogged(n);
+        };
     }
 
     private Reply upload(Call call) throws Exception {
-        return storeBlob(call, digestParam(call), call.body());
+        return storePackage(call, digestParam(call), call.body());
     }
 
     private Reply part(Call call) throws Exception {
@@ -166,42 +147,18 @@ public final class SkillsApi {
         if (bytes.length == 0) {
             throw ApiException.badRequest("invalid_part", "a part is not empty");
         }
-        boolean stored = db.inTransaction(c -> {
-            expireUploads(c);
-            try (PreparedStatement del = c.prepareStatement(
-                    "DELETE FROM skill_upload_parts WHERE digest = ? AND uploaded_by = ? AND part = ?")) {
-                del.setString(1, digest);
-                del.setString(2, call.caller().id());
-                del.setInt(3, index);
-                del.executeUpdate();
+        return switch (packages.storePart(digest, index, bytes, uploader(call),
+                new PackageStore.Quota(MAX_PARTS, MAX_PART_BYTES))) {
+            case PackageStore.Stored s -> {
+                ObjectNode o = Json.object();
+                o.put("digest", digest);
+                o.put("part", index);
+                o.put("size", bytes.length);
+                yield Reply.json(201, o);
             }
-            String owner = quotaOwner(c, call.caller().id());
-            if (!withinQuota(c, "SELECT COUNT(*), COALESCE(SUM(LENGTH(bytes)), 0) FROM skill_upload_parts WHERE",
-                    call.addressKey(), owner, MAX_PARTS, MAX_PART_BYTES - bytes.length)) {
-                return false;
-            }
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO skill_upload_parts (digest, uploaded_by, part,"
-                    + " bytes, created_ms, quota_addr, quota_owner) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
-                ps.setString(1, digest);
-                ps.setString(2, call.caller().id());
-                ps.setInt(3, index);
-                ps.setBytes(4, bytes);
-                ps.setLong(5, clock.millis());
-                ps.setString(6, call.addressKey());
-                ps.setString(7, owner);
-                ps.executeUpdate();
-            }
-            return true;
-        });
-        if (!stored) {
-            throw ApiException.conflict("too_many_parts", "your address or owner holds " + MAX_PARTS
-                    + " unassembled parts or " + MAX_PART_BYTES + " bytes of them; assemble them first");
-        }
-        ObjectNode o = Json.object();
-        o.put("digest", digest);
-        o.put("part", index);
-        o.put("size", bytes.length);
-        return Reply.json(201, o);
+            case PackageStore.OverQuota q -> throw ApiException.conflict("too_many_parts", "your address or owner holds "
+                    + MAX_PARTS + " unassembled parts or " + MAX_PART_BYTES + " bytes of them; assemble them first");
+        };
     }
 
     private Reply assemble(Call call) throws Exception {
@@ -209,114 +166,25 @@ public final class SkillsApi {
         JsonNode body = call.json();
         Call.onlyFields(body, "parts");
         int parts = (int) Call.integer(body, "parts", 1, MAX_PARTS);
-        byte[] bytes = db.read(c -> {
-            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-            try (PreparedStatement ps = c.prepareStatement("SELECT part, bytes FROM skill_upload_parts WHERE digest = ?"
-                    + " AND uploaded_by = ? AND part < ? ORDER BY part")) {
-                ps.setString(1, digest);
-                ps.setString(2, call.caller().id());
-                ps.setInt(3, parts);
-                try (ResultSet rs = ps.executeQuery()) {
-                    int expected = 0;
-                    while (rs.next()) {
-                        if (rs.getInt(1) != expected++) {
-                            return null;
-                        }
-                        byte[] b = rs.getBytes(2);
-                        if (out.size() + (long) b.length > SkillPackage.MAX_PACKAGE_BYTES) {
-                            return new byte[0];
-                        }
-                        out.writeBytes(b);
-                    }
-                    return expected == parts ? out.toByteArray() : null;
-                }
-            }
-        });
-        if (bytes == null) {
-            throw ApiException.badRequest("missing_part", "parts 0.." + (parts - 1) + " are not all uploaded");
-        }
-        if (bytes.length == 0) {
-            throw ApiException.badRequest("invalid_package", "package > " + SkillPackage.MAX_PACKAGE_BYTES + " bytes");
-        }
+        PackageStore.Assembly assembly = packages.assemble(digest, call.caller().id(), parts,
+                SkillPackage.MAX_PACKAGE_BYTES);
+        byte[] bytes = switch (assembly) {
+            case PackageStore.Assembled a -> a.bytes();
+            case PackageStore.MissingPart m -> throw ApiException.badRequest("missing_part", "parts 0.." + (parts - 1)
+                    + " are not all uploaded");
+            case PackageStore.TooLarge t -> throw ApiException.badRequest("invalid_package", "package > "
+                    + SkillPackage.MAX_PACKAGE_BYTES + " bytes");
+        };
         try {
-            return storeBlob(call, digest, bytes);
+            return storePackage(call, digest, bytes);
         } finally {
             // Assembled or refused, the parts have served: a bad package is uploaded again from scratch.
-            db.inTransaction(c -> {
-                try (PreparedStatement ps = c.prepareStatement(
-                        "DELETE FROM skill_upload_parts WHERE digest = ? AND uploaded_by = ?")) {
-                    ps.setString(1, digest);
-                    ps.setString(2, call.caller().id());
-                    return ps.executeUpdate();
-                }
-            });
+            packages.dropParts(digest, call.caller().id());
         }
-    }
-
-    private boolean touchBlob(String digest) throws Exception {
-        return db.inTransaction(c -> touchBlob(c, digest));
-    }
-
-    /** Marks an upload as used now (expiry is a day after the last use); false if there is no such upload. */
-    private boolean touchBlob(Connection c, String digest) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("UPDATE skill_blobs SET created_ms = ? WHERE digest = ?")) {
-            ps.setLong(1, clock.millis());
-            ps.setString(2, digest);
-            return ps.executeUpdate() == 1;
-        }
-    }
-
-    /**
-     * Deletes uploads no publication names and upload parts, any uploader's, not used for
-     * {@link #PENDING_UPLOAD_TTL_MS}: run with every upload (an index on created_ms keeps it to the expired rows),
-     * so abandoned bytes never hold storage for long. A publication marks its upload as used before logging it, so
-     * it never races this.
-     */
-    private void expireUploads(Connection c) throws SQLException {
-        long cutoff = clock.millis() - PENDING_UPLOAD_TTL_MS;
-        try (PreparedStatement ps = c.prepareStatement("DELETE FROM skill_blobs WHERE created_ms < ? AND NOT EXISTS"
-                + " (SELECT 1 FROM skill_versions v WHERE v.digest = skill_blobs.digest)")) {
-            ps.setLong(1, cutoff);
-            ps.executeUpdate();
-        }
-        try (PreparedStatement ps = c.prepareStatement("DELETE FROM skill_upload_parts WHERE created_ms < ?")) {
-            ps.setLong(1, cutoff);
-            ps.executeUpdate();
-        }
-    }
-
-    /** Whose storage quota an identity's uploads count against: its owner's, or its own while it has none. */
-    private static String quotaOwner(Connection c, String identity) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT owner_id FROM agent_owners WHERE agent_id = ?")) {
-            ps.setString(1, identity);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? rs.getString(1) : identity;
-            }
-        }
-    }
-
-    /**
-     * Whether one more row fits both the address's and the owner's quota: fewer than {@code maxRows} rows and at
-     * most {@code maxBytes} bytes each. {@code countSql} selects (count, bytes) and ends where a condition can follow.
-     */
-    private static boolean withinQuota(Connection c, String countSql, String address, String owner, int maxRows,
-                                       long maxBytes) throws SQLException {
-        for (String[] who : new String[][] {{"quota_addr", address}, {"quota_owner", owner}}) {
-            try (PreparedStatement ps = c.prepareStatement(countSql + " " + who[0] + " = ?")) {
-                ps.setString(1, who[1]);
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    if (rs.getLong(1) >= maxRows || rs.getLong(2) > maxBytes) {
-                        return false;
-                    }
-                }
-            }
-        }
-        return true;
     }
 
     /** Stores package bytes under their digest once they prove to be a strict package. */
-    private Reply storeBlob(Call call, String digest, byte[] bytes) throws Exception {
+    private Reply storePackage(Call call, String digest, byte[] bytes) throws Exception {
         if (!Bytes.hex(Bytes.sha256(bytes)).equals(digest)) {
             throw ApiException.badRequest("digest_mismatch", "the body's SHA-256 is not " + digest);
         }
@@ -325,41 +193,22 @@ public final class SkillsApi {
         } catch (PackageException e) {
             throw ApiException.badRequest("invalid_package", e.getMessage());
         }
-        boolean[] tooMany = {false};
-        boolean created = db.inTransaction(c -> {
-            expireUploads(c);
-            if (touchBlob(c, digest)) {
-                return false; // already there: uploading it again counts as using it
-            }
-            String owner = quotaOwner(c, call.caller().id());
-            if (!withinQuota(c, "SELECT COUNT(*), COALESCE(SUM(b.size), 0) FROM skill_blobs b WHERE NOT EXISTS"
-                    + " (SELECT 1 FROM skill_versions v WHERE v.digest = b.digest) AND", call.addressKey(), owner,
-                    MAX_PENDING_UPLOADS, MAX_PENDING_BYTES - bytes.length)) {
-                tooMany[0] = true;
-                return false;
-            }
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO skill_blobs (digest, bytes, size, uploaded_by,"
-                    + " created_ms, quota_addr, quota_owner) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
-                ps.setString(1, digest);
-                ps.setBytes(2, bytes);
-                ps.setLong(3, bytes.length);
-                ps.setString(4, call.caller().id());
-                ps.setLong(5, clock.millis());
-                ps.setString(6, call.addressKey());
-                ps.setString(7, owner);
-                ps.executeUpdate();
-            }
-            return true;
-        });
-        if (tooMany[0]) {
-            throw ApiException.conflict("too_many_pending_uploads", "your address or owner has " + MAX_PENDING_UPLOADS
-                    + " uploaded packages (or " + MAX_PENDING_BYTES + " bytes) that no publication names; publish"
-                    + " them first");
-        }
+        int status = switch (packages.storePackage(digest, bytes, uploader(call),
+                new PackageStore.Quota(MAX_PENDING_UPLOADS, MAX_PENDING_BYTES))) {
+            case PackageStore.Stored s -> 201;
+            case PackageStore.AlreadyStored a -> 200;
+            case PackageStore.OverQuota q -> throw ApiException.conflict("too_many_pending_uploads", "your address or"
+                    + " owner has " + MAX_PENDING_UPLOADS + " uploaded packages (or " + MAX_PENDING_BYTES + " bytes)"
+                    + " that no publication names; publish them first");
+        };
         ObjectNode o = Json.object();
         o.put("digest", digest);
         o.put("size", bytes.length);
-        return Reply.json(created ? 201 : 200, o);
+        return Reply.json(status, o);
+    }
+
+    private static PackageStore.Uploader uploader(Call call) {
+        return new PackageStore.Uploader(call.caller().id(), call.addressKey());
     }
 
     private Reply publish(Call call) throws Exception {
@@ -369,10 +218,9 @@ public final class SkillsApi {
         Dsse.Envelope env = envelope(body.get("envelope"), "envelope");
         verifyCaller(call, env);
         Subject s = subject(env, Attestations.PUBLISH);
-        String namespace = s.name().substring(0, s.name().indexOf('/'));
-        byte[] bytes = blob(s.digest());
+        byte[] bytes = packages.find(s.digest()).orElse(null);
         // Marking the upload as just used keeps expiry (a day after the last use) away while it is logged and listed.
-        if (bytes == null || !touchBlob(s.digest())) {
+        if (bytes == null || !packages.touch(s.digest())) {
             throw ApiException.badRequest("package_missing", "upload the package first: PUT /v1/packages/" + s.digest()
                     + " (uploads no publication names expire after 24 hours)");
         }
@@ -397,55 +245,25 @@ public final class SkillsApi {
         if (!s.name().equals(manifest.path("name").asString("")) || !s.version().equals(manifest.path("version").asString(""))) {
             throw ApiException.badRequest("manifest_mismatch", "manifest name/version are not " + s.name() + "@" + s.version());
         }
-        return exclusive(() -> {
-            String owner = owner(namespace);
-            if (owner == null) {
-                throw ApiException.conflict("namespace_unclaimed", "claim namespace " + namespace + " first: POST /v1/namespaces");
+        return switch (registry.publish(call.caller().id(), s.subject(), env, allowConfusable)) {
+            case SkillRegistry.Published p -> {
+                ObjectNode o = LogReceipts.json(p.receipt());
+                o.put("name", s.name());
+                o.put("version", s.version());
+                o.put("digest", s.digest());
+                o.set("confusableWith", SkillRegistry.confusableJson(p.confusableWith()));
+                yield Reply.json(201, o);
             }
-            if (!owner.equals(call.caller().id())) {
-                throw ApiException.forbidden("namespace " + namespace + " belongs to another identity");
-            }
-            if (version(s.name(), s.version()) != null) {
-                throw ApiException.conflict("version_exists", s.name() + "@" + s.version()
-                        + " is already published; versions are immutable, publish a new version");
-            }
-            List<String> others = new ArrayList<>();
-            for (String n : names()) {
-                if (!n.startsWith(namespace + "/")) {
-                    others.add(n);
-                }
-            }
-            List<NameGuard.Match> similar = NameGuard.confusables(s.name(), others);
-            if (!similar.isEmpty() && !allowConfusable) {
-                throw ApiException.conflict("confusable_name", s.name() + " is confusable with " + describe(similar)
-                        + "; pass allowConfusable to publish anyway (installers will be warned)");
-            }
-            ArrayNode confusable = Json.MAPPER.createArrayNode();
-            similar.forEach(m -> confusable.addObject().put("existing", m.existing()).put("reason", m.reason()));
-            TransparencyLog.Appended a = append(env, call.caller().id());
-            long now = clock.millis();
-            db.inTransaction(c -> {
-                try (PreparedStatement ps = c.prepareStatement("INSERT INTO skill_versions (name, version, digest,"
-                        + " publisher_id, envelope, log_index, confusable_with, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
-                    ps.setString(1, s.name());
-                    ps.setString(2, s.version());
-                    ps.setString(3, s.digest());
-                    ps.setString(4, call.caller().id());
-                    ps.setString(5, Json.compact(env.toJson()));
-                    ps.setLong(6, a.index());
-                    ps.setString(7, confusable.isEmpty() ? null : Json.compact(confusable));
-                    ps.setLong(8, now);
-                    ps.executeUpdate();
-                }
-                return null;
-            });
-            ObjectNode o = logged(a, env);
-            o.put("name", s.name());
-            o.put("version", s.version());
-            o.put("digest", s.digest());
-            o.set("confusableWith", confusable);
-            return Reply.json(201, o);
-        });
+            case SkillRegistry.NamespaceUnclaimed u -> throw ApiException.conflict("namespace_unclaimed",
+                    "claim namespace " + u.namespace() + " first: POST /v1/namespaces");
+            case SkillRegistry.NotYourNamespace n -> throw notYours(n);
+            case SkillRegistry.VersionExists v -> throw ApiException.conflict("version_exists", s.name() + "@"
+                    + s.version() + " is already published; versions are immutable, publish a new version");
+            case SkillRegistry.Confusable c -> throw ApiException.conflict("confusable_name", s.name()
+                    + " is confusable with " + describe(c.similar())
+                    + "; pass allowConfusable to publish anyway (installers will be warned)");
+            case SkillRegistry.NotLogged n -> throw notLogged(n);
+        };
     }
 
     private Reply attest(Call call) throws Exception {
@@ -465,93 +283,54 @@ public final class SkillsApi {
                     "predicateType must be the audit, vouch or revoke type, not " + type);
         }
         Subject s = subject(env, type);
-        return exclusive(() -> {
-            Version v = version(s.name(), s.version());
-            if (v == null) {
-                throw ApiException.notFound("no published version " + s.name() + "@" + s.version());
+        String named = s.name() + "@" + s.version();
+        return switch (registry.attest(call.caller().id(), kind, s.subject(), env)) {
+            case SkillRegistry.Attested a -> {
+                ObjectNode o = LogReceipts.json(a.receipt());
+                o.put("kind", a.kind());
+                yield Reply.json(201, o);
             }
-            if (!v.digest().equals(s.digest())) {
-                throw ApiException.conflict("digest_mismatch", "the statement's digest is not the published digest of "
-                        + s.name() + "@" + s.version());
-            }
-            if (!kind.equals("revoke") && v.publisher().equals(call.caller().id())) {
-                throw ApiException.forbidden("an author cannot " + kind + " their own package");
-            }
-            long[] counts = db.read(c -> {
-                try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*), SUM(CASE WHEN signer_id = ? AND kind = ?"
-                        + " THEN 1 ELSE 0 END) FROM skill_attestations WHERE name = ? AND version = ?")) {
-                    ps.setString(1, call.caller().id());
-                    ps.setString(2, kind);
-                    ps.setString(3, s.name());
-                    ps.setString(4, s.version());
-                    try (ResultSet rs = ps.executeQuery()) {
-                        rs.next();
-                        return new long[] {rs.getLong(1), rs.getLong(2)};
-                    }
-                }
-            });
-            if (counts[1] > 0) {
-                throw ApiException.conflict("duplicate_statement", "you already made a " + kind + " statement about "
-                        + s.name() + "@" + s.version());
-            }
-            if (counts[0] >= MAX_STATEMENTS_PER_VERSION) {
-                throw ApiException.conflict("too_many_statements", s.name() + "@" + s.version() + " has "
-                        + MAX_STATEMENTS_PER_VERSION + " statements already");
-            }
-            TransparencyLog.Appended a = append(env, call.caller().id());
-            db.inTransaction(c -> {
-                try (PreparedStatement ps = c.prepareStatement("INSERT INTO skill_attestations (log_index, name,"
-                        + " version, digest, kind, signer_id, envelope, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
-                    ps.setLong(1, a.index());
-                    ps.setString(2, s.name());
-                    ps.setString(3, s.version());
-                    ps.setString(4, s.digest());
-                    ps.setString(5, kind);
-                    ps.setString(6, call.caller().id());
-                    ps.setString(7, Json.compact(env.toJson()));
-                    ps.setLong(8, clock.millis());
-                    ps.executeUpdate();
-                }
-                return null;
-            });
-            ObjectNode o = logged(a, env);
-            o.put("kind", kind);
-            return Reply.json(201, o);
-        });
+            case SkillRegistry.NoSuchVersion n -> throw ApiException.notFound("no published version " + named);
+            case SkillRegistry.DigestMismatch d -> throw ApiException.conflict("digest_mismatch",
+                    "the statement's digest is not the published digest of " + named);
+            case SkillRegistry.OwnPackage o -> throw ApiException.forbidden("an author cannot " + o.kind()
+                    + " their own package");
+            case SkillRegistry.DuplicateStatement d -> throw ApiException.conflict("duplicate_statement",
+                    "you already made a " + d.kind() + " statement about " + named);
+            case SkillRegistry.TooManyStatements t -> throw ApiException.conflict("too_many_statements", named
+                    + " has " + t.max() + " statements already");
+            case SkillRegistry.NotLogged n -> throw notLogged(n);
+        };
+    }
+
+    private static ApiException notYours(SkillRegistry.NotYourNamespace n) {
+        return ApiException.forbidden("namespace " + n.namespace() + " belongs to another identity");
+    }
+
+    private static ApiException notLogged(SkillRegistry.NotLogged n) {
+        return switch (n) {
+            case SkillRegistry.LogRefused r -> ApiException.badRequest("invalid_entry", r.reason());
+            case SkillRegistry.LogUnavailable u -> new ApiException(503, "log_unavailable", u.reason() + "; retry", 1);
+        };
     }
 
     // --- reads ---------------------------------------------------------------------------------------------------
 
     private Reply namespace(Call call) throws Exception {
         String ns = call.param("namespace");
-        ObjectNode o = db.read(c -> {
-            try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT owner_id, claim, log_index FROM skill_namespaces WHERE namespace = ?")) {
-                ps.setString(1, ns);
-                try (ResultSet rs = ps.executeQuery()) {
-                    if (!rs.next()) {
-                        return null;
-                    }
-                    ObjectNode n = Json.object();
-                    n.put("namespace", ns);
-                    n.put("owner", rs.getString(1));
-                    n.set("claim", parseStored(rs.getString(2)));
-                    n.put("logIndex", rs.getLong(3));
-                    return n;
-                }
-            }
-        });
-        if (o == null) {
-            throw ApiException.notFound("namespace " + ns + " is not claimed");
-        }
+        SkillRegistryStore.Namespace n = records.namespace(ns)
+                .orElseThrow(() -> ApiException.notFound("namespace " + ns + " is not claimed"));
+        ObjectNode o = Json.object();
+        o.put("namespace", ns);
+        o.put("owner", n.owner());
+        o.set("claim", parseStored(n.claim()));
+        o.put("logIndex", n.logIndex());
         return Reply.ok(o);
     }
 
     private Reply download(Call call) throws Exception {
-        byte[] bytes = blob(digestParam(call));
-        if (bytes == null) {
-            throw ApiException.notFound("no package with that digest");
-        }
+        byte[] bytes = packages.find(digestParam(call))
+                .orElseThrow(() -> ApiException.notFound("no package with that digest"));
         return new Reply(200, bytes, "application/octet-stream", Map.of());
     }
 
@@ -563,176 +342,77 @@ public final class SkillsApi {
         String needle = q == null ? "" : q.toLowerCase(Locale.ROOT);
         ObjectNode o = Json.object();
         ArrayNode arr = o.putArray("skills");
-        db.read(c -> {
-            // Names are [a-z0-9/-] only, so the needle is matched literally once LIKE's own wildcards are escaped.
-            String like = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%";
-            try (PreparedStatement ps = c.prepareStatement("SELECT name, version, publisher_id, created_ms,"
-                    + " confusable_with FROM skill_versions WHERE name LIKE ? ESCAPE '\\' ORDER BY name, created_ms")) {
-                ps.setString(1, like);
-                Map<String, ObjectNode> latest = new LinkedHashMap<>();
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        String name = rs.getString(1);
-                        ObjectNode n = Json.object();
-                        n.put("name", name);
-                        n.put("latest", rs.getString(2));
-                        n.put("publisher", rs.getString(3));
-                        n.put("confusable", rs.getString(5) != null);
-                        latest.put(name, n);
-                    }
-                }
-                int count = 0;
-                for (ObjectNode n : latest.values()) {
-                    if (count++ == 200) {
-                        break;
-                    }
-                    arr.add(n);
-                }
-            }
-            return null;
-        });
+        for (SkillRegistryStore.Listing l : records.search(needle, 200)) {
+            ObjectNode n = arr.addObject();
+            n.put("name", l.name());
+            n.put("latest", l.latest());
+            n.put("publisher", l.publisher());
+            n.put("confusable", l.confusable());
+        }
         return Reply.ok(o);
     }
 
     private Reply info(Call call) throws Exception {
         String name = call.param("namespace") + "/" + call.param("name");
-        ObjectNode o = db.read(c -> {
-            ObjectNode out = Json.object();
-            out.put("name", name);
-            ArrayNode versions = out.putArray("versions");
-            try (PreparedStatement ps = c.prepareStatement("SELECT v.version, v.digest, v.publisher_id, v.envelope,"
-                    + " v.log_index, v.confusable_with, v.created_ms, b.size FROM skill_versions v LEFT JOIN skill_blobs b"
-                    + " ON b.digest = v.digest WHERE v.name = ? ORDER BY v.created_ms, v.log_index")) {
-                ps.setString(1, name);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        ObjectNode v = versions.addObject();
-                        v.put("version", rs.getString(1));
-                        v.put("digest", rs.getString(2));
-                        v.put("publisher", rs.getString(3));
-                        v.set("envelope", parseStored(rs.getString(4)));
-                        v.put("logIndex", rs.getLong(5));
-                        v.set("confusableWith", rs.getString(6) == null ? Json.MAPPER.createArrayNode()
-                                : parseStored(rs.getString(6)));
-                        v.put("publishedMs", rs.getLong(7));
-                        v.put("size", rs.getLong(8));
-                    }
-                }
-            }
-            for (JsonNode v : versions) {
-                List<RevocationRule.Statement> statements = new ArrayList<>();
-                ArrayNode atts = ((ObjectNode) v).putArray("attestations");
-                try (PreparedStatement ps = c.prepareStatement("SELECT kind, signer_id, envelope, log_index, created_ms"
-                        + " FROM skill_attestations WHERE name = ? AND version = ? AND digest = ? ORDER BY log_index")) {
-                    ps.setString(1, name);
-                    ps.setString(2, v.get("version").asString());
-                    ps.setString(3, v.get("digest").asString());
-                    try (ResultSet rs = ps.executeQuery()) {
-                        while (rs.next()) {
-                            ObjectNode a = atts.addObject();
-                            a.put("kind", rs.getString(1));
-                            a.put("signer", rs.getString(2));
-                            a.set("envelope", parseStored(rs.getString(3)));
-                            a.put("logIndex", rs.getLong(4));
-                            a.put("createdMs", rs.getLong(5));
-                        }
-                    }
-                }
-                for (JsonNode a : atts) {
-                    RevocationRule.Standing standing = standing(c, a.get("signer").asString(), (ObjectNode) a);
-                    statements.add(new RevocationRule.Statement(a.get("kind").asString(), a.get("signer").asString(),
-                            a.get("createdMs").asLong(), standing));
-                }
-                ((ObjectNode) v).put("revoked", RevocationRule.revoked(v.get("publisher").asString(), statements));
-            }
-            return versions.isEmpty() ? null : out;
-        });
-        if (o == null) {
+        List<SkillRegistryStore.StoredVersion> stored = records.versions(name);
+        if (stored.isEmpty()) {
             throw ApiException.notFound("no skill " + name);
         }
-        return Reply.ok(o);
+        ObjectNode out = Json.object();
+        out.put("name", name);
+        ArrayNode versions = out.putArray("versions");
+        for (SkillRegistryStore.StoredVersion sv : stored) {
+            ObjectNode v = versions.addObject();
+            v.put("version", sv.version());
+            v.put("digest", sv.digest());
+            v.put("publisher", sv.publisher());
+            v.set("envelope", parseStored(sv.envelope()));
+            v.put("logIndex", sv.logIndex());
+            v.set("confusableWith", sv.confusableWith() == null ? Json.MAPPER.createArrayNode()
+                    : parseStored(sv.confusableWith()));
+            v.put("publishedMs", sv.publishedMs());
+            v.put("size", sv.size());
+            ArrayNode atts = v.putArray("attestations");
+            for (SkillRegistryStore.StoredStatement st : sv.statements()) {
+                ObjectNode a = atts.addObject();
+                a.put("kind", st.kind());
+                a.put("signer", st.signer());
+                a.set("envelope", parseStored(st.envelope()));
+                a.put("logIndex", st.logIndex());
+                a.put("createdMs", st.createdMs());
+                putStanding(a, st);
+            }
+            v.put("revoked", SkillRegistry.revoked(sv));
+        }
+        return Reply.ok(out);
+    }
+
+    /**
+     * The standing of a statement's signer for {@link RevocationRule}, from this hub's own records
+     * (times it set when it accepted the registration and the link), for clients: the owner, since when, and for an
+     * agent the consent it signed, which clients verify themselves.
+     */
+    private static void putStanding(ObjectNode a, SkillRegistryStore.StoredStatement st) throws SQLException {
+        Optional<RevocationRule.Standing> standing = SkillRegistry.standing(st.signer(), st.standing());
+        if (standing.isEmpty()) {
+            return;
+        }
+        ObjectNode o = a.putObject("standing");
+        o.put("owner", standing.get().owner());
+        o.put("sinceMs", standing.get().sinceMs());
+        if (st.standing() instanceof SkillRegistryStore.LinkedAgent agent) {
+            o.set("consent", parseStored(agent.consent()));
+        }
     }
 
     // --- helpers -------------------------------------------------------------------------------------------------
 
-    /**
-     * The standing of a statement's signer for {@link RevocationRule}, from this hub's own records (times it set
-     * when it accepted the registration and the link), also written into {@code out} as {@code standing} for
-     * clients: the owner, since when, and for an agent the consent it signed, which clients verify themselves.
-     */
-    private static RevocationRule.Standing standing(java.sql.Connection c, String signer, ObjectNode out)
-            throws java.sql.SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT i.created_ms, o.created_ms, l.owner_id, l.linked_ms,"
-                + " l.consent FROM identities i LEFT JOIN owners o ON o.id = i.id"
-                + " LEFT JOIN agent_owners l ON l.agent_id = i.id WHERE i.id = ?")) {
-            ps.setString(1, signer);
-            try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) {
-                    return null;
-                }
-                long registered = rs.getLong(1);
-                long ownerSince = rs.getLong(2);
-                boolean isOwner = !rs.wasNull();
-                String linkedTo = rs.getString(3);
-                long linked = rs.getLong(4);
-                String consent = rs.getString(5);
-                RevocationRule.Standing s;
-                if (isOwner) {
-                    s = new RevocationRule.Standing(signer, Math.max(registered, ownerSince));
-                } else if (linkedTo != null) {
-                    s = new RevocationRule.Standing(linkedTo, Math.max(registered, linked));
-                } else {
-                    return null;
-                }
-                ObjectNode o = out.putObject("standing");
-                o.put("owner", s.owner());
-                o.put("sinceMs", s.sinceMs());
-                if (!isOwner) {
-                    o.set("consent", parseStored(consent));
-                }
-                return s;
-            }
-        }
-    }
-
-    @FunctionalInterface
-    private interface Exclusive {
-        Reply run() throws Exception;
-    }
-
-    /**
-     * Runs a registry write alone: one at a time in this process, and on PostgreSQL one at a time across every hub
-     * process sharing the database, through a transaction-scoped advisory lock held on its own connection while the
-     * statement is checked, logged and stored (the log's sequencer and the inserts use other connections). SQLite has
-     * a single hub process, so the process lock is enough there.
-     */
-    private Reply exclusive(Exclusive work) throws Exception {
-        writes.lock();
-        try {
-            if (db.dialect() != Database.Dialect.POSTGRESQL) {
-                return work.run();
-            }
-            try (Connection lock = db.dataSource().getConnection()) {
-                lock.setAutoCommit(false);
-                try {
-                    try (PreparedStatement ps = lock.prepareStatement("SELECT pg_advisory_xact_lock(?)")) {
-                        ps.setLong(1, REGISTRY_LOCK);
-                        ps.execute();
-                    }
-                    return work.run();
-                } finally {
-                    lock.rollback(); // ends the transaction, which releases the lock
-                }
-            }
-        } finally {
-            writes.unlock();
-        }
-    }
-
     /** The subject of a skill statement: {@code namespace/name}, version, digest, and the checked predicate. */
-    private record Subject(String name, String version, String digest, JsonNode predicate) {}
-
-    private record Version(String digest, String publisher) {}
+    private record Subject(String name, String version, String digest, JsonNode predicate) {
+        SkillRegistry.Subject subject() {
+            return new SkillRegistry.Subject(name, version, digest);
+        }
+    }
 
     private static Subject subject(Dsse.Envelope env, String predicateType) throws ApiException {
         try {
@@ -802,76 +482,6 @@ public final class SkillsApi {
             throw ApiException.badRequest("invalid_digest", "digest must be 64 lower-case hex characters (SHA-256)");
         }
         return d;
-    }
-
-    private TransparencyLog.Appended append(Dsse.Envelope env, String by) throws ApiException {
-        try {
-            return log.appendAndWait(env.toBytes(), by);
-        } catch (IllegalArgumentException e) {
-            throw ApiException.badRequest("invalid_entry", e.getMessage());
-        } catch (TransparencyLog.UnavailableException e) {
-            throw new ApiException(503, "log_unavailable", e.getMessage() + "; retry", 1);
-        }
-    }
-
-    /** The log receipt, as {@code POST /v1/log/entries} answers it. */
-    private ObjectNode logged(TransparencyLog.Appended a, Dsse.Envelope env) throws SQLException {
-        return log.receipt(a, env.toBytes());
-    }
-
-    private String owner(String namespace) throws SQLException {
-        return db.read(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT owner_id FROM skill_namespaces WHERE namespace = ?")) {
-                ps.setString(1, namespace);
-                try (ResultSet rs = ps.executeQuery()) {
-                    return rs.next() ? rs.getString(1) : null;
-                }
-            }
-        });
-    }
-
-    private List<String> namespaces() throws SQLException {
-        return column("SELECT namespace FROM skill_namespaces");
-    }
-
-    private List<String> names() throws SQLException {
-        return column("SELECT DISTINCT name FROM skill_versions");
-    }
-
-    private List<String> column(String sql) throws SQLException {
-        return db.read(c -> {
-            List<String> out = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.add(rs.getString(1));
-                }
-            }
-            return out;
-        });
-    }
-
-    private Version version(String name, String version) throws SQLException {
-        return db.read(c -> {
-            try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT digest, publisher_id FROM skill_versions WHERE name = ? AND version = ?")) {
-                ps.setString(1, name);
-                ps.setString(2, version);
-                try (ResultSet rs = ps.executeQuery()) {
-                    return rs.next() ? new Version(rs.getString(1), rs.getString(2)) : null;
-                }
-            }
-        });
-    }
-
-    private byte[] blob(String digest) throws SQLException {
-        return db.read(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT bytes FROM skill_blobs WHERE digest = ?")) {
-                ps.setString(1, digest);
-                try (ResultSet rs = ps.executeQuery()) {
-                    return rs.next() ? rs.getBytes(1) : null;
-                }
-            }
-        });
     }
 
     private static String describe(List<NameGuard.Match> matches) {

@@ -13,6 +13,7 @@ import dev.carapace.hub.HubFixture;
 import dev.carapace.hub.owners.MasterKeyring;
 import dev.carapace.hub.owners.OwnerService;
 import dev.carapace.hub.store.Database;
+import dev.carapace.hub.store.JdbcOwnerStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -101,7 +102,7 @@ class MasterKeyRotationAttackTest extends BackendTest {
         // A straggler that still had the old key wraps one more owner's data key under it.
         HubFixture.Party straggler = HubFixture.party("owner");
         try (Database db = Database.open(f.dbUrl, dir); Ed25519KeyPair k = Ed25519KeyPair.generate()) {
-            OwnerService stale = new OwnerService(db, MasterKeyring.fromKey(old), k, "stale");
+            OwnerService stale = new OwnerService(db, new JdbcOwnerStore(db), MasterKeyring.fromKey(old), k, "stale");
             db.inTransaction(c -> stale.insert(c, straggler.id(), "straggler@example.org", "S", 1L));
         }
         assertThat(Hub.retireMasterKey(offline(), oldId, false)).isEqualTo(1);
