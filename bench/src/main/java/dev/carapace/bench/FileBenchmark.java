@@ -2,7 +2,7 @@ package dev.carapace.bench;
 
 import dev.carapace.sandbox.AuditLog;
 import dev.carapace.sandbox.Engine;
-import dev.carapace.sandbox.Manifest;
+import dev.carapace.skills.Manifest;
 import dev.carapace.sandbox.Sandbox;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;

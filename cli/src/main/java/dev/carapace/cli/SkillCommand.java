@@ -14,7 +14,7 @@ import dev.carapace.crypto.InTotoStatement;
 import dev.carapace.crypto.Json;
 import dev.carapace.crypto.SecureFiles;
 import dev.carapace.sandbox.Engine;
-import dev.carapace.sandbox.Manifest;
+import dev.carapace.skills.Manifest;
 import dev.carapace.sandbox.Sandbox;
 import dev.carapace.skills.Attestations;
 import dev.carapace.skills.NameGuard;

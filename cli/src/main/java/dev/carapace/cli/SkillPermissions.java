@@ -2,8 +2,8 @@ package dev.carapace.cli;
 
 import dev.carapace.crypto.CryptoException;
 import dev.carapace.crypto.Json;
-import dev.carapace.sandbox.Manifest;
-import dev.carapace.sandbox.ManifestException;
+import dev.carapace.skills.Manifest;
+import dev.carapace.skills.ManifestException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;

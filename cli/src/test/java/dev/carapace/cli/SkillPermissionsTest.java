@@ -3,7 +3,7 @@ package dev.carapace.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.carapace.sandbox.Manifest;
+import dev.carapace.skills.Manifest;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;

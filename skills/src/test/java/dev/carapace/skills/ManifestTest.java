@@ -1,4 +1,4 @@
-package dev.carapace.sandbox;
+package dev.carapace.skills;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
