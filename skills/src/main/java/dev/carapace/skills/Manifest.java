@@ -122,6 +122,32 @@ public record Manifest(String name, String version, String description, Map<Stri
         return IPV4.matcher(host).matches();
     }
 
+    /** This manifest with every permission taken away: how an unsigned skill runs (quarantined). */
+    public Manifest withoutPermissions() {
+        return new Manifest(name, version, description, entrypoints, Permissions.none(), limits);
+    }
+
+    /**
+     * Semantic-version order of two versions this parser accepted: numeric MAJOR.MINOR.PATCH, and a pre-release sorts
+     * before its release.
+     */
+    public static int compareVersions(String a, String b) {
+        String[] pa = a.split("-", 2);
+        String[] pb = b.split("-", 2);
+        String[] na = pa[0].split("\\.");
+        String[] nb = pb[0].split("\\.");
+        for (int i = 0; i < 3; i++) {
+            int c = Long.compare(Long.parseLong(na[i]), Long.parseLong(nb[i]));
+            if (c != 0) {
+                return c;
+            }
+        }
+        if (pa.length != pb.length) {
+            return pa.length == 1 ? 1 : -1;
+        }
+        return pa.length == 1 ? 0 : pa[1].compareTo(pb[1]);
+    }
+
     public Entrypoint entrypoint(String name) throws ManifestException {
         Entrypoint e = entrypoints.get(name);
         if (e == null) {

@@ -104,4 +104,21 @@ class ManifestTest {
         assertThat(Manifest.netGrant("[fd00::1]").port()).isEqualTo(443);
         assertThatThrownBy(() -> Manifest.netGrant("[zz]")).isInstanceOf(ManifestException.class);
     }
+
+    @Test
+    void versionsCompareAsSemanticVersions() {
+        assertThat(Manifest.compareVersions("1.10.0", "1.9.3")).isPositive();
+        assertThat(Manifest.compareVersions("1.0.0-rc.1", "1.0.0")).isNegative();
+        assertThat(Manifest.compareVersions("2.0.0", "2.0.0")).isZero();
+        assertThat(Manifest.compareVersions("0.9.9", "1.0.0-alpha")).isNegative();
+    }
+
+    @Test
+    void withoutPermissionsKeepsEverythingButThePermissions() throws Exception {
+        Manifest m = Manifest.parse(FULL);
+        Manifest q = m.withoutPermissions();
+        assertThat(q.permissions()).isEqualTo(Manifest.Permissions.none());
+        assertThat(q).isEqualTo(new Manifest(m.name(), m.version(), m.description(), m.entrypoints(),
+                Manifest.Permissions.none(), m.limits()));
+    }
 }
