@@ -1,5 +1,6 @@
-package dev.carapace.cli;
+package dev.carapace.cli.skill;
 
+import dev.carapace.cli.CliException;
 import dev.carapace.crypto.CryptoException;
 import dev.carapace.crypto.Json;
 import dev.carapace.skills.Manifest;

@@ -1,4 +1,4 @@
-package dev.carapace.cli;
+package dev.carapace.cli.skill;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -53,14 +53,6 @@ class SkillPermissionsTest {
                 .singleElement().asString().contains("needs 2 passing audit(s)");
         assertThat(audited.refusals(manifest("{}"), List.<String[]>of(new String[] {"a"}, new String[] {"c"}), false))
                 .isEmpty();
-    }
-
-    @Test
-    void versionsCompareAsSemanticVersions() {
-        assertThat(SkillCommand.compareVersions("1.10.0", "1.9.3")).isPositive();
-        assertThat(SkillCommand.compareVersions("1.0.0-rc.1", "1.0.0")).isNegative();
-        assertThat(SkillCommand.compareVersions("2.0.0", "2.0.0")).isZero();
-        assertThat(SkillCommand.compareVersions("0.9.9", "1.0.0-alpha")).isNegative();
     }
 
     @Test

@@ -1,5 +1,7 @@
-package dev.carapace.cli;
+package dev.carapace.cli.skill;
 
+import dev.carapace.cli.CliException;
+import dev.carapace.cli.Home;
 import dev.carapace.crypto.Bytes;
 import dev.carapace.crypto.CryptoException;
 import dev.carapace.crypto.Json;
