@@ -2,19 +2,20 @@ package dev.carapace.cli.skill;
 
 import dev.carapace.cli.CliException;
 import dev.carapace.cli.Terminal;
-import dev.carapace.client.skills.SkillVerifier;
-import dev.carapace.skills.Manifest;
+import dev.carapace.client.skills.InstallPlan;
+import dev.carapace.client.skills.InstallPolicy;
 import java.io.Console;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 
-/** Consent: a policy file, --yes, or a person at a terminal; nothing else. */
+/**
+ * Consent: a policy file, --yes, or a person at a terminal; nothing else. Whether it is needed and what the policy
+ * says is the plan's decision ({@link InstallPlan#consent()}); this shows the prompt and asks.
+ */
 final class ConsentOptions {
     @Option(names = "--yes", description = "Consent to the permissions shown without asking.")
     boolean yes;
@@ -23,33 +24,40 @@ final class ConsentOptions {
             description = "Consent by policy (JSON: requireAudits, maxPermissions, allowConfusable), for agents.")
     Path policy;
 
-    /** Returns normally only with consent; otherwise fails, having printed what would have been granted. */
-    void require(CommandSpec spec, String prompt, SkillVerifier.Verified v, Manifest m, boolean confusable)
-            throws IOException {
+    /** How consent may be given here: the policy file if given (it wins over --yes), else --yes, else a person. */
+    InstallPlan.ConsentBy by() throws IOException {
+        if (policy != null) {
+            try {
+                return new InstallPlan.ConsentBy.Policy(InstallPolicy.parse(Files.readAllBytes(policy)));
+            } catch (InstallPolicy.InvalidPolicyException e) {
+                throw CliException.config("policy " + policy + ": " + e.getMessage());
+            }
+        }
+        return yes ? new InstallPlan.ConsentBy.InAdvance() : new InstallPlan.ConsentBy.Person();
+    }
+
+    /**
+     * Returns normally only with consent (or when the plan needs none); otherwise fails, having printed what would
+     * have been granted.
+     */
+    void obtain(CommandSpec spec, String prompt, InstallPlan plan) {
+        if (plan.consent() instanceof InstallPlan.Consent.NotNeeded) {
+            return;
+        }
         PrintWriter out = spec.commandLine().getOut();
         out.print(prompt);
         out.flush();
-        if (policy != null) {
-            SkillPermissions.Policy p = SkillPermissions.Policy.parse(Files.readAllBytes(policy), policy.toString());
-            List<String[]> passing = new ArrayList<>();
-            if (v != null) {
-                for (SkillVerifier.Statement s : v.attestations()) {
-                    if (s.kind().equals("audit") && s.predicate().path("verdict").asString("").equals("pass")) {
-                        passing.add(new String[] {s.signer()});
-                    }
-                }
-            }
-            List<String> refusals = p.refusals(m, passing, confusable);
-            if (!refusals.isEmpty()) {
-                throw CliException.verification("the policy " + policy + " refuses: " + String.join("; ", refusals));
-            }
-            out.println("consent: policy " + policy);
-            return;
+        switch (plan.consent()) {
+            case InstallPlan.Consent.NotNeeded n -> { }
+            case InstallPlan.Consent.ByPolicy p -> out.println("consent: policy " + policy);
+            case InstallPlan.Consent.RefusedByPolicy r -> throw CliException.verification("the policy " + policy
+                    + " refuses: " + String.join("; ", r.reasons()));
+            case InstallPlan.Consent.InAdvance a -> out.println("consent: --yes");
+            case InstallPlan.Consent.AskPerson a -> ask();
         }
-        if (yes) {
-            out.println("consent: --yes");
-            return;
-        }
+    }
+
+    private static void ask() {
         Console console = Terminal.console();
         if (console == null) {
             throw CliException.verification("not installed: no consent. There is no terminal to ask on; review the"

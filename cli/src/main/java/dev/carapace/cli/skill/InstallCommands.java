@@ -13,14 +13,16 @@ import dev.carapace.cli.LogTrustOptions;
 import dev.carapace.cli.SandboxCommand;
 import dev.carapace.cli.skill.SkillSupport.Conn;
 import dev.carapace.cli.skill.SkillSupport.NameVersion;
+import dev.carapace.client.skills.InstallPlan;
+import dev.carapace.client.skills.InstallRefusedException;
 import dev.carapace.client.skills.SkillVerifier;
 import dev.carapace.crypto.Json;
 import dev.carapace.skills.Manifest;
+import dev.carapace.skills.ManifestException;
 import dev.carapace.skills.PackageException;
 import dev.carapace.skills.SkillPackage;
 import java.io.IOException;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -41,18 +43,51 @@ import tools.jackson.databind.node.ObjectNode;
 final class InstallCommands {
     private InstallCommands() {}
 
-    static ObjectNode entry(SkillVerifier.Verified v, URI hub, boolean quarantined, Map<String, String> dirs) {
+    /** A verified version as the install rules see it. */
+    static InstallPlan.Candidate candidate(SkillVerifier.Verified v) {
+        try {
+            return InstallPlan.Candidate.verified(v);
+        } catch (ManifestException e) {
+            throw SkillPermissions.unacceptable(e);
+        }
+    }
+
+    /** What the plan refuses, as a CLI failure: an attack or a rollback fails verification, the rest is usage. */
+    static CliException refused(InstallRefusedException e, String hint) {
+        return switch (e.reason()) {
+            case PIN_MISMATCH -> CliException.verification(e.getMessage());
+            case DOWNGRADE -> hint == null ? CliException.verification(e.getMessage())
+                    : CliException.usage(e.getMessage() + " (" + hint + ")");
+            case NOT_INSTALLED, UNSIGNED_INSTALLED -> CliException.usage(e.getMessage());
+        };
+    }
+
+    /** The installed entry: what is pinned, where from, and the folders bound to its grants. */
+    static ObjectNode entry(InstallPlan.Candidate c, SkillVerifier.Verified v, URI hub, Map<String, String> dirs) {
         ObjectNode e = Json.object();
-        e.put("version", v.version());
-        e.put("digest", v.digest());
-        e.put("hub", hub == null ? null : hub.toString());
-        e.put("publisher", v.publisher());
-        e.put("logIndex", v.publishIndex());
-        e.put("quarantined", quarantined);
+        e.put("version", c.version());
+        e.put("digest", c.digest());
+        if (v != null) {
+            e.put("hub", hub == null ? null : hub.toString());
+            e.put("publisher", v.publisher());
+            e.put("logIndex", v.publishIndex());
+        }
+        e.put("quarantined", !c.signed());
         ObjectNode d = e.putObject("dirs");
         dirs.forEach(d::put);
         e.put("installedMs", System.currentTimeMillis());
         return e;
+    }
+
+    /** Carries out a plan that has consent: pins the digest, stores the package and the entry, drops the old bytes. */
+    static void commit(SkillStore store, InstallPlan plan, byte[] bytes, ObjectNode entry) throws IOException {
+        InstallPlan.Candidate c = plan.candidate();
+        store.pin(c.name(), c.version(), c.digest());
+        store.savePackage(c.digest(), bytes);
+        store.putEntry(c.name(), entry);
+        if (plan.installed() != null && !plan.installed().digest().equals(c.digest())) {
+            store.deletePackage(plan.installed().digest());
+        }
     }
 
     @Command(name = "install", mixinStandardHelpOptions = true, footer = {"", ExitCodes.HELP},
@@ -102,21 +137,15 @@ final class InstallCommands {
             NameVersion nv = NameVersion.parse(target, false);
             Conn c = Conn.open(home, access);
             SkillVerifier.Verified v = c.verify(nv.name(), nv.version(), true); // also checks and records the pin
-            Manifest m = SkillPermissions.parse(Json.compact(v.manifest()).getBytes(StandardCharsets.UTF_8));
+            InstallPlan.Candidate candidate = candidate(v);
             module(SkillPackage.read(v.packageBytes()));
-            Map<String, String> bound = SandboxCommand.parseDirs(dirs, m);
-            refuseDowngrade(store, v);
-            boolean confusable = !v.confusableWith().isEmpty();
+            Map<String, String> bound = SandboxCommand.parseDirs(dirs, candidate.manifest());
+            InstallPlan plan = plan(store, candidate);
             v.warnings().forEach(w -> spec.commandLine().getErr().println("warning: " + w));
             String title = "Install " + v.name() + " " + v.version() + " by " + v.publisher() + "\n  sha256 " + v.digest()
                     + ", verified: signature, log index " + v.publishIndex() + ", not revoked, namespace owner";
-            consent.require(spec, SkillPermissions.prompt(title, m), v, m, confusable);
-            store.savePackage(v.digest(), v.packageBytes());
-            JsonNode old = store.entry(v.name());
-            store.putEntry(v.name(), entry(v, c.hub(), false, bound));
-            if (old != null && !old.path("digest").asString().equals(v.digest())) {
-                store.deletePackage(old.path("digest").asString());
-            }
+            consent.obtain(spec, SkillPermissions.prompt(title, candidate.manifest()), plan);
+            commit(store, plan, v.packageBytes(), entry(candidate, v, c.hub(), bound));
             if (HubOptions.remembered(home) == null) {
                 HubOptions.remember(home, c.hub()); // the home's hub from now on, whatever is later removed
             }
@@ -124,30 +153,28 @@ final class InstallCommands {
             return ExitCodes.OK;
         }
 
-        /** An older version than the one installed replaces it only with --allow-downgrade. */
-        private void refuseDowngrade(SkillStore store, SkillVerifier.Verified v) throws IOException {
-            JsonNode old = store.entry(v.name());
-            if (old != null && !allowDowngrade && Manifest.compareVersions(v.version(), old.path("version").asString()) < 0) {
-                throw CliException.usage(v.name() + "@" + v.version() + " is older than the installed "
-                        + old.path("version").asString() + "; not downgrading (pass --allow-downgrade to replace it)");
+        /** The install rules against what this home has installed and pinned. */
+        private InstallPlan plan(SkillStore store, InstallPlan.Candidate candidate) throws IOException {
+            try {
+                return InstallPlan.install(candidate, store.installedSkill(candidate.name(), false),
+                        store.pinned(candidate.name(), candidate.version()), allowDowngrade, consent.by());
+            } catch (InstallRefusedException e) {
+                throw refused(e, "pass --allow-downgrade to replace it");
             }
         }
 
         private int installBundled(Home home, SkillStore store) throws IOException, PackageException {
             byte[] bytes = Files.readAllBytes(Path.of(target));
             SkillVerifier.Verified v = OfflineCommands.Verify.offline(bytes, bundle, logKey, home, access.trust);
-            store.checkPin(v.name(), v.version(), v.digest());
-            Manifest m = SkillPermissions.parse(Json.compact(v.manifest()).getBytes(StandardCharsets.UTF_8));
+            InstallPlan.Candidate candidate = candidate(v);
             module(SkillPackage.read(bytes));
-            Map<String, String> bound = SandboxCommand.parseDirs(dirs, m);
-            refuseDowngrade(store, v);
+            Map<String, String> bound = SandboxCommand.parseDirs(dirs, candidate.manifest());
+            InstallPlan plan = plan(store, candidate);
             String title = "Install " + v.name() + " " + v.version() + " by " + v.publisher() + "\n  sha256 " + v.digest()
                     + ", verified offline: signature, log proof at index " + v.publishIndex() + ", not revoked in the"
                     + " bundle, namespace owner";
-            consent.require(spec, SkillPermissions.prompt(title, m), v, m, false);
-            store.pin(v.name(), v.version(), v.digest());
-            store.savePackage(v.digest(), bytes);
-            store.putEntry(v.name(), entry(v, null, false, bound));
+            consent.obtain(spec, SkillPermissions.prompt(title, candidate.manifest()), plan);
+            commit(store, plan, bytes, entry(candidate, v, null, bound));
             print(spec, "installed " + v.name() + "@" + v.version() + " (verified offline)\n");
             return ExitCodes.OK;
         }
@@ -159,26 +186,23 @@ final class InstallCommands {
                 throw CliException.verification(file + " is a local package with no verified signature or log proof;"
                         + " install from a hub, or pass --allow-unsigned to install it quarantined");
             }
-            Manifest m = SkillPermissions.parse(p.manifest());
+            InstallPlan.Candidate candidate;
+            try {
+                candidate = InstallPlan.Candidate.unsigned(p);
+            } catch (ManifestException e) {
+                throw SkillPermissions.unacceptable(e);
+            }
             module(p);
             if (!dirs.isEmpty()) {
                 throw CliException.usage("a quarantined skill gets no folders: drop --dir");
             }
-            Manifest quarantined = m.withoutPermissions();
-            String title = "Install UNSIGNED " + m.name() + " " + m.version() + " QUARANTINED (sha256 " + p.digest()
-                    + ")\n  nobody vouches for these bytes; it runs with no network, no secrets and no folders";
-            consent.require(spec, SkillPermissions.prompt(title, quarantined), null, quarantined, false);
-            store.checkPin(m.name(), m.version(), p.digest());
-            store.pin(m.name(), m.version(), p.digest());
-            store.savePackage(p.digest(), p.bytes());
-            ObjectNode e = Json.object();
-            e.put("version", m.version());
-            e.put("digest", p.digest());
-            e.put("quarantined", true);
-            e.putObject("dirs");
-            e.put("installedMs", System.currentTimeMillis());
-            store.putEntry(m.name(), e);
-            print(spec, "installed " + m.name() + "@" + m.version() + " QUARANTINED\n");
+            InstallPlan plan = plan(store, candidate);
+            String title = "Install UNSIGNED " + candidate.name() + " " + candidate.version() + " QUARANTINED (sha256 "
+                    + p.digest() + ")\n  nobody vouches for these bytes; it runs with no network, no secrets and no"
+                    + " folders";
+            consent.obtain(spec, SkillPermissions.prompt(title, candidate.manifest()), plan);
+            commit(store, plan, p.bytes(), entry(candidate, null, null, Map.of()));
+            print(spec, "installed " + candidate.name() + "@" + candidate.version() + " QUARANTINED\n");
             return ExitCodes.OK;
         }
     }
@@ -209,30 +233,30 @@ final class InstallCommands {
             Home home = access.homeOptions.open();
             SkillStore store = new SkillStore(home);
             JsonNode old = store.entry(name);
-            if (old == null) {
-                throw CliException.usage(name + " is not installed");
-            }
-            if (old.path("quarantined").asBoolean()) {
-                throw CliException.usage(name + " was installed from an unsigned file; remove it and install from a hub");
+            try {
+                InstallPlan.requireUpdatable(name, store.installedSkill(name, false)); // before any network
+            } catch (InstallRefusedException e) {
+                throw refused(e, null);
             }
             if (old.hasNonNull("hub")) {
                 access.hubOptions.preferIfUnset(old.path("hub").asString());
             }
             Conn c = Conn.open(home, access);
             SkillVerifier.Verified v = c.verify(name, null, true); // also checks and records the pin
-            if (v.digest().equals(old.path("digest").asString())) {
+            InstallPlan.Candidate candidate = candidate(v);
+            InstallPlan plan;
+            try {
+                plan = InstallPlan.update(candidate, store.installedSkill(name, true),
+                        store.pinned(name, candidate.version()), consent.by());
+            } catch (InstallRefusedException e) {
+                throw refused(e, null);
+            }
+            if (plan.upToDate()) {
                 print(spec, name + " is up to date (" + v.version() + ")\n");
                 return ExitCodes.OK;
             }
-            if (Manifest.compareVersions(v.version(), old.path("version").asString()) < 0) {
-                // A registry offering an older version as the latest is attempting a rollback, not an update.
-                throw CliException.verification("the registry offers " + v.version() + " as the latest " + name
-                        + ", older than the installed " + old.path("version").asString() + "; refusing to downgrade");
-            }
-            Manifest before = SkillPermissions.parse(SkillPackage.read(store.loadPackage(old.path("digest").asString())).manifest());
-            Manifest after = SkillPermissions.parse(Json.compact(v.manifest()).getBytes(StandardCharsets.UTF_8));
+            Manifest after = candidate.manifest();
             module(SkillPackage.read(v.packageBytes()));
-            List<String> widened = SkillPermissions.widened(before.permissions(), after.permissions());
             Map<String, String> bound = new LinkedHashMap<>();
             old.path("dirs").properties().forEach(e -> {
                 if (after.permissions().filesystem().stream().anyMatch(g -> g.path().equals(e.getKey()))) {
@@ -241,15 +265,11 @@ final class InstallCommands {
             });
             bound.putAll(SandboxCommand.parseDirs(dirs, after));
             v.warnings().forEach(w -> spec.commandLine().getErr().println("warning: " + w));
-            if (!widened.isEmpty()) {
-                String title = "Update " + name + " " + old.path("version").asString() + " -> " + v.version()
-                        + " asks for MORE permissions:\n  " + String.join("\n  ", widened);
-                consent.require(spec, SkillPermissions.prompt(title, after), v, after,
-                        !v.confusableWith().isEmpty());
-            }
-            store.savePackage(v.digest(), v.packageBytes());
-            store.putEntry(name, entry(v, c.hub(), false, bound));
-            store.deletePackage(old.path("digest").asString());
+            String title = "Update " + name + " " + plan.installed().version() + " -> " + v.version()
+                    + " asks for MORE permissions:\n  "
+                    + String.join("\n  ", plan.widened().stream().map(Object::toString).toList());
+            consent.obtain(spec, SkillPermissions.prompt(title, after), plan); // nothing is asked if nothing widened
+            commit(store, plan, v.packageBytes(), entry(candidate, v, c.hub(), bound));
             print(spec, "updated " + name + " to " + v.version() + "\n");
             return ExitCodes.OK;
         }
