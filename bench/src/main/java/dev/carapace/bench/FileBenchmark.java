@@ -2,8 +2,8 @@ package dev.carapace.bench;
 
 import dev.carapace.sandbox.AuditLog;
 import dev.carapace.sandbox.Engine;
-import dev.carapace.sandbox.Manifest;
 import dev.carapace.sandbox.Sandbox;
+import dev.carapace.skills.Manifest;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

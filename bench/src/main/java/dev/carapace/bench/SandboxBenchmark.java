@@ -1,8 +1,8 @@
 package dev.carapace.bench;
 
 import dev.carapace.sandbox.AuditLog;
-import dev.carapace.sandbox.Manifest;
 import dev.carapace.sandbox.Sandbox;
+import dev.carapace.skills.Manifest;
 import java.io.OutputStream;
 import java.util.HexFormat;
 import java.util.concurrent.TimeUnit;

@@ -10,7 +10,7 @@ import dev.carapace.crypto.Ed25519KeyPair;
 import dev.carapace.crypto.KeyEventLog;
 import dev.carapace.hub.Hub;
 import dev.carapace.hub.HubConfig;
-import dev.carapace.sandbox.Manifest;
+import dev.carapace.skills.Manifest;
 import dev.carapace.skills.Scanner;
 import dev.carapace.skills.SkillPackage;
 import java.nio.charset.StandardCharsets;

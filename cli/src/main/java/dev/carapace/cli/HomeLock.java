@@ -19,9 +19,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * takes it only around each step, so other commands interleave. Re-entrant within one process, where threads also
  * queue on an in-process lock (the JVM refuses two file locks on one file).
  */
-final class HomeLock implements AutoCloseable {
+public final class HomeLock implements AutoCloseable {
     /** A command that takes the home lock itself, step by step, instead of for its whole run. */
-    interface PerStep {}
+    public interface PerStep {}
 
     private static final Map<Path, ReentrantLock> LOCAL = new ConcurrentHashMap<>();
     // The file lock of each home this process holds, with the channel it lives on.
@@ -70,7 +70,7 @@ final class HomeLock implements AutoCloseable {
     }
 
     /** Like {@link #acquire}, but does nothing for a home that does not exist (a command that only reads it). */
-    static HomeLock acquireIfExists(Path home, PrintWriter err) throws IOException {
+    public static HomeLock acquireIfExists(Path home, PrintWriter err) throws IOException {
         return Files.isDirectory(home) ? acquire(home, err) : null;
     }
 

@@ -17,7 +17,7 @@ public final class HomeOptions {
         return new Home(resolveHome(), passphraseFile);
     }
 
-    Path resolveHome() {
+    public Path resolveHome() {
         if (home != null) {
             return home;
         }

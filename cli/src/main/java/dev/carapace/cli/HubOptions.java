@@ -18,7 +18,14 @@ public final class HubOptions {
             + " identity registered with).")
     String hub;
 
-    URI resolve(Home home) throws IOException {
+    /** Uses {@code url} (if not null) when no --hub was given, ahead of $CARAPACE_HUB and the remembered hub. */
+    public void preferIfUnset(String url) {
+        if (hub == null) {
+            hub = url;
+        }
+    }
+
+    public URI resolve(Home home) throws IOException {
         String url = hub;
         if (url == null) {
             url = System.getenv("CARAPACE_HUB");
@@ -40,7 +47,7 @@ public final class HubOptions {
         }
     }
 
-    static String remembered(Home home) throws IOException {
+    public static String remembered(Home home) throws IOException {
         Path f = home.dir().resolve("config.json");
         if (!Files.exists(f)) {
             return null;
@@ -54,7 +61,7 @@ public final class HubOptions {
     }
 
     /** Records the hub in {@code config.json}, keeping whatever else the file holds. Callers hold the home lock. */
-    static void remember(Home home, URI hub) throws IOException {
+    public static void remember(Home home, URI hub) throws IOException {
         Path f = home.dir().resolve("config.json");
         ObjectNode o;
         try {

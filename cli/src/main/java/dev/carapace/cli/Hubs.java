@@ -1,25 +1,25 @@
 package dev.carapace.cli;
 
+import dev.carapace.client.HubClient;
 import dev.carapace.client.HubException;
 import dev.carapace.client.LogVerificationException;
 import dev.carapace.client.SplitViewException;
-import dev.carapace.client.HubClient;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.ConnectException;
 import java.net.URI;
 
 /** Turns hub failures into one-line CLI errors with the documented exit codes. */
-final class Hubs {
+public final class Hubs {
     private Hubs() {}
 
     @FunctionalInterface
-    interface HubCall<T> {
+    public interface HubCall<T> {
         T run() throws IOException, HubException;
     }
 
     @FunctionalInterface
-    interface LogCall<T> {
+    public interface LogCall<T> {
         T run() throws IOException, HubException, LogVerificationException;
     }
 
@@ -27,8 +27,8 @@ final class Hubs {
     static volatile PrintWriter err = new PrintWriter(System.err, true);
 
     /** A client for the hub that waits out rate limits with a countdown on stderr (one line when not a terminal). */
-    static HubClient client(URI hub) {
-        return new HubClient(hub).waitOutRateLimits(new Countdown(err, SkillCommand.terminal() != null));
+    public static HubClient client(URI hub) {
+        return new HubClient(hub).waitOutRateLimits(new Countdown(err, Terminal.console() != null));
     }
 
     /** Shows a wait for a rate limit on stderr: a countdown rewritten in place on a terminal, else one line. */
@@ -62,7 +62,7 @@ final class Hubs {
         }
     }
 
-    static <T> T call(URI hub, HubCall<T> call) {
+    public static <T> T call(URI hub, HubCall<T> call) {
         try {
             return call.run();
         } catch (IOException | HubException e) {
@@ -71,7 +71,7 @@ final class Hubs {
     }
 
     /** Like {@link #call}, for calls that verify the log; a split view prints both signed checkpoints as evidence. */
-    static <T> T verified(URI hub, LogCall<T> call) {
+    public static <T> T verified(URI hub, LogCall<T> call) {
         try {
             return call.run();
         } catch (SplitViewException e) {

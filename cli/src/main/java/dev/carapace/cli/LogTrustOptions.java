@@ -24,7 +24,7 @@ public final class LogTrustOptions {
             description = "How many of the --witness keys must have cosigned (default: all of them).")
     Integer quorum;
 
-    List<Cosigner> witnesses() {
+    public List<Cosigner> witnesses() {
         return parseWitnesses(witnessKeys);
     }
 
@@ -40,7 +40,7 @@ public final class LogTrustOptions {
         return out;
     }
 
-    int quorum() {
+    public int quorum() {
         int k = quorum == null ? witnessKeys.size() : quorum;
         if (k < 0 || k > witnessKeys.size()) {
             throw CliException.usage("--quorum must be between 0 and the number of --witness keys ("
@@ -49,11 +49,11 @@ public final class LogTrustOptions {
         return k;
     }
 
-    static TrustedLogs store(Home home) {
+    public static TrustedLogs store(Home home) {
         return new TrustedLogs(home.dir().resolve("logs"));
     }
 
-    LogVerifier connect(Home home, HubClient client, URI hub) {
+    public LogVerifier connect(Home home, HubClient client, URI hub) {
         List<Cosigner> w = witnesses();
         int k = quorum();
         return Hubs.verified(hub, () -> LogVerifier.connect(client, store(home), w, k));
@@ -62,13 +62,13 @@ public final class LogTrustOptions {
     /** The options of a command that reads a hub's log: home, hub, and the witness policy. */
     public static final class Access {
         @Mixin
-        HomeOptions homeOptions;
+        public HomeOptions homeOptions;
 
         @Mixin
-        HubOptions hubOptions;
+        public HubOptions hubOptions;
 
         @Mixin
-        LogTrustOptions trust;
+        public LogTrustOptions trust;
 
         /** A connection to the hub's log, its key pinned and its witness policy set. */
         record Connected(Home home, URI hub, HubClient client, LogVerifier verifier) {}

@@ -1,9 +1,10 @@
 package dev.carapace.cli;
 
+import dev.carapace.cli.skill.SkillCommand;
 import java.io.IOException;
 import java.io.PrintWriter;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /** Entry point of the {@code carapace} command. */
 @Command(name = "carapace",

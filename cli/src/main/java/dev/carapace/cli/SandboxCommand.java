@@ -3,17 +3,19 @@ package dev.carapace.cli;
 import dev.carapace.crypto.Json;
 import dev.carapace.sandbox.AuditLog;
 import dev.carapace.sandbox.Engine;
-import dev.carapace.sandbox.Manifest;
-import dev.carapace.sandbox.ManifestException;
 import dev.carapace.sandbox.Sandbox;
 import dev.carapace.sandbox.SandboxException;
+import dev.carapace.skills.Manifest;
+import dev.carapace.skills.ManifestException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -27,7 +29,7 @@ import tools.jackson.databind.node.ObjectNode;
         subcommands = {SandboxCommand.Run.class, SandboxCommand.VerifyAudit.class})
 public final class SandboxCommand extends CommandGroup {
     /** Exit code when the sandbox stopped or refused the skill (a limit, a capability, admission, a trap). */
-    static final int VIOLATION = 125;
+    public static final int VIOLATION = 125;
 
     @Command(name = "run", mixinStandardHelpOptions = true,
             footer = {"", "Exit codes: the skill's own exit code when it ends by itself; " + VIOLATION
@@ -97,7 +99,7 @@ public final class SandboxCommand extends CommandGroup {
                 throw CliException.config(manifestFile + ": " + e.getMessage());
             }
             Sandbox.Bindings bindings = Sandbox.Bindings.none().withArgs(args);
-            for (var d : SkillCommand.parseDirs(dirs, manifest).entrySet()) {
+            for (var d : parseDirs(dirs, manifest).entrySet()) {
                 bindings = bindings.withDir(d.getKey(), Path.of(d.getValue()));
             }
             bindings = withSecrets(bindings, manifest, secrets);
@@ -111,10 +113,29 @@ public final class SandboxCommand extends CommandGroup {
     }
 
     /**
+     * {@code --dir GUEST=HOST} options: each GUEST must be a folder the manifest grants; HOST is made absolute.
+     */
+    public static Map<String, String> parseDirs(List<String> dirs, Manifest m) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String d : dirs) {
+            int eq = d.indexOf('=');
+            if (eq <= 0) {
+                throw CliException.usage("--dir must be GUEST=HOST, got '" + d + "'");
+            }
+            String guest = d.substring(0, eq);
+            if (m.permissions().filesystem().stream().noneMatch(g -> g.path().equals(guest))) {
+                throw CliException.usage("--dir " + guest + " is not declared in the manifest; refusing to run");
+            }
+            out.put(guest, Path.of(d.substring(eq + 1)).toAbsolutePath().normalize().toString());
+        }
+        return out;
+    }
+
+    /**
      * Lets compiled modules outlive this process (a cold run then loads instead of compiling). A store that cannot be
      * opened costs only speed: one warning, and the run goes on compiling in memory.
      */
-    static void openCompiledStore(CommandSpec spec, Path dir) {
+    public static void openCompiledStore(CommandSpec spec, Path dir) {
         try {
             Sandbox.storeCompiledModulesIn(dir);
         } catch (java.io.IOException | RuntimeException e) {
@@ -127,7 +148,7 @@ public final class SandboxCommand extends CommandGroup {
      * Adds the {@code --secret NAME[=VALUE]} values to the bindings; a secret the manifest does not declare is refused
      * before anything runs, and a value-less one is read from the environment.
      */
-    static Sandbox.Bindings withSecrets(Sandbox.Bindings bindings, Manifest manifest, List<String> secrets) {
+    public static Sandbox.Bindings withSecrets(Sandbox.Bindings bindings, Manifest manifest, List<String> secrets) {
         for (String s : secrets) {
             int eq = s.indexOf('=');
             String name = eq < 0 ? s : s.substring(0, eq);
@@ -147,7 +168,7 @@ public final class SandboxCommand extends CommandGroup {
      * Adds the {@code --env NAME=VALUE} values to the bindings; a variable the manifest does not declare is refused
      * before anything runs.
      */
-    static Sandbox.Bindings withEnv(Sandbox.Bindings bindings, Manifest manifest, List<String> env) {
+    public static Sandbox.Bindings withEnv(Sandbox.Bindings bindings, Manifest manifest, List<String> env) {
         for (String e : env) {
             int eq = e.indexOf('=');
             if (eq <= 0) {
@@ -166,7 +187,7 @@ public final class SandboxCommand extends CommandGroup {
      * Runs a module and reports as every sandbox command does: its output passed through, its exit code returned, or
      * one line naming the limit or capability that stopped it and {@link #VIOLATION}.
      */
-    static int runAndReport(CommandSpec spec, byte[] wasm, Manifest manifest, String entrypoint,
+    public static int runAndReport(CommandSpec spec, byte[] wasm, Manifest manifest, String entrypoint,
                             Sandbox.Bindings bindings, Path auditLog, Engine engine) throws IOException {
         Sandbox.Result r;
         try (AuditLog audit = auditLog == null ? AuditLog.inMemory(OutputStream.nullOutputStream())

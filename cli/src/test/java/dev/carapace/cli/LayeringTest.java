@@ -33,9 +33,9 @@ class LayeringTest {
         MAY_IMPORT.put("tlog", Set.of("crypto"));
         MAY_IMPORT.put("mls", Set.of());
         MAY_IMPORT.put("skills", Set.of("crypto"));
-        MAY_IMPORT.put("sandbox", Set.of("crypto"));
-        MAY_IMPORT.put("client", Set.of("crypto", "tlog", "mls", "skills", "sandbox"));
-        MAY_IMPORT.put("hub", Set.of("crypto", "tlog", "mls", "skills", "sandbox"));
+        MAY_IMPORT.put("sandbox", Set.of("crypto", "skills"));
+        MAY_IMPORT.put("client", Set.of("crypto", "tlog", "mls", "skills"));
+        MAY_IMPORT.put("hub", Set.of("crypto", "tlog", "mls", "skills"));
         MAY_IMPORT.put("cli", Set.of("crypto", "tlog", "mls", "skills", "sandbox", "client", "hub"));
     }
 
@@ -83,13 +83,13 @@ class LayeringTest {
 
     @Test
     void coreLibrariesUseOnlyTheirDeclaredThirdParties() {
-        // skills and sandbox package-info: "may import only crypto, (Endive,) Jackson and the JDK".
+        // skills and sandbox package-info: "may import only crypto, (skills, Endive,) Jackson and the JDK".
         classes().that().resideInAPackage(BASE + "skills..").should().onlyDependOnClassesThat()
                 .resideInAnyPackage(BASE + "skills..", BASE + "crypto..", "tools.jackson..", "java..")
                 .check(main);
         classes().that().resideInAPackage(BASE + "sandbox..").should().onlyDependOnClassesThat()
-                .resideInAnyPackage(BASE + "sandbox..", BASE + "crypto..", "run.endive..", "tools.jackson..",
-                        "java..", "javax..")
+                .resideInAnyPackage(BASE + "sandbox..", BASE + "crypto..", BASE + "skills..", "run.endive..",
+                        "tools.jackson..", "java..", "javax..")
                 .check(main);
         // mls package-info: only the conformance harness reads JSON; the protocol engine never depends on Jackson.
         noClasses().that().resideInAPackage(BASE + "mls..").and().resideOutsideOfPackage(BASE + "mls.vectors..")

@@ -156,6 +156,26 @@ class SkillCliTest {
     }
 
     @Test
+    void anInstalledVersionStaysPinnedWhenThePinsFileIsLost() throws Exception {
+        ok(alice.run("skill", "publish", skill(alice, "alice/hello", "1.0.0", "{ }").toString(), "--hub", url));
+        ok(user.run("skill", "install", "alice/hello@1.0.0", "--hub", url, "--yes"));
+        Path installedFile = user.home().resolve("skills/installed.json");
+        String installed = Files.readString(installedFile);
+        Files.delete(user.home().resolve("skills/pins.json"));
+        hub.database().inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM skill_versions")) {
+                return ps.executeUpdate();
+            }
+        });
+        ok(alice.run("skill", "publish", skill(alice, "alice/hello", "1.0.0", "{\"secrets\": [\"API_KEY\"]}")
+                .toString(), "--hub", url));
+        // the installed entry names the digest of 1.0.0 too: other bytes for it are an attack, pins file or not
+        assertThat(fails(user.run("skill", "install", "alice/hello@1.0.0", "--hub", url, "--yes")).err())
+                .contains("ATTACK").contains("different bytes");
+        assertThat(Files.readString(installedFile)).isEqualTo(installed);
+    }
+
+    @Test
     void policyFilesAndPermissionWideningUpdates() throws Exception {
         ok(alice.run("skill", "publish", skill(alice, "alice/hello", "1.0.0", "{ }").toString(), "--hub", url));
         CliTestSupport auditor = party("auditor");

@@ -1,5 +1,6 @@
 package dev.carapace.sandbox;
 
+import dev.carapace.skills.Manifest;
 import java.util.List;
 import run.endive.wasm.WasmModule;
 import run.endive.wasm.types.ExternalType;

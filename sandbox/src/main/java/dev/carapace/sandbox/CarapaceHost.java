@@ -1,5 +1,6 @@
 package dev.carapace.sandbox;
 
+import dev.carapace.skills.Manifest;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -212,7 +213,7 @@ final class CarapaceHost {
 
     private static InetAddress literal(String host) throws UnknownHostException {
         // Only literals reach InetAddress.getByName here, so it never turns into a DNS lookup.
-        if (host.indexOf(':') >= 0 ? !IPV6_LITERAL.matcher(host).matches() : !Manifest.IPV4.matcher(host).matches()) {
+        if (host.indexOf(':') >= 0 ? !IPV6_LITERAL.matcher(host).matches() : !Manifest.isIpv4Literal(host)) {
             throw new UnknownHostException(host);
         }
         return InetAddress.getByName(host);

@@ -1,5 +1,6 @@
 package dev.carapace.sandbox;
 
+import dev.carapace.skills.Manifest;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.channels.FileChannel;

@@ -1,5 +1,7 @@
 package dev.carapace.sandbox;
 
+import dev.carapace.skills.Manifest;
+import dev.carapace.skills.ManifestException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.lang.management.ManagementFactory;

@@ -1,5 +1,6 @@
 package dev.carapace.sandbox;
 
+import dev.carapace.skills.Manifest;
 import java.util.List;
 import java.util.Map;
 

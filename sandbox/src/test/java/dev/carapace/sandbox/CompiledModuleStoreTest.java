@@ -2,6 +2,7 @@ package dev.carapace.sandbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.carapace.skills.Manifest;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

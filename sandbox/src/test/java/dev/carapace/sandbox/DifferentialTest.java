@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.carapace.crypto.Json;
+import dev.carapace.skills.Manifest;
 import java.io.ByteArrayOutputStream;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;

@@ -3,6 +3,7 @@ package dev.carapace.sandbox;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.carapace.skills.Manifest;
 import java.io.ByteArrayOutputStream;
 import java.net.InetAddress;
 import java.nio.file.Files;

@@ -235,8 +235,8 @@ public final class SkillsApi {
         try {
             // The sandbox's own strict parser: unknown fields, bad grants or out-of-range limits are refused here,
             // so the registry never lists a version no client could run.
-            dev.carapace.sandbox.Manifest.parse(manifestBytes);
-        } catch (dev.carapace.sandbox.ManifestException e) {
+            dev.carapace.skills.Manifest.parse(manifestBytes);
+        } catch (dev.carapace.skills.ManifestException e) {
             throw ApiException.badRequest("invalid_manifest", "manifest.json: " + e.getMessage());
         }
         if (!canonical(manifest).equals(canonical(s.predicate().get("manifest")))) {

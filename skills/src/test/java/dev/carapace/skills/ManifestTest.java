@@ -1,4 +1,4 @@
-package dev.carapace.sandbox;
+package dev.carapace.skills;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -103,5 +103,22 @@ class ManifestTest {
         assertThat(Manifest.netGrant("[::1]:8443")).isEqualTo(new Manifest.NetGrant("::1", 8443));
         assertThat(Manifest.netGrant("[fd00::1]").port()).isEqualTo(443);
         assertThatThrownBy(() -> Manifest.netGrant("[zz]")).isInstanceOf(ManifestException.class);
+    }
+
+    @Test
+    void versionsCompareAsSemanticVersions() {
+        assertThat(Manifest.compareVersions("1.10.0", "1.9.3")).isPositive();
+        assertThat(Manifest.compareVersions("1.0.0-rc.1", "1.0.0")).isNegative();
+        assertThat(Manifest.compareVersions("2.0.0", "2.0.0")).isZero();
+        assertThat(Manifest.compareVersions("0.9.9", "1.0.0-alpha")).isNegative();
+    }
+
+    @Test
+    void withoutPermissionsKeepsEverythingButThePermissions() throws Exception {
+        Manifest m = Manifest.parse(FULL);
+        Manifest q = m.withoutPermissions();
+        assertThat(q.permissions()).isEqualTo(Manifest.Permissions.none());
+        assertThat(q).isEqualTo(new Manifest(m.name(), m.version(), m.description(), m.entrypoints(),
+                Manifest.Permissions.none(), m.limits()));
     }
 }

@@ -1,9 +1,16 @@
-package dev.carapace.cli;
+package dev.carapace.cli.skill;
 
+import dev.carapace.cli.CliException;
+import dev.carapace.cli.Home;
+import dev.carapace.client.skills.InstallPlan;
+import dev.carapace.client.skills.InstallRefusedException;
 import dev.carapace.crypto.Bytes;
 import dev.carapace.crypto.CryptoException;
 import dev.carapace.crypto.Json;
 import dev.carapace.crypto.SecureFiles;
+import dev.carapace.skills.Manifest;
+import dev.carapace.skills.PackageException;
+import dev.carapace.skills.SkillPackage;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -53,14 +60,42 @@ final class SkillStore {
         write(installedFile(), all);
     }
 
-    /** Fails as an attack when a different digest was seen before for this name@version. */
-    void checkPin(String name, String version, String digest) throws IOException {
+    /** The digest seen before for name@version, or null. */
+    String pinned(String name, String version) throws IOException {
         JsonNode seen = pins().path("pins").get(name + "@" + version);
-        if (seen != null && !seen.asString().equals(digest)) {
-            throw CliException.verification("ATTACK: the registry now serves different bytes for " + name + "@" + version
-                    + " (pinned sha256 " + seen.asString() + ", served " + digest + "). A published version never"
-                    + " changes; do not install it, and report the registry.");
+        return seen == null || seen.isNull() ? null : seen.asString();
+    }
+
+    /** Fails as an attack when a different digest was seen before for this name@version (the rule: InstallPlan). */
+    void checkPin(String name, String version, String digest) throws IOException {
+        try {
+            InstallPlan.checkPin(name, version, pinned(name, version), digest);
+        } catch (InstallRefusedException e) {
+            throw CliException.verification(e.getMessage());
         }
+    }
+
+    /**
+     * What is installed under {@code name}, or null; {@code withManifest} reads the stored package (checked against its
+     * digest) for the manifest it was granted, without any permission if it runs quarantined.
+     */
+    InstallPlan.Installed installedSkill(String name, boolean withManifest) throws IOException {
+        JsonNode e = entry(name);
+        if (e == null) {
+            return null;
+        }
+        String digest = e.path("digest").asString();
+        boolean quarantined = e.path("quarantined").asBoolean(true); // a damaged entry counts as unsigned
+        Manifest m = null;
+        if (withManifest) {
+            try {
+                m = SkillPermissions.parse(SkillPackage.read(loadPackage(digest)).manifest());
+            } catch (PackageException ex) {
+                throw CliException.config("the stored package of " + name + " is damaged: " + ex.getMessage());
+            }
+            m = quarantined ? m.withoutPermissions() : m;
+        }
+        return new InstallPlan.Installed(e.path("version").asString(), digest, quarantined, m);
     }
 
     void pin(String name, String version, String digest) throws IOException {

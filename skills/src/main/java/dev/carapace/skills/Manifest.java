@@ -1,4 +1,4 @@
-package dev.carapace.sandbox;
+package dev.carapace.skills;
 
 import dev.carapace.crypto.CryptoException;
 import dev.carapace.crypto.Json;
@@ -113,9 +113,40 @@ public record Manifest(String name, String version, String description, Map<Stri
     private static final Pattern ENV = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,127}");
     private static final Pattern DNS_NAME = Pattern.compile(
             "(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*");
-    static final Pattern IPV4 = Pattern.compile("(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+    private static final Pattern IPV4 = Pattern.compile("(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
             + "(\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}");
     private static final Pattern GUEST_SEGMENT = Pattern.compile("[A-Za-z0-9._-]{1,255}");
+
+    /** Whether {@code host} is a dotted IPv4 literal (four decimal octets, no leading zeros), as grants write them. */
+    public static boolean isIpv4Literal(String host) {
+        return IPV4.matcher(host).matches();
+    }
+
+    /** This manifest with every permission taken away: how an unsigned skill runs (quarantined). */
+    public Manifest withoutPermissions() {
+        return new Manifest(name, version, description, entrypoints, Permissions.none(), limits);
+    }
+
+    /**
+     * Semantic-version order of two versions this parser accepted: numeric MAJOR.MINOR.PATCH, and a pre-release sorts
+     * before its release.
+     */
+    public static int compareVersions(String a, String b) {
+        String[] pa = a.split("-", 2);
+        String[] pb = b.split("-", 2);
+        String[] na = pa[0].split("\\.");
+        String[] nb = pb[0].split("\\.");
+        for (int i = 0; i < 3; i++) {
+            int c = Long.compare(Long.parseLong(na[i]), Long.parseLong(nb[i]));
+            if (c != 0) {
+                return c;
+            }
+        }
+        if (pa.length != pb.length) {
+            return pa.length == 1 ? 1 : -1;
+        }
+        return pa.length == 1 ? 0 : pa[1].compareTo(pb[1]);
+    }
 
     public Entrypoint entrypoint(String name) throws ManifestException {
         Entrypoint e = entrypoints.get(name);
