@@ -283,6 +283,10 @@ class AuthorizationTest extends BackendTest {
         cases.put("GET /v1/skills/{namespace}/{name}", open("the registry is public"));
         cases.put("POST /v1/attestations", open("audits, vouches and revocations by others are the point; whether a"
                 + " revocation counts is decided by RevocationRule (author or quorum), not by who may post"));
+        // Reputation: computed from the public log, so public like it.
+        cases.put("GET /v1/reputation", open("scores are a public function of the public log"));
+        cases.put("GET /v1/reputation/scores/{page}", open("scores are a public function of the public log"));
+        cases.put("GET /v1/reputation/{id}", open("scores are a public function of the public log"));
         // Operations.
         cases.put("GET /healthz", open("liveness"));
         cases.put("GET /v1/openapi.json", open("the API description"));

@@ -1,7 +1,12 @@
 package dev.carapace.reputation;
 
+import dev.carapace.crypto.CryptoException;
+import dev.carapace.crypto.Json;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The parameters of the reputation function (docs/reputation.md); every reader must use the same ones to get the same
@@ -33,5 +38,39 @@ public record Parameters(List<String> seeds, int dampingPercent, long halfLifeMs
 
     public static Parameters defaults(List<String> seeds) {
         return new Parameters(seeds, DEFAULT_DAMPING_PERCENT, DEFAULT_HALF_LIFE_MS, DEFAULT_STANDING_PPB);
+    }
+
+    public ObjectNode toJson() {
+        ObjectNode o = Json.object();
+        seeds.forEach(o.putArray("seeds")::add);
+        o.put("dampingPercent", dampingPercent);
+        o.put("halfLifeMs", halfLifeMs);
+        o.put("standingPpb", standingPpb);
+        return o;
+    }
+
+    /** Reads parameters as a hub publishes them; ids must be canonical and values in range. */
+    public static Parameters fromJson(JsonNode o) throws CryptoException {
+        if (o == null || !o.isObject()) {
+            throw new CryptoException("parameters are a JSON object");
+        }
+        Json.onlyFields(o, "parameters", "seeds", "dampingPercent", "halfLifeMs", "standingPpb");
+        JsonNode s = o.get("seeds");
+        if (s == null || !s.isArray() || s.size() > 1000) {
+            throw new CryptoException("parameters: 'seeds' must be an array of at most 1000 ids");
+        }
+        List<String> seeds = new ArrayList<>();
+        for (JsonNode n : s) {
+            if (!n.isString()) {
+                throw new CryptoException("parameters: a seed is an identity id");
+            }
+            seeds.add(LogFacts.canonicalId(n.stringValue()));
+        }
+        try {
+            return new Parameters(seeds, (int) Math.min(Integer.MAX_VALUE, Json.integer(o, "dampingPercent")),
+                    Json.integer(o, "halfLifeMs"), Json.integer(o, "standingPpb"));
+        } catch (IllegalArgumentException e) {
+            throw new CryptoException("parameters: " + e.getMessage());
+        }
     }
 }

@@ -1,10 +1,13 @@
 package dev.carapace.reputation;
 
+import dev.carapace.crypto.Json;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The result of {@link Reputation#compute}: each identity's trust (its principal's, in units of which the seeds hand
@@ -86,7 +89,30 @@ public final class Scores {
 
     /** A score with its factors. */
     public record Explanation(String id, String principal, long trust, long score, boolean standing, int level,
-                              long received, List<Factor> factors) {}
+                              long received, List<Factor> factors) {
+        public ObjectNode toJson() {
+            ObjectNode o = Json.object();
+            o.put("id", id);
+            o.put("principal", principal);
+            o.put("trust", trust);
+            o.put("score", score);
+            o.put("standing", standing);
+            o.put("level", level);
+            o.put("received", received);
+            ArrayNode fs = o.putArray("factors");
+            for (Factor f : factors) {
+                ObjectNode fo = fs.addObject();
+                fo.put("kind", f.kind());
+                if (f.from() != null) {
+                    fo.put("from", f.from());
+                }
+                fo.put("trust", f.trust());
+                f.logIndexes().forEach(fo.putArray("logIndexes")::add);
+                fo.put("text", f.text());
+            }
+            return o;
+        }
+    }
 
     public Explanation explain(String id) {
         String principal = g.principalOf(id);

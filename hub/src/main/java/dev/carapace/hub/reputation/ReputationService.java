@@ -1,0 +1,66 @@
+package dev.carapace.hub.reputation;
+
+import dev.carapace.hub.log.TransparencyLog;
+import dev.carapace.reputation.LogFacts;
+import dev.carapace.reputation.Parameters;
+import dev.carapace.reputation.Reputation;
+import dev.carapace.reputation.Scores;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.util.List;
+
+/**
+ * The hub's reputation scores, computed from its own log's checkpointed prefix. Each log entry is read once
+ * ({@link LogFacts} is incremental); the scores are recomputed when the checkpointed log has grown, or when the last
+ * computation is older than {@link #REFRESH_MS} (weights decay with time), and are served with the log size and time
+ * they were computed at.
+ */
+public final class ReputationService {
+    /** How long scores of an unchanged log are served before they are recomputed for the passing time. */
+    public static final long REFRESH_MS = 60_000;
+    private static final int READ_BATCH = 1000;
+
+    private final TransparencyLog log;
+    private final Parameters params;
+    private final Clock clock;
+    private final LogFacts facts = new LogFacts();
+    private Scores current;
+
+    public ReputationService(TransparencyLog log, List<String> seeds, Clock clock) {
+        this.log = log;
+        this.params = Parameters.defaults(seeds);
+        this.clock = clock;
+    }
+
+    public Parameters parameters() {
+        return params;
+    }
+
+    /** The scores of the current checkpointed log. */
+    public synchronized Scores current() throws SQLException {
+        long size = log.checkpointedSize();
+        long now = clock.millis();
+        if (current != null && current.logSize() == size && now - current.asOfMs() < REFRESH_MS
+                && now >= current.asOfMs()) {
+            return current;
+        }
+        while (facts.size() < size) {
+            long from = facts.size();
+            List<byte[]> batch = log.entries(from, Math.min(size, from + READ_BATCH));
+            for (int i = 0; i < batch.size(); i++) {
+                facts.accept(from + i, batch.get(i));
+            }
+        }
+        current = Reputation.compute(facts, params, now);
+        return current;
+    }
+
+    /** Whether the identity has standing; no standing when the scores cannot be read (fail closed). */
+    public boolean hasStanding(String id) {
+        try {
+            return current().hasStanding(id);
+        } catch (SQLException e) {
+            return false;
+        }
+    }
+}
