@@ -189,7 +189,8 @@ public final class Hub implements AutoCloseable {
             routes.addAll(new LogApi(log).routes());
             var messaging = dev.carapace.hub.messaging.MessagingApi.fromEnvironment(db, identities, cfg.clock());
             routes.addAll(messaging.routes());
-            routes.addAll(new dev.carapace.hub.skills.SkillsApi(db, log, cfg.clock()).routes());
+            routes.addAll(new dev.carapace.hub.skills.SkillsApi(db, log, cfg.clock(),
+                    () -> reputation.current()::hasStanding).routes());
             routes.addAll(new dev.carapace.hub.reputation.ReputationApi(reputation, api::tierName).routes());
             // The description is generated from the final table, this route included.
             AtomicReference<List<Route>> table = new AtomicReference<>();

@@ -345,7 +345,10 @@ public final class SkillVerifier {
                         throw new CryptoException("the link consent is not " + signer + "'s consent to " + owner);
                     }
                 }
-                standing = new RevocationRule.Standing(owner, Json.integer(st, "sinceMs"));
+                // Whether the signer's reputation reaches standing is the hub's statement here; 'carapace rep
+                // verify' checks the hub's scores against its log (docs/reputation.md).
+                standing = new RevocationRule.Standing(owner, Json.integer(st, "sinceMs"),
+                        st.path("reputable").asBoolean(false));
             } catch (CryptoException | SkillVerificationException | RuntimeException e) {
                 consent = null;
                 warnings.add("the standing of " + signer + " (statement at log index " + index
@@ -363,6 +366,7 @@ public final class SkillVerifier {
             ObjectNode st = o.putObject("standing");
             st.put("owner", s.standing().owner());
             st.put("sinceMs", s.standing().sinceMs());
+            st.put("reputable", s.standing().reputable());
             if (s.consent() != null) {
                 st.set("consent", s.consent().toJson());
             }

@@ -11,13 +11,16 @@ import java.util.List;
 
 /**
  * The hub's reputation scores, computed from its own log's checkpointed prefix. Each log entry is read once
- * ({@link LogFacts} is incremental); the scores are recomputed when the checkpointed log has grown, or when the last
- * computation is older than {@link #REFRESH_MS} (weights decay with time), and are served with the log size and time
- * they were computed at.
+ * ({@link LogFacts} is incremental); the scores are recomputed when the checkpointed log has grown (at most once per
+ * {@link #MIN_RECOMPUTE_MS}, so a busy log does not cost a computation per request), or when the last computation is
+ * older than {@link #REFRESH_MS} (weights decay with time), and are served with the log size and time they were
+ * computed at.
  */
 public final class ReputationService {
     /** How long scores of an unchanged log are served before they are recomputed for the passing time. */
     public static final long REFRESH_MS = 60_000;
+    /** The least time between two computations for a growing log. */
+    public static final long MIN_RECOMPUTE_MS = 1_000;
     private static final int READ_BATCH = 1000;
 
     private final TransparencyLog log;
@@ -40,8 +43,9 @@ public final class ReputationService {
     public synchronized Scores current() throws SQLException {
         long size = log.checkpointedSize();
         long now = clock.millis();
-        if (current != null && current.logSize() == size && now - current.asOfMs() < REFRESH_MS
-                && now >= current.asOfMs()) {
+        boolean fresh = current != null && now >= current.asOfMs()
+                && now - current.asOfMs() < (current.logSize() == size ? REFRESH_MS : MIN_RECOMPUTE_MS);
+        if (fresh) {
             return current;
         }
         while (facts.size() < size) {

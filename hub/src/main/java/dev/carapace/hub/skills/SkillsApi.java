@@ -72,7 +72,18 @@ public final class SkillsApi {
     /** The PostgreSQL advisory lock every hub process takes for registry writes ("carapace-skills" as a number). */
     private static final long REGISTRY_LOCK = 0x6361726170616365L;
 
-    public SkillsApi(Database db, TransparencyLog log, Clock clock) {
+    /**
+     * Who has reputation standing now (docs/reputation.md): read before a storage transaction (it reads the log
+     * itself), so the revocation quorum counts only auditors with standing.
+     */
+    public interface Standing {
+        java.util.function.Predicate<String> now() throws java.sql.SQLException;
+    }
+
+    private final Standing reputation;
+
+    public SkillsApi(Database db, TransparencyLog log, Clock clock, Standing reputation) {
+        this.reputation = reputation;
         this.db = db;
         this.log = log;
         this.clock = clock;
@@ -596,6 +607,7 @@ public final class SkillsApi {
 
     private Reply info(Call call) throws Exception {
         String name = call.param("namespace") + "/" + call.param("name");
+        java.util.function.Predicate<String> reputable = reputation.now();
         ObjectNode o = db.read(c -> {
             ObjectNode out = Json.object();
             out.put("name", name);
@@ -639,7 +651,8 @@ public final class SkillsApi {
                     }
                 }
                 for (JsonNode a : atts) {
-                    RevocationRule.Standing standing = standing(c, a.get("signer").asString(), (ObjectNode) a);
+                    RevocationRule.Standing standing = standing(c, a.get("signer").asString(), (ObjectNode) a,
+                            reputable);
                     statements.add(new RevocationRule.Statement(a.get("kind").asString(), a.get("signer").asString(),
                             a.get("createdMs").asLong(), standing));
                 }
@@ -658,10 +671,11 @@ public final class SkillsApi {
     /**
      * The standing of a statement's signer for {@link RevocationRule}, from this hub's own records (times it set
      * when it accepted the registration and the link), also written into {@code out} as {@code standing} for
-     * clients: the owner, since when, and for an agent the consent it signed, which clients verify themselves.
+     * clients: the owner, since when, whether its reputation reaches standing, and for an agent the consent it signed,
+     * which clients verify themselves.
      */
-    private static RevocationRule.Standing standing(java.sql.Connection c, String signer, ObjectNode out)
-            throws java.sql.SQLException {
+    private static RevocationRule.Standing standing(java.sql.Connection c, String signer, ObjectNode out,
+            java.util.function.Predicate<String> standing) throws java.sql.SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT i.created_ms, o.created_ms, l.owner_id, l.linked_ms,"
                 + " l.consent FROM identities i LEFT JOIN owners o ON o.id = i.id"
                 + " LEFT JOIN agent_owners l ON l.agent_id = i.id WHERE i.id = ?")) {
@@ -678,15 +692,16 @@ public final class SkillsApi {
                 String consent = rs.getString(5);
                 RevocationRule.Standing s;
                 if (isOwner) {
-                    s = new RevocationRule.Standing(signer, Math.max(registered, ownerSince));
+                    s = new RevocationRule.Standing(signer, Math.max(registered, ownerSince), standing.test(signer));
                 } else if (linkedTo != null) {
-                    s = new RevocationRule.Standing(linkedTo, Math.max(registered, linked));
+                    s = new RevocationRule.Standing(linkedTo, Math.max(registered, linked), standing.test(signer));
                 } else {
                     return null;
                 }
                 ObjectNode o = out.putObject("standing");
                 o.put("owner", s.owner());
                 o.put("sinceMs", s.sinceMs());
+                o.put("reputable", s.reputable());
                 if (!isOwner) {
                     o.set("consent", parseStored(consent));
                 }
