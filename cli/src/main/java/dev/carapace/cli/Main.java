@@ -25,6 +25,7 @@ import picocli.CommandLine.Command;
             ChatCommand.class,
             ContactsCommand.class,
             SkillCommand.class,
+            RepCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class Main extends CommandGroup {
