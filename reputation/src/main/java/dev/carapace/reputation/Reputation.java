@@ -159,41 +159,37 @@ public final class Reputation {
                 keyed[fill[from[k]]++] = ((long) to[k] << 32) | k;
             }
             edgeStart = new int[np + 1];
-            List<Integer> tos = new ArrayList<>();
-            List<Long> nets = new ArrayList<>();
+            // At most one edge per interaction: sized for that, then trimmed.
+            int[] tos = new int[count];
+            long[] nets = new long[count];
+            int[] runs = new int[count + 1];
             sortedPositions = new int[count];
-            List<Integer> runs = new ArrayList<>();
+            int ne = 0;
             int out = 0;
             for (int i = 0; i < np; i++) {
                 Arrays.sort(keyed, byFrom[i], byFrom[i + 1]);
-                edgeStart[i] = tos.size();
+                edgeStart[i] = ne;
                 int j = byFrom[i];
                 while (j < byFrom[i + 1]) {
                     int target = (int) (keyed[j] >>> 32);
                     long net = 0;
-                    runs.add(out);
+                    runs[ne] = out;
                     while (j < byFrom[i + 1] && (int) (keyed[j] >>> 32) == target) {
                         int k = (int) keyed[j];
                         net += signedWeight[k];
                         sortedPositions[out++] = position[k];
                         j++;
                     }
-                    tos.add(target);
-                    nets.add(net);
+                    tos[ne] = target;
+                    nets[ne] = net;
+                    ne++;
                 }
             }
-            edgeStart[np] = tos.size();
-            runs.add(out);
-            int ne = tos.size();
-            edgeTo = new int[ne];
-            edgeNet = new long[ne];
-            runStart = new int[ne + 1];
-            for (int e = 0; e < ne; e++) {
-                edgeTo[e] = tos.get(e);
-                edgeNet[e] = nets.get(e);
-                runStart[e] = runs.get(e);
-            }
-            runStart[ne] = runs.get(ne);
+            edgeStart[np] = ne;
+            runs[ne] = out;
+            edgeTo = Arrays.copyOf(tos, ne);
+            edgeNet = Arrays.copyOf(nets, ne);
+            runStart = Arrays.copyOf(runs, ne + 1);
             edgeCarried = new long[ne];
             for (int i = 0; i < np; i++) {
                 for (int e = edgeStart[i]; e < edgeStart[i + 1]; e++) {
