@@ -132,6 +132,39 @@ public class ReputationHubTest extends BackendTest {
         assertThat(rb.get("trust").asLong()).isEqualTo(settled(f, a.id()).get("trust").asLong());
     }
 
+    /**
+     * An agent's own consent to be linked, appended through the open log routes rather than by the owner's link
+     * request, made the agent count as that owner: it took the owner's (here, a seed's) trust and standing.
+     */
+    @Test
+    void anAgentCannotLinkItselfToATrustedOwnerThroughTheLog() throws Exception {
+        HubFixture.Party seedOwner = HubFixture.party("owner");
+        f = withSeeds(f, List.of(seedOwner));
+        f.client.registerOwner(seedOwner.log(), seedOwner.key(), "seed@example.org", "Seed");
+        HubFixture.Party sybil = f.agent();
+        Dsse.Envelope consent = dev.carapace.client.HubClient.linkConsent(sybil.log(), sybil.key(), seedOwner.id());
+        List<String> refusals = new ArrayList<>();
+        for (Check append : List.<Check>of(() -> f.client.appendToLog(sybil.signer(), consent),
+                () -> f.client.appendAllToLog(sybil.signer(), List.of(consent)))) {
+            try {
+                append.run();
+                refusals.add("accepted");
+            } catch (HubException e) {
+                refusals.add(e.status() + " " + e.reason());
+            }
+        }
+        JsonNode r = settled(f, sybil.id());
+        assertThat(r.get("principal").asString()).isEqualTo(sybil.id());
+        assertThat(r.get("standing").asBoolean()).isFalse();
+        assertThat(settled(f, seedOwner.id()).get("standing").asBoolean()).isTrue();
+        assertThat(refusals).containsExactly("400 reserved_payload_type", "400 reserved_payload_type");
+    }
+
+    @FunctionalInterface
+    private interface Check {
+        void run() throws Exception;
+    }
+
     @Test
     void aMalformedIdIsRefusedAndAnUnknownOneScoresZero() throws Exception {
         HubException e = org.junit.jupiter.api.Assertions.assertThrows(HubException.class,

@@ -57,7 +57,10 @@ public final class Reputation {
 
     /** The principal graph of one computation. */
     static final class Graph {
-        final LogFacts facts;
+        /** What the scores need of the facts, copied: the facts go on growing while scores are served. */
+        final long logSize;
+        final List<Interaction> interactions;
+        final Map<String, OwnerLink> links;
         final Parameters params;
         final long asOfMs;
         final Map<String, Integer> principalIndex = new HashMap<>();
@@ -80,15 +83,17 @@ public final class Reputation {
         int[] sortedPositions;
 
         Graph(LogFacts facts, Parameters params, long asOfMs) {
-            this.facts = facts;
+            this.logSize = facts.size();
+            this.interactions = List.copyOf(facts.interactions());
+            this.links = Map.copyOf(facts.links());
             this.params = params;
             this.asOfMs = asOfMs;
-            collect();
+            collect(facts.ticks());
             buildEdges();
         }
 
         String principalOf(String id) {
-            OwnerLink l = facts.links().get(id);
+            OwnerLink l = links.get(id);
             return l == null ? id : l.owner();
         }
 
@@ -103,9 +108,8 @@ public final class Reputation {
         }
 
         /** Dates each interaction, drops those not yet effective or within one principal, and weighs the rest. */
-        private void collect() {
-            List<Interaction> all = facts.interactions();
-            List<LogFacts.Tick> ticks = facts.ticks();
+        private void collect(List<LogFacts.Tick> ticks) {
+            List<Interaction> all = interactions;
             int n = all.size();
             from = new int[n];
             to = new int[n];

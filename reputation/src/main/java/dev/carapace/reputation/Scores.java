@@ -39,7 +39,7 @@ public final class Scores {
 
     /** The log size the scores were computed from. */
     public long logSize() {
-        return g.facts.size();
+        return g.logSize;
     }
 
     public long asOfMs() {
@@ -67,15 +67,24 @@ public final class Scores {
         return score(id) >= g.params.standingPpb();
     }
 
-    /** Every identity with a positive trust, sorted by id, with its trust. */
-    public Map<String, Long> all() {
+    private Map<String, Long> all;
+
+    /** Every identity with a positive trust, sorted by id, with its trust (computed once). */
+    public synchronized Map<String, Long> all() {
+        if (all == null) {
+            all = java.util.Collections.unmodifiableMap(positive());
+        }
+        return all;
+    }
+
+    private TreeMap<String, Long> positive() {
         TreeMap<String, Long> out = new TreeMap<>();
         for (int i = 0; i < retained.length; i++) {
             if (retained[i] > 0) {
                 out.put(g.principals.get(i), retained[i]);
             }
         }
-        for (OwnerLink l : g.facts.links().values()) {
+        for (OwnerLink l : g.links.values()) {
             Long t = out.get(l.owner());
             if (t != null) {
                 out.put(l.agent(), t);
@@ -118,8 +127,8 @@ public final class Scores {
         String principal = g.principalOf(id);
         Integer pi = g.principalIndex.get(principal);
         List<Factor> factors = new ArrayList<>();
-        List<Long> links = g.facts.links().values().stream().filter(l -> l.owner().equals(principal))
-                .map(OwnerLink::index).toList();
+        List<Long> links = g.links.values().stream().filter(l -> l.owner().equals(principal))
+                .map(OwnerLink::index).sorted().toList();
         if (!links.isEmpty()) {
             factors.add(new Factor("owner", principal, 0, cap(links), links.size() + " agent(s) linked to owner "
                     + principal + " count once together, as that owner"));
@@ -143,7 +152,7 @@ public final class Scores {
             int ei = (int) e;
             List<Long> idx = new ArrayList<>();
             for (int k = g.runStart[ei + 1] - 1; k >= g.runStart[ei]; k--) {
-                idx.add(g.facts.interactions().get(g.sortedPositions[k]).index());
+                idx.add(g.interactions.get(g.sortedPositions[k]).index());
             }
             String who = g.principals.get(i);
             if (level[i] >= 0 && level[p] == level[i] + 1 && g.edgeCarried[ei] > 0) {

@@ -26,8 +26,10 @@ public final class ReputationService {
     private final TransparencyLog log;
     private final Parameters params;
     private final Clock clock;
+    /** Read and written only while holding {@link #computing}. */
     private final LogFacts facts = new LogFacts();
-    private Scores current;
+    private final java.util.concurrent.locks.ReentrantLock computing = new java.util.concurrent.locks.ReentrantLock();
+    private volatile Scores current;
 
     public ReputationService(TransparencyLog log, List<String> seeds, Clock clock) {
         this.log = log;
@@ -39,24 +41,43 @@ public final class ReputationService {
         return params;
     }
 
-    /** The scores of the current checkpointed log. */
-    public synchronized Scores current() throws SQLException {
-        long size = log.checkpointedSize();
-        long now = clock.millis();
-        boolean fresh = current != null && now >= current.asOfMs()
-                && now - current.asOfMs() < (current.logSize() == size ? REFRESH_MS : MIN_RECOMPUTE_MS);
-        if (fresh) {
-            return current;
+    /**
+     * The scores of the current checkpointed log. One caller computes at a time; meanwhile the others get the scores
+     * computed before (a request never waits for a computation another request started, except the very first).
+     */
+    public Scores current() throws SQLException {
+        Scores last = current;
+        if (last != null && fresh(last, log.checkpointedSize())) {
+            return last;
         }
-        while (facts.size() < size) {
-            long from = facts.size();
-            List<byte[]> batch = log.entries(from, Math.min(size, from + READ_BATCH));
-            for (int i = 0; i < batch.size(); i++) {
-                facts.accept(from + i, batch.get(i));
+        if (last != null && !computing.tryLock()) {
+            return last;
+        }
+        if (last == null) {
+            computing.lock();
+        }
+        try {
+            long size = log.checkpointedSize();
+            if (current != null && fresh(current, size)) {
+                return current;
             }
+            while (facts.size() < size) {
+                long from = facts.size();
+                List<byte[]> batch = log.entries(from, Math.min(size, from + READ_BATCH));
+                for (int i = 0; i < batch.size(); i++) {
+                    facts.accept(from + i, batch.get(i));
+                }
+            }
+            current = Reputation.compute(facts, params, clock.millis());
+            return current;
+        } finally {
+            computing.unlock();
         }
-        current = Reputation.compute(facts, params, now);
-        return current;
+    }
+
+    private boolean fresh(Scores s, long size) {
+        long now = clock.millis();
+        return now >= s.asOfMs() && now - s.asOfMs() < (s.logSize() == size ? REFRESH_MS : MIN_RECOMPUTE_MS);
     }
 
     /** Whether the identity has standing; no standing when the scores cannot be read (fail closed). */
