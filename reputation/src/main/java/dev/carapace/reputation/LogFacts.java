@@ -34,7 +34,8 @@ import tools.jackson.databind.JsonNode;
  *       first for an agent wins, as on the hub);</li>
  *   <li>task outcomes, signed by their requester, become one {@link Interaction} per rating.</li>
  * </ul>
- * Anything else in the log (and anything malformed) is skipped, identically for every reader.
+ * A requester's second outcome for one task, and a signer's second statement of one kind about one digest, count
+ * for nothing. Anything else in the log (and anything malformed) is skipped, identically for every reader.
  */
 public final class LogFacts {
     /** A signed time a statement carries, for the log clock. */
@@ -46,6 +47,8 @@ public final class LogFacts {
     private final List<Interaction> interactions = new ArrayList<>();
     private final Map<String, OwnerLink> links = new LinkedHashMap<>();
     private final List<Tick> ticks = new ArrayList<>();
+    /** Statements already counted: one outcome per requester and task, one statement per signer, kind and digest. */
+    private final java.util.Set<String> counted = new java.util.HashSet<>();
 
     /** The number of entries read: facts are of the log prefix [0, size). */
     public long size() {
@@ -171,7 +174,7 @@ public final class LogFacts {
             }
             default -> {
                 TaskOutcomeReader.Outcome o = TaskOutcomeReader.parse(env);
-                if (!o.requester().equals(signer)) {
+                if (!o.requester().equals(signer) || !counted.add("task " + signer + " " + o.task())) {
                     return;
                 }
                 ticks.add(new Tick(index, o.ts()));
@@ -201,6 +204,9 @@ public final class LogFacts {
             return;
         }
         JsonNode p = Attestations.predicate(st, st.predicateType());
+        if (!counted.add(kind + " " + signer + " " + digest)) {
+            return; // the hub takes one of each kind per signer and version; a copy appended to the log adds nothing
+        }
         Interaction.Kind k;
         int sign;
         switch (kind) {

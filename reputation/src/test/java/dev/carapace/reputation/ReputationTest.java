@@ -173,6 +173,22 @@ class ReputationTest {
     }
 
     @Test
+    void anOutcomeAppendedAgainForTheSameTaskCountsOnce() {
+        TestLog.Id favoured = log.identity("agent");
+        TestLog.Id other = log.identity("agent");
+        dev.carapace.crypto.Dsse.Envelope once = TestLog.sign(TaskOutcomeReader.PAYLOAD_TYPE, TestLog.outcome(
+                seeds.get(0).id(), Map.of(favoured.id(), true), log.now, "task-x"), seeds.get(0));
+        for (int i = 0; i < 10; i++) {
+            log.add(once.toBytes());
+        }
+        log.good(seeds.get(0), other);
+        Scores s = log.scores(seeds);
+        assertThat(s.trust(favoured.id())).isEqualTo(s.trust(other.id())).isPositive();
+        assertThat(s.explain(favoured.id()).factors().stream().filter(f -> f.kind().equals("inflow")).findFirst()
+                .orElseThrow().logIndexes()).hasSize(1);
+    }
+
+    @Test
     void anIndependentReaderOfTheSameEntriesGetsTheSameNumbers() {
         List<TestLog.Id> ring = ring();
         log.good(seeds.get(0), ring.get(0), honest);
