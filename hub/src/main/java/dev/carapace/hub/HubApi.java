@@ -443,6 +443,12 @@ final class HubApi {
         } catch (CryptoException e) {
             throw ApiException.forbidden("the consent is not signed by the agent's current key");
         }
+        try {
+            call.caller().key().requireSigned(consent);
+        } catch (CryptoException e) {
+            // The logged consent then shows, to anyone reading the log, that both parties agreed (docs/reputation.md).
+            throw ApiException.forbidden("the consent must also carry the owner's signature by its current key");
+        }
         // The consent binds to the agent's key as it is when the link is written, not as it was when it was read.
         // An accepted link is owed to the transparency log (reputation counts an owner's agents once together).
         record Linked(OwnerService.LinkResult result, List<LogOutbox.Pending> owed) {}

@@ -179,7 +179,8 @@ class AuthorizationTest extends BackendTest {
         cases.put("POST /v1/owners/{id}/agents", () -> {
             HubFixture.Party second = f.agent();
             ObjectNode body = Json.object();
-            body.set("consent", HubClient.linkConsent(second.log(), second.key(), o).toJson());
+            body.set("consent", HubClient.countersign(HubClient.linkConsent(second.log(), second.key(), o),
+                    victimOwner.signer()).toJson());
             deniedThenOwn(false, s -> hub.send("POST", "/v1/owners/" + o + "/agents", body, s),
                     victimOwner.signer()).run();
         });

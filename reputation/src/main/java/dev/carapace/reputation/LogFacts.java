@@ -30,8 +30,8 @@ import tools.jackson.databind.JsonNode;
  *       the signer's current key at that point of the log (a key rotated out earlier signs nothing);</li>
  *   <li>skill publications map a package digest to its publisher; audits, vouches and revocations of it become
  *       {@link Interaction}s from their signer to that publisher (an author's statements about its own skill none);</li>
- *   <li>owner-link consents, signed by the agent and naming an owner-kind identity, become {@link OwnerLink}s (the
- *       first for an agent wins, as on the hub);</li>
+ *   <li>owner-link consents, signed by the agent and countersigned by the owner-kind identity they name, become
+ *       {@link OwnerLink}s (the first for an agent wins, as on the hub);</li>
  *   <li>task outcomes, signed by their requester, become one {@link Interaction} per rating.</li>
  * </ul>
  * A requester's second outcome for one task, and a signer's second statement of one kind about one digest, count
@@ -126,8 +126,9 @@ public final class LogFacts {
         }
     }
 
-    /** The id whose current key made a valid signature on the envelope, or null. */
-    private String signer(Dsse.Envelope env) {
+    /** The ids whose current key made a valid signature on the envelope, in signature order. */
+    private List<String> signers(Dsse.Envelope env) {
+        List<String> out = new ArrayList<>();
         for (Dsse.Signature s : env.signatures()) {
             KeyId kid;
             try {
@@ -136,19 +137,19 @@ public final class LogFacts {
                 continue;
             }
             KeyEventLog h = histories.get(kid.id().toString());
-            if (h == null || h.currentSeq() != kid.seq()) {
+            if (h == null || h.currentSeq() != kid.seq() || out.contains(kid.id().toString())) {
                 continue;
             }
             Ed25519PublicKey key = h.currentKey();
             try {
                 Dsse.verify(new Dsse.Envelope(env.payloadType(), env.payload(), List.of(s)),
                         k -> k.equals(s.keyid()) ? key : null, 1);
-                return kid.id().toString();
+                out.add(kid.id().toString());
             } catch (CryptoException e) {
                 // try the next signature
             }
         }
-        return null;
+        return out;
     }
 
     private void statement(long index, Dsse.Envelope env) throws CryptoException {
@@ -157,17 +158,21 @@ public final class LogFacts {
                 && !type.equals(TaskOutcomeReader.PAYLOAD_TYPE)) {
             return; // parse nothing that cannot matter
         }
-        String signer = signer(env);
-        if (signer == null) {
+        List<String> signers = signers(env);
+        if (signers.isEmpty()) {
             return;
         }
+        String signer = signers.get(0);
         switch (type) {
             case InTotoStatement.PAYLOAD_TYPE -> skillStatement(index, signer, InTotoStatement.fromEnvelope(env));
             case PayloadTypes.OWNER_LINK_CONSENT -> {
                 OwnerLinkConsent c = OwnerLinkConsent.parse(env);
                 String owner = canonicalId(c.owner());
-                if (c.agent().equals(signer) && "agent".equals(kindOf(signer)) && "owner".equals(kindOf(owner))) {
-                    if (links.putIfAbsent(signer, new OwnerLink(index, owner, signer)) == null) {
+                String agent = c.agent();
+                // Both agreed: the agent's consent, countersigned by the owner, each by its current key.
+                if (signers.contains(agent) && signers.contains(owner) && "agent".equals(kindOf(agent))
+                        && "owner".equals(kindOf(owner))) {
+                    if (links.putIfAbsent(agent, new OwnerLink(index, owner, agent)) == null) {
                         ticks.add(new Tick(index, c.ts()));
                     }
                 }

@@ -114,6 +114,17 @@ class ReputationTest {
     }
 
     @Test
+    void aConsentWithoutTheOwnersCountersignatureLinksNothing() {
+        TestLog.Id trustedOwner = log.identity("owner");
+        TestLog.Id sybil = log.identity("agent");
+        log.consentOnly(trustedOwner, sybil);
+        Scores s = Reputation.compute(log.facts, Parameters.defaults(List.of(trustedOwner.id())), log.now);
+        assertThat(s.principal(sybil.id())).isEqualTo(sybil.id());
+        assertThat(s.trust(sybil.id())).isZero();
+        assertThat(s.trust(trustedOwner.id())).isPositive();
+    }
+
+    @Test
     void aReciprocatedEdgeCarriesHalf() {
         TestLog.Id x = log.identity("agent");
         TestLog.Id y = log.identity("agent");

@@ -96,6 +96,18 @@ final class TestLog {
         st.put("owner", owner.id());
         st.put("agent", agent.id());
         st.put("ts", now);
+        Dsse.Envelope consent = sign(PayloadTypes.OWNER_LINK_CONSENT, st, agent);
+        return add(consent.withSignature(Dsse.signature(consent.payloadType(), consent.payload(),
+                owner.log().currentKeyId(), owner.key())).toBytes());
+    }
+
+    /** The agent's consent alone, without the owner's countersignature. */
+    long consentOnly(Id owner, Id agent) {
+        ObjectNode st = Json.object();
+        st.put("type", "carapace.owner-link.v1");
+        st.put("owner", owner.id());
+        st.put("agent", agent.id());
+        st.put("ts", now);
         return add(sign(PayloadTypes.OWNER_LINK_CONSENT, st, agent).toBytes());
     }
 

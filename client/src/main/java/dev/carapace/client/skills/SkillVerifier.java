@@ -269,6 +269,23 @@ public final class SkillVerifier {
         return id;
     }
 
+    /**
+     * Whether one of the envelope's signatures is {@code id}'s, by a key of its history (a link consent also carries
+     * the owner's countersignature, so it may have two).
+     */
+    private static boolean signedBy(Dsse.Envelope env, String id, IdentitySource ids) throws SkillVerificationException {
+        KeyEventLog kel = ids.get(id);
+        try {
+            Dsse.verify(env, k -> {
+                long seq = NamespaceClaim.signerSeq(k);
+                return id.equals(NamespaceClaim.signerId(k)) && seq >= 0 ? kel.keyAt(seq) : null;
+            }, 1);
+            return true;
+        } catch (CryptoException e) {
+            return false;
+        }
+    }
+
     private static Subject subject(Dsse.Envelope env, String type, String name, String version, String digest, Step step)
             throws SkillVerificationException {
         try {
@@ -340,8 +357,7 @@ public final class SkillVerifier {
                 if (!owner.equals(signer)) {
                     consent = Dsse.fromJson(st.get("consent"));
                     OwnerLinkConsent c = OwnerLinkConsent.parse(consent);
-                    if (!c.owner().equals(owner) || !c.agent().equals(signer)
-                            || !signer(consent, ids, Step.REVOCATION).equals(signer)) {
+                    if (!c.owner().equals(owner) || !c.agent().equals(signer) || !signedBy(consent, signer, ids)) {
                         throw new CryptoException("the link consent is not " + signer + "'s consent to " + owner);
                     }
                 }
