@@ -67,8 +67,18 @@ public final class HubCommand implements Callable<Integer> {
             + " hub's only peer (default: ${DEFAULT-VALUE})."})
     int maxConnectionsPerAddress;
 
+    @Option(names = "--trust-seed", paramLabel = "ID", description = {"An identity reputation starts from: trust"
+            + " reaches others only along signed, logged interactions from the seeds (docs/reputation.md);"
+            + " repeatable. Without one, no identity has reputation on this hub."})
+    List<String> trustSeeds = new ArrayList<>();
+
     @Override
     public Integer call() throws Exception {
+        for (String seed : trustSeeds) {
+            if (!dev.carapace.crypto.AgentId.isValid(seed) || !seed.equals(seed.toLowerCase(java.util.Locale.ROOT))) {
+                throw CliException.usage("--trust-seed takes an identity id (cara1...): " + seed);
+            }
+        }
         if (port < 0 || port > 65535) {
             throw CliException.usage("--port must be between 0 and 65535");
         }
@@ -81,7 +91,7 @@ public final class HubCommand implements Callable<Integer> {
         HubConfig defaults = HubConfig.defaults(data);
         HubConfig cfg = new HubConfig(name, bind, port, data, db, tlsCert, tlsKey, insecureBind,
                 defaults.masterKey(), defaults.limits(), LogTrustOptions.parseWitnesses(witnessKeys), publicUrl,
-                defaults.clock(), operatorPort, maxConnectionsPerAddress);
+                defaults.clock(), operatorPort, maxConnectionsPerAddress, trustSeeds);
         Hub hub;
         try {
             hub = Hub.start(cfg);
@@ -97,6 +107,8 @@ public final class HubCommand implements Callable<Integer> {
         out.println("  signing key: ed25519:" + hub.publicKey());
         out.println("  log key:     " + hub.log().verifier().encode());
         out.println("  discovery:   " + hub.url() + "/.well-known/carapace");
+        out.println("  trust seeds: " + (trustSeeds.isEmpty() ? "none (no identity has reputation)"
+                : String.join(", ", cfg.trustSeeds())));
         if (hub.operatorUrl() != null) {
             out.println("  metrics:     " + hub.operatorUrl() + "/metrics (loopback only)");
         }

@@ -26,6 +26,7 @@ import picocli.CommandLine;
             ChatCommand.class,
             ContactsCommand.class,
             SkillCommand.class,
+            RepCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class Main extends CommandGroup {

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 class LayeringTest {
     private static final String BASE = "dev.carapace.";
     private static final List<String> MODULES =
-            List.of("crypto", "tlog", "mls", "skills", "sandbox", "client", "hub", "cli", "bench");
+            List.of("crypto", "tlog", "mls", "skills", "sandbox", "reputation", "client", "hub", "cli", "bench");
 
     /** The Carapace modules each module may import besides itself. */
     private static final Map<String, Set<String>> MAY_IMPORT = new LinkedHashMap<>();
@@ -34,9 +34,10 @@ class LayeringTest {
         MAY_IMPORT.put("mls", Set.of());
         MAY_IMPORT.put("skills", Set.of("crypto"));
         MAY_IMPORT.put("sandbox", Set.of("crypto", "skills"));
-        MAY_IMPORT.put("client", Set.of("crypto", "tlog", "mls", "skills"));
-        MAY_IMPORT.put("hub", Set.of("crypto", "tlog", "mls", "skills"));
-        MAY_IMPORT.put("cli", Set.of("crypto", "tlog", "mls", "skills", "sandbox", "client", "hub"));
+        MAY_IMPORT.put("reputation", Set.of("crypto", "skills"));
+        MAY_IMPORT.put("client", Set.of("crypto", "tlog", "mls", "skills", "reputation"));
+        MAY_IMPORT.put("hub", Set.of("crypto", "tlog", "mls", "skills", "reputation"));
+        MAY_IMPORT.put("cli", Set.of("crypto", "tlog", "mls", "skills", "sandbox", "reputation", "client", "hub"));
     }
 
     private static JavaClasses main;
@@ -91,6 +92,11 @@ class LayeringTest {
                 .resideInAnyPackage(BASE + "sandbox..", BASE + "crypto..", BASE + "skills..", "run.endive..",
                         "tools.jackson..", "java..", "javax..")
                 .check(main);
+        // reputation package-info: "may import only crypto, skills, Jackson and the JDK".
+        classes().that().resideInAPackage(BASE + "reputation..").should().onlyDependOnClassesThat()
+                .resideInAnyPackage(BASE + "reputation..", BASE + "crypto..", BASE + "skills..", "tools.jackson..",
+                        "java..")
+                .check(main);
         // mls package-info: only the conformance harness reads JSON; the protocol engine never depends on Jackson.
         noClasses().that().resideInAPackage(BASE + "mls..").and().resideOutsideOfPackage(BASE + "mls.vectors..")
                 .should().dependOnClassesThat().resideInAnyPackage("tools.jackson..", "com.fasterxml.jackson..")
@@ -99,12 +105,17 @@ class LayeringTest {
 
     @Test
     void clientPackagesKeepToTheirOwnLibraries() {
-        // client.chat: crypto, mls and the client; client.skills: crypto, tlog, skills and the client.
+        // client.chat: crypto, mls and the client; client.skills: crypto, tlog, skills and the client;
+        // client.reputation: crypto, tlog (a verified checkpoint), reputation and the client.
         noClasses().that().resideInAPackage(BASE + "client.chat..").should().dependOnClassesThat()
                 .resideInAnyPackage(BASE + "tlog..", BASE + "skills..", BASE + "sandbox..", BASE + "client.skills..")
                 .check(main);
         noClasses().that().resideInAPackage(BASE + "client.skills..").should().dependOnClassesThat()
                 .resideInAnyPackage(BASE + "mls..", BASE + "sandbox..", BASE + "client.chat..")
+                .check(main);
+        noClasses().that().resideInAPackage(BASE + "client.reputation..").should().dependOnClassesThat()
+                .resideInAnyPackage(BASE + "mls..", BASE + "skills..", BASE + "sandbox..", BASE + "client.chat..",
+                        BASE + "client.skills..")
                 .check(main);
     }
 

@@ -233,10 +233,21 @@ public final class HubClient {
         }
     }
 
+    /**
+     * Links an agent: the owner countersigns the agent's consent (a second DSSE signature over the same payload), so
+     * the consent the hub logs shows both parties agreed, and signs the request.
+     */
     public JsonNode link(Signer owner, String ownerId, Dsse.Envelope consent) throws IOException, HubException {
         ObjectNode body = Json.object();
-        body.set("consent", consent.toJson());
+        body.set("consent", countersign(consent, owner).toJson());
         return send("POST", "/v1/owners/" + ownerId + "/agents", body, owner);
+    }
+
+    /** The consent with the owner's signature added (unless it carries one by that key already). */
+    public static Dsse.Envelope countersign(Dsse.Envelope consent, Signer owner) {
+        boolean signed = consent.signatures().stream().anyMatch(s -> s.keyid().equals(owner.keyId()));
+        return signed ? consent : consent.withSignature(Dsse.signature(consent.payloadType(), consent.payload(),
+                owner.keyId(), owner.key()));
     }
 
     public JsonNode ownerProfile(Signer owner, String ownerId) throws IOException, HubException {

@@ -40,6 +40,31 @@ public final class LogMonitor {
             return new Step(cp, List.of());
         }
         List<Entry> fresh = new ArrayList<>();
+        read(frontier, cp, fresh);
+        TrustedLogs.State now = store.load(verifier.key().name());
+        store.save(new TrustedLogs.State(now.origin(), now.key(), now.checkpoint(), frontier));
+        return new Step(cp, fresh);
+    }
+
+    /**
+     * Every entry from the first, downloaded and hashed here: the whole log up to the checkpoint that
+     * {@link LogVerifier#update} verifies now (consistent with every checkpoint trusted before), which must hold at
+     * least {@code atLeast} entries. Leaves the monitor's own frontier as it is.
+     */
+    public Step all(long atLeast) throws IOException, HubException, LogVerificationException {
+        Checkpoint cp = verifier.update().checkpoint();
+        if (cp.size() < atLeast) {
+            throw new LogVerificationException("the log's verified checkpoint holds " + cp.size()
+                    + " entries, fewer than the " + atLeast + " the hub claims to have used");
+        }
+        List<Entry> out = new ArrayList<>();
+        read(new Frontier(), cp, out);
+        return new Step(cp, out);
+    }
+
+    /** Downloads the entries from the frontier's size to the checkpoint's and checks they hash to its root. */
+    private void read(Frontier frontier, Checkpoint cp, List<Entry> out)
+            throws IOException, HubException, LogVerificationException {
         while (frontier.size() < cp.size()) {
             long start = frontier.size();
             long tile = start / TilePath.FULL_WIDTH;
@@ -48,16 +73,13 @@ public final class LogMonitor {
                     width);
             for (int i = (int) (start - tile * TilePath.FULL_WIDTH); i < width; i++) {
                 frontier.append(Merkle.leafHash(bundle.get(i)));
-                fresh.add(new Entry(tile * TilePath.FULL_WIDTH + i, bundle.get(i)));
+                out.add(new Entry(tile * TilePath.FULL_WIDTH + i, bundle.get(i)));
             }
         }
         if (!Bytes.constantTimeEquals(frontier.root(), cp.root())) {
             throw new LogVerificationException("the entries the log serves do not hash to its checkpoint of size "
                     + cp.size() + " (computed root " + Bytes.b64(frontier.root()) + ")");
         }
-        TrustedLogs.State now = store.load(verifier.key().name());
-        store.save(new TrustedLogs.State(now.origin(), now.key(), now.checkpoint(), frontier));
-        return new Step(cp, fresh);
     }
 
     /** Splits an entry bundle: each entry is a big-endian uint16 length and that many bytes. */

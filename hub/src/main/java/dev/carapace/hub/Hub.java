@@ -156,7 +156,8 @@ public final class Hub implements AutoCloseable {
             logRef[0] = log;
             LogOutbox outbox = new LogOutbox(db, log, cfg.clock());
             outbox.deliverLeftovers(); // what a crash left between a committed change and its log entry
-            HubApi api = new HubApi(db, identities, owners, auth, cfg.clock(), outbox);
+            var reputation = new dev.carapace.hub.reputation.ReputationService(log, cfg.trustSeeds(), cfg.clock());
+            HubApi api = new HubApi(db, identities, owners, auth, cfg.clock(), outbox, reputation::hasStanding);
             PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
 
             Server server = new Server(new VirtualThreadPool());
@@ -191,7 +192,9 @@ public final class Hub implements AutoCloseable {
             routes.addAll(new LogApi(log).routes());
             var messaging = dev.carapace.hub.messaging.MessagingApi.fromEnvironment(db, identities, cfg.clock());
             routes.addAll(messaging.routes());
-            routes.addAll(new dev.carapace.hub.skills.SkillsApi(db, log, cfg.clock()).routes());
+            routes.addAll(new dev.carapace.hub.skills.SkillsApi(db, log, cfg.clock(),
+                    () -> reputation.current()::hasStanding).routes());
+            routes.addAll(new dev.carapace.hub.reputation.ReputationApi(reputation, api::tierName).routes());
             // The description is generated from the final table, this route included.
             AtomicReference<List<Route>> table = new AtomicReference<>();
             routes.add(new Route("GET", "/v1/openapi.json", Route.Auth.PUBLIC, "operations",

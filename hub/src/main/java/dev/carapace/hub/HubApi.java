@@ -49,8 +49,12 @@ final class HubApi {
     /** Accepted key events are owed to the transparency log in the transaction that accepts them. */
     private final LogOutbox logOutbox;
 
+    /** Whether reputation gives an identity standing on this hub: then its tier is {@code TRUSTED}. */
+    private final java.util.function.Predicate<String> standing;
+
     HubApi(Database db, IdentityStore identities, OwnerService owners, RequestAuthenticator authenticator, Clock clock,
-           LogOutbox logOutbox) {
+           LogOutbox logOutbox, java.util.function.Predicate<String> standing) {
+        this.standing = standing;
         this.logOutbox = logOutbox;
         this.db = db;
         this.identities = identities;
@@ -191,16 +195,28 @@ final class HubApi {
             new java.util.concurrent.ConcurrentHashMap<>();
 
     RateLimiter.Tier tierOf(Call.Caller caller) throws SQLException {
+        return tierOf(caller.id(), caller.kind());
+    }
+
+    /** The tier of a registered identity, for the reputation route; null for an id this hub does not hold. */
+    String tierName(String id) throws SQLException {
+        RequestAuthenticator.CurrentKey k = storedKey(id);
+        return k == null ? null : tierOf(id, k.kind()).name();
+    }
+
+    private RateLimiter.Tier tierOf(String id, String kind) throws SQLException {
         long now = clock.millis();
-        CachedTier cached = tierCache.get(caller.id());
+        CachedTier cached = tierCache.get(id);
         if (cached != null && cached.until() > now) {
             return cached.tier();
         }
-        long created = identities.createdMs(caller.id()).orElse(now);
+        long created = identities.createdMs(id).orElse(now);
         RateLimiter.Tier tier;
-        if (now - created < NEW_IDENTITY_MS) {
+        if (standing.test(id)) {
+            tier = RateLimiter.Tier.TRUSTED; // reputation vouches for it, however young (docs/reputation.md)
+        } else if (now - created < NEW_IDENTITY_MS) {
             tier = RateLimiter.Tier.NEW;
-        } else if ("owner".equals(caller.kind()) || owners.ownerOf(caller.id()).isPresent()) {
+        } else if ("owner".equals(kind) || owners.ownerOf(id).isPresent()) {
             tier = RateLimiter.Tier.VERIFIED;
         } else {
             tier = RateLimiter.Tier.ANONYMOUS;
@@ -208,7 +224,7 @@ final class HubApi {
         if (tierCache.size() > 100_000) {
             tierCache.clear();
         }
-        tierCache.put(caller.id(), new CachedTier(tier, now + TIER_CACHE_MS));
+        tierCache.put(id, new CachedTier(tier, now + TIER_CACHE_MS));
         return tier;
     }
 
@@ -390,9 +406,24 @@ final class HubApi {
         } catch (CryptoException e) {
             throw ApiException.forbidden("the consent is not signed by the agent's current key");
         }
+        try {
+            call.caller().key().requireSigned(consent);
+        } catch (CryptoException e) {
+            // The logged consent then shows, to anyone reading the log, that both parties agreed (docs/reputation.md).
+            throw ApiException.forbidden("the consent must also carry the owner's signature by its current key");
+        }
         // The consent binds to the agent's key as it is when the link is written, not as it was when it was read.
-        OwnerService.LinkResult linked = db.inTransaction(c -> identities.holdCurrent(c, agentId, agent.seq())
-                ? owners.link(c, ownerId, agentId, consent, clock.millis()) : null);
+        // An accepted link is owed to the transparency log (reputation counts an owner's agents once together).
+        record Linked(OwnerService.LinkResult result, List<LogOutbox.Pending> owed) {}
+        Linked done = db.inTransaction(c -> {
+            if (!identities.holdCurrent(c, agentId, agent.seq())) {
+                return null;
+            }
+            OwnerService.LinkResult r = owners.link(c, ownerId, agentId, consent, clock.millis());
+            return new Linked(r, r == OwnerService.LinkResult.LINKED
+                    ? List.of(logOutbox.add(c, consent.toBytes(), ownerId)) : List.of());
+        });
+        OwnerService.LinkResult linked = done == null ? null : done.result();
         if (linked == null) {
             throw ApiException.forbidden("the consent is not signed by the agent's current key");
         }
@@ -406,6 +437,7 @@ final class HubApi {
         ObjectNode o = Json.object();
         o.put("owner", ownerId);
         o.put("agent", agentId);
+        putLogIndex(o, done.owed());
         return Reply.json(201, o);
     }
 

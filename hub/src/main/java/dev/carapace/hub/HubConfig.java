@@ -27,13 +27,15 @@ public record HubConfig(
         URI publicUrl,
         Clock clock,
         Integer operatorPort,
-        int maxConnectionsPerAddress) {
+        int maxConnectionsPerAddress,
+        List<String> trustSeeds) {
 
     /** Connections one address (IPv4, or IPv6 /64) may hold open at once unless configured otherwise. */
     public static final int DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 100;
 
     public HubConfig {
         witnesses = List.copyOf(witnesses);
+        trustSeeds = List.copyOf(trustSeeds);
         if (operatorPort != null && (operatorPort < 0 || operatorPort > 65535)) {
             throw new IllegalArgumentException("the operator port must be between 0 and 65535");
         }
@@ -44,7 +46,7 @@ public record HubConfig(
                      boolean insecureBind, String masterKey, RateLimiter.Limits limits, List<Cosigner> witnesses,
                      URI publicUrl, Clock clock) {
         this(name, bind, port, dataDir, dbUrl, tlsCert, tlsKey, insecureBind, masterKey, limits, witnesses, publicUrl,
-                clock, null, DEFAULT_MAX_CONNECTIONS_PER_ADDRESS);
+                clock, null, DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, List.of());
     }
 
     public static HubConfig defaults(Path dataDir) {
@@ -55,33 +57,33 @@ public record HubConfig(
 
     public HubConfig withPort(int p) {
         return new HubConfig(name, bind, p, dataDir, dbUrl, tlsCert, tlsKey, insecureBind,
-                masterKey, limits, witnesses, publicUrl, clock, operatorPort, maxConnectionsPerAddress);
+                masterKey, limits, witnesses, publicUrl, clock, operatorPort, maxConnectionsPerAddress, trustSeeds);
     }
 
     public HubConfig withDb(String url) {
         return new HubConfig(name, bind, port, dataDir, url, tlsCert, tlsKey, insecureBind,
-                masterKey, limits, witnesses, publicUrl, clock, operatorPort, maxConnectionsPerAddress);
+                masterKey, limits, witnesses, publicUrl, clock, operatorPort, maxConnectionsPerAddress, trustSeeds);
     }
 
     public HubConfig withBind(String address, boolean insecure) {
         return new HubConfig(name, address, port, dataDir, dbUrl, tlsCert, tlsKey, insecure,
-                masterKey, limits, witnesses, publicUrl, clock, operatorPort, maxConnectionsPerAddress);
+                masterKey, limits, witnesses, publicUrl, clock, operatorPort, maxConnectionsPerAddress, trustSeeds);
     }
 
     public HubConfig withTls(Path cert, Path key) {
         return new HubConfig(name, bind, port, dataDir, dbUrl, cert, key, insecureBind,
-                masterKey, limits, witnesses, publicUrl, clock, operatorPort, maxConnectionsPerAddress);
+                masterKey, limits, witnesses, publicUrl, clock, operatorPort, maxConnectionsPerAddress, trustSeeds);
     }
 
     public HubConfig withLimits(RateLimiter.Limits l) {
         return new HubConfig(name, bind, port, dataDir, dbUrl, tlsCert, tlsKey, insecureBind,
-                masterKey, l, witnesses, publicUrl, clock, operatorPort, maxConnectionsPerAddress);
+                masterKey, l, witnesses, publicUrl, clock, operatorPort, maxConnectionsPerAddress, trustSeeds);
     }
 
     /** Witnesses whose cosignatures the log collects and serves; any other is refused. */
     public HubConfig withWitnesses(List<Cosigner> w) {
         return new HubConfig(name, bind, port, dataDir, dbUrl, tlsCert, tlsKey, insecureBind,
-                masterKey, limits, w, publicUrl, clock, operatorPort, maxConnectionsPerAddress);
+                masterKey, limits, w, publicUrl, clock, operatorPort, maxConnectionsPerAddress, trustSeeds);
     }
 
     /**
@@ -90,12 +92,12 @@ public record HubConfig(
      */
     public HubConfig withPublicUrl(URI url) {
         return new HubConfig(name, bind, port, dataDir, dbUrl, tlsCert, tlsKey, insecureBind, masterKey, limits,
-                witnesses, url, clock, operatorPort, maxConnectionsPerAddress);
+                witnesses, url, clock, operatorPort, maxConnectionsPerAddress, trustSeeds);
     }
 
     public HubConfig withClock(Clock c) {
         return new HubConfig(name, bind, port, dataDir, dbUrl, tlsCert, tlsKey, insecureBind,
-                masterKey, limits, witnesses, publicUrl, c, operatorPort, maxConnectionsPerAddress);
+                masterKey, limits, witnesses, publicUrl, c, operatorPort, maxConnectionsPerAddress, trustSeeds);
     }
 
     /**
@@ -104,12 +106,21 @@ public record HubConfig(
      */
     public HubConfig withOperatorPort(Integer p) {
         return new HubConfig(name, bind, port, dataDir, dbUrl, tlsCert, tlsKey, insecureBind, masterKey, limits,
-                witnesses, publicUrl, clock, p, maxConnectionsPerAddress);
+                witnesses, publicUrl, clock, p, maxConnectionsPerAddress, trustSeeds);
     }
 
     /** Connections one address may hold open at once; 0 disables the cap (a proxy that is the only peer). */
     public HubConfig withMaxConnectionsPerAddress(int n) {
         return new HubConfig(name, bind, port, dataDir, dbUrl, tlsCert, tlsKey, insecureBind, masterKey, limits,
-                witnesses, publicUrl, clock, operatorPort, n);
+                witnesses, publicUrl, clock, operatorPort, n, trustSeeds);
+    }
+
+    /**
+     * The identities reputation starts from (docs/reputation.md): trust reaches others only along signed, logged
+     * interactions from these. None means no identity has reputation on this hub.
+     */
+    public HubConfig withTrustSeeds(List<String> seeds) {
+        return new HubConfig(name, bind, port, dataDir, dbUrl, tlsCert, tlsKey, insecureBind, masterKey, limits,
+                witnesses, publicUrl, clock, operatorPort, maxConnectionsPerAddress, seeds);
     }
 }

@@ -119,6 +119,12 @@ final class LogApi {
         } catch (CryptoException e) {
             throw ApiException.badRequest("invalid_envelope", what + ": " + e.getMessage());
         }
+        if (dev.carapace.crypto.PayloadTypes.OWNER_LINK_CONSENT.equals(env.payloadType())) {
+            // A logged consent makes the agent count as that owner for reputation: only the owner's signed link
+            // request (POST /v1/owners/{id}/agents) logs one, never the agent alone.
+            throw ApiException.badRequest("reserved_payload_type", what + ": owner-link consents are logged by"
+                    + " the owner's link request, not appended");
+        }
         try {
             call.caller().key().requireSigned(env);
         } catch (CryptoException e) {

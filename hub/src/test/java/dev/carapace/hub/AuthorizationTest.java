@@ -179,7 +179,8 @@ class AuthorizationTest extends BackendTest {
         cases.put("POST /v1/owners/{id}/agents", () -> {
             HubFixture.Party second = f.agent();
             ObjectNode body = Json.object();
-            body.set("consent", HubClient.linkConsent(second.log(), second.key(), o).toJson());
+            body.set("consent", HubClient.countersign(HubClient.linkConsent(second.log(), second.key(), o),
+                    victimOwner.signer()).toJson());
             deniedThenOwn(false, s -> hub.send("POST", "/v1/owners/" + o + "/agents", body, s),
                     victimOwner.signer()).run();
         });
@@ -283,6 +284,10 @@ class AuthorizationTest extends BackendTest {
         cases.put("GET /v1/skills/{namespace}/{name}", open("the registry is public"));
         cases.put("POST /v1/attestations", open("audits, vouches and revocations by others are the point; whether a"
                 + " revocation counts is decided by RevocationRule (author or quorum), not by who may post"));
+        // Reputation: computed from the public log, so public like it.
+        cases.put("GET /v1/reputation", open("scores are a public function of the public log"));
+        cases.put("GET /v1/reputation/scores/{page}", open("scores are a public function of the public log"));
+        cases.put("GET /v1/reputation/{id}", open("scores are a public function of the public log"));
         // Operations.
         cases.put("GET /healthz", open("liveness"));
         cases.put("GET /v1/openapi.json", open("the API description"));

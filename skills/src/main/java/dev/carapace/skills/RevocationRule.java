@@ -10,10 +10,11 @@ import java.util.Set;
  * statements, so a hub cannot hide a revocation the log holds (docs/skills-trust.md).
  *
  * <p>The author's own revocation is enough. A revocation by anyone else counts only if its signer has standing, and
- * only once signers of {@link #AUDITOR_QUORUM} distinct owners agree. Identities are free, so until reputation exists
- * standing is: the signer logged an audit of that digest; the signer is an owner, or an agent linked to an owner (its
- * signed consent); and that identity and its link were in place at least {@link #MIN_STANDING_AGE} before the
- * revocation was accepted. Several identities of one owner count once: one owner is one voice.
+ * only once signers of {@link #AUDITOR_QUORUM} distinct owners agree. Identities are free, so standing is: the signer
+ * logged an audit of that digest; the signer is an owner, or an agent linked to an owner (its signed consent); that
+ * identity and its link were in place at least {@link #MIN_STANDING_AGE} before the revocation was accepted; and its
+ * reputation, which only trust from the hub's seeds can give, reaches the standing threshold. Several identities of
+ * one owner count once: one owner is one voice.
  */
 public final class RevocationRule {
     public static final int AUDITOR_QUORUM = 3;
@@ -27,10 +28,11 @@ public final class RevocationRule {
     public static final Duration MIN_STANDING_AGE = Duration.ofDays(MIN_STANDING_DAYS);
 
     /**
-     * What gives a signer standing: the owner it speaks for (itself, for an owner) and since when that holds (the
-     * later of its registration and its link to that owner), in epoch milliseconds.
+     * What gives a signer standing: the owner it speaks for (itself, for an owner), since when that holds (the later
+     * of its registration and its link to that owner), in epoch milliseconds, and whether its reputation on the hub
+     * reaches the standing threshold (docs/reputation.md).
      */
-    public record Standing(String owner, long sinceMs) {}
+    public record Standing(String owner, long sinceMs, boolean reputable) {}
 
     /**
      * A verified statement about the digest: its kind ({@code audit}, {@code vouch}, {@code revoke}), signer, when
@@ -76,11 +78,14 @@ public final class RevocationRule {
             return "its signer's identity or owner link is younger than " + MIN_STANDING_DAYS
                     + " days at the revocation";
         }
+        if (!revocation.standing().reputable()) {
+            return "its signer has no reputation standing on this hub";
+        }
         return null;
     }
 
     private static boolean counts(Statement s, Set<String> auditors) {
-        return auditors.contains(s.signer()) && s.standing() != null && oldEnough(s);
+        return auditors.contains(s.signer()) && s.standing() != null && oldEnough(s) && s.standing().reputable();
     }
 
     private static boolean oldEnough(Statement s) {

@@ -18,7 +18,7 @@ class RegistryRulesTest {
 
     /** A statement by a signer that is its own owner of long standing. */
     static RevocationRule.Statement st(String kind, String signer) {
-        return new RevocationRule.Statement(kind, signer, NOW, new RevocationRule.Standing(signer, OLD));
+        return new RevocationRule.Statement(kind, signer, NOW, new RevocationRule.Standing(signer, OLD, true));
     }
 
     static RevocationRule.Statement st(String kind, String signer, RevocationRule.Standing standing) {
@@ -45,20 +45,20 @@ class RegistryRulesTest {
 
     @Test
     void othersNeedStandingDistinctOwnersAndAge() {
-        RevocationRule.Standing young = new RevocationRule.Standing("o", OLD + 1);
+        RevocationRule.Standing young = new RevocationRule.Standing("o", OLD + 1, true);
         // No standing at all (not an owner, not linked): never counts.
         assertThat(RevocationRule.revoked("author", List.of(st("audit", "a", null), st("audit", "b", null),
                 st("audit", "c", null), st("revoke", "a", null), st("revoke", "b", null), st("revoke", "c", null))))
                 .isFalse();
         // Linked to three owners, one of them a millisecond too young: not a quorum.
-        List<RevocationRule.Statement> s = List.of(st("audit", "a", new RevocationRule.Standing("o1", OLD)),
-                st("audit", "b", new RevocationRule.Standing("o2", OLD)), st("audit", "c", young),
-                st("revoke", "a", new RevocationRule.Standing("o1", OLD)),
-                st("revoke", "b", new RevocationRule.Standing("o2", OLD)), st("revoke", "c", young));
+        List<RevocationRule.Statement> s = List.of(st("audit", "a", new RevocationRule.Standing("o1", OLD, true)),
+                st("audit", "b", new RevocationRule.Standing("o2", OLD, true)), st("audit", "c", young),
+                st("revoke", "a", new RevocationRule.Standing("o1", OLD, true)),
+                st("revoke", "b", new RevocationRule.Standing("o2", OLD, true)), st("revoke", "c", young));
         assertThat(RevocationRule.revoked("author", s)).isFalse();
         assertThat(RevocationRule.whyNotCounted(s.get(5), s)).contains("younger than 7 days");
         // Three agents of one owner: one voice.
-        RevocationRule.Standing one = new RevocationRule.Standing("o", OLD);
+        RevocationRule.Standing one = new RevocationRule.Standing("o", OLD, true);
         assertThat(RevocationRule.revoked("author", List.of(st("audit", "a", one), st("audit", "b", one),
                 st("audit", "c", one), st("revoke", "a", one), st("revoke", "b", one), st("revoke", "c", one))))
                 .isFalse();

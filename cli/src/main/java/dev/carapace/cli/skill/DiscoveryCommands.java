@@ -88,7 +88,8 @@ final class DiscoveryCommands {
         String target;
 
         @Option(names = "--auditor", paramLabel = "ID",
-                description = "An identity you trust as auditor/voucher: standing 1.0 (others count 0.25); repeatable.")
+                description = "An identity you trust as auditor/voucher: standing 1.0 (as have signers with reputation"
+                        + " standing on the hub; others count 0.25); repeatable.")
         List<String> trustedAuditors = new ArrayList<>();
 
         @Option(names = "--json", description = "Print JSON.")
@@ -108,7 +109,9 @@ final class DiscoveryCommands {
             List<TrustScore.Audit> audits = new ArrayList<>();
             List<Double> vouches = new ArrayList<>();
             for (SkillVerifier.Statement s : v.attestations()) {
-                double standing = trustedAuditors.contains(s.signer()) ? 1.0 : 0.25;
+                // Signers you name, and those whose reputation reaches standing on the hub, weigh fully.
+                boolean reputable = s.standing() != null && s.standing().reputable();
+                double standing = trustedAuditors.contains(s.signer()) || reputable ? 1.0 : 0.25;
                 if (s.kind().equals("audit")) {
                     audits.add(new TrustScore.Audit(TrustScore.Verdict.valueOf(
                             s.predicate().path("verdict").asString("fail").toUpperCase(Locale.ROOT)), standing));

@@ -269,6 +269,23 @@ public final class SkillVerifier {
         return id;
     }
 
+    /**
+     * Whether one of the envelope's signatures is {@code id}'s, by a key of its history (a link consent also carries
+     * the owner's countersignature, so it may have two).
+     */
+    private static boolean signedBy(Dsse.Envelope env, String id, IdentitySource ids) throws SkillVerificationException {
+        KeyEventLog kel = ids.get(id);
+        try {
+            Dsse.verify(env, k -> {
+                long seq = NamespaceClaim.signerSeq(k);
+                return id.equals(NamespaceClaim.signerId(k)) && seq >= 0 ? kel.keyAt(seq) : null;
+            }, 1);
+            return true;
+        } catch (CryptoException e) {
+            return false;
+        }
+    }
+
     private static Subject subject(Dsse.Envelope env, String type, String name, String version, String digest, Step step)
             throws SkillVerificationException {
         try {
@@ -340,12 +357,14 @@ public final class SkillVerifier {
                 if (!owner.equals(signer)) {
                     consent = Dsse.fromJson(st.get("consent"));
                     OwnerLinkConsent c = OwnerLinkConsent.parse(consent);
-                    if (!c.owner().equals(owner) || !c.agent().equals(signer)
-                            || !signer(consent, ids, Step.REVOCATION).equals(signer)) {
+                    if (!c.owner().equals(owner) || !c.agent().equals(signer) || !signedBy(consent, signer, ids)) {
                         throw new CryptoException("the link consent is not " + signer + "'s consent to " + owner);
                     }
                 }
-                standing = new RevocationRule.Standing(owner, Json.integer(st, "sinceMs"));
+                // Whether the signer's reputation reaches standing is the hub's statement here; 'carapace rep
+                // verify' checks the hub's scores against its log (docs/reputation.md).
+                standing = new RevocationRule.Standing(owner, Json.integer(st, "sinceMs"),
+                        st.path("reputable").asBoolean(false));
             } catch (CryptoException | SkillVerificationException | RuntimeException e) {
                 consent = null;
                 warnings.add("the standing of " + signer + " (statement at log index " + index
@@ -363,6 +382,7 @@ public final class SkillVerifier {
             ObjectNode st = o.putObject("standing");
             st.put("owner", s.standing().owner());
             st.put("sinceMs", s.standing().sinceMs());
+            st.put("reputable", s.standing().reputable());
             if (s.consent() != null) {
                 st.set("consent", s.consent().toJson());
             }

@@ -65,6 +65,11 @@ public final class LogServer {
         return storage.leafHashes(from, to);
     }
 
+    /** Stored entries [from, to), in index order. */
+    public List<byte[]> entries(long from, long to) throws SQLException {
+        return storage.entries(from, to);
+    }
+
     /** The stored entry at {@code index}. */
     public Optional<byte[]> entry(long index) throws SQLException {
         return storage.entry(index);

@@ -13,6 +13,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Predicate;
 import tools.jackson.databind.node.ArrayNode;
 
 /**
@@ -184,23 +185,27 @@ public final class SkillRegistry {
         });
     }
 
-    /** A signer's standing for {@link RevocationRule} from this hub's records, if it has one. */
-    public static Optional<RevocationRule.Standing> standing(String signer, SkillRegistryStore.SignerRecord r) {
+    /**
+     * A signer's standing for {@link RevocationRule} from this hub's records, if it has one; {@code reputable} says
+     * whose reputation reaches standing now (docs/reputation.md).
+     */
+    public static Optional<RevocationRule.Standing> standing(String signer, SkillRegistryStore.SignerRecord r,
+            Predicate<String> reputable) {
         return switch (r) {
-            case SkillRegistryStore.Owner o ->
-                    Optional.of(new RevocationRule.Standing(signer, Math.max(o.registeredMs(), o.ownerSinceMs())));
-            case SkillRegistryStore.LinkedAgent a ->
-                    Optional.of(new RevocationRule.Standing(a.owner(), Math.max(a.registeredMs(), a.linkedMs())));
+            case SkillRegistryStore.Owner o -> Optional.of(new RevocationRule.Standing(signer,
+                    Math.max(o.registeredMs(), o.ownerSinceMs()), reputable.test(signer)));
+            case SkillRegistryStore.LinkedAgent a -> Optional.of(new RevocationRule.Standing(a.owner(),
+                    Math.max(a.registeredMs(), a.linkedMs()), reputable.test(signer)));
             case SkillRegistryStore.Unaffiliated u -> Optional.empty();
         };
     }
 
     /** Whether a stored version is revoked under {@link RevocationRule}, from its statements and their signers. */
-    public static boolean revoked(SkillRegistryStore.StoredVersion v) {
+    public static boolean revoked(SkillRegistryStore.StoredVersion v, Predicate<String> reputable) {
         List<RevocationRule.Statement> statements = new ArrayList<>();
         for (SkillRegistryStore.StoredStatement s : v.statements()) {
             statements.add(new RevocationRule.Statement(s.kind(), s.signer(), s.createdMs(),
-                    standing(s.signer(), s.standing()).orElse(null)));
+                    standing(s.signer(), s.standing(), reputable).orElse(null)));
         }
         return RevocationRule.revoked(v.publisher(), statements);
     }

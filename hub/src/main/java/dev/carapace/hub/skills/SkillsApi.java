@@ -34,6 +34,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Predicate;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -69,7 +70,18 @@ public final class SkillsApi {
     private final PackageStore packages;
     private final SkillRegistry registry;
 
-    public SkillsApi(Database db, TransparencyLog log, Clock clock) {
+    /**
+     * Who has reputation standing now (docs/reputation.md): read once per request, so the revocation quorum counts
+     * only auditors with standing.
+     */
+    public interface Standing {
+        Predicate<String> now() throws SQLException;
+    }
+
+    private final Standing reputation;
+
+    public SkillsApi(Database db, TransparencyLog log, Clock clock, Standing reputation) {
+        this.reputation = reputation;
         this.records = new JdbcSkillRegistryStore(db);
         this.packages = new JdbcPackageStore(db, clock, PENDING_UPLOAD_TTL_MS);
         this.registry = new SkillRegistry(records, log, clock, MAX_STATEMENTS_PER_VERSION);
@@ -355,6 +367,7 @@ public final class SkillsApi {
     private Reply info(Call call) throws Exception {
         String name = call.param("namespace") + "/" + call.param("name");
         List<SkillRegistryStore.StoredVersion> stored = records.versions(name);
+        Predicate<String> reputable = reputation.now();
         if (stored.isEmpty()) {
             throw ApiException.notFound("no skill " + name);
         }
@@ -380,9 +393,9 @@ public final class SkillsApi {
                 a.set("envelope", parseStored(st.envelope()));
                 a.put("logIndex", st.logIndex());
                 a.put("createdMs", st.createdMs());
-                putStanding(a, st);
+                putStanding(a, st, reputable);
             }
-            v.put("revoked", SkillRegistry.revoked(sv));
+            v.put("revoked", SkillRegistry.revoked(sv, reputable));
         }
         return Reply.ok(out);
     }
@@ -392,14 +405,16 @@ public final class SkillsApi {
      * (times it set when it accepted the registration and the link), for clients: the owner, since when, and for an
      * agent the consent it signed, which clients verify themselves.
      */
-    private static void putStanding(ObjectNode a, SkillRegistryStore.StoredStatement st) throws SQLException {
-        Optional<RevocationRule.Standing> standing = SkillRegistry.standing(st.signer(), st.standing());
+    private static void putStanding(ObjectNode a, SkillRegistryStore.StoredStatement st, Predicate<String> reputable)
+            throws SQLException {
+        Optional<RevocationRule.Standing> standing = SkillRegistry.standing(st.signer(), st.standing(), reputable);
         if (standing.isEmpty()) {
             return;
         }
         ObjectNode o = a.putObject("standing");
         o.put("owner", standing.get().owner());
         o.put("sinceMs", standing.get().sinceMs());
+        o.put("reputable", standing.get().reputable());
         if (st.standing() instanceof SkillRegistryStore.LinkedAgent agent) {
             o.set("consent", parseStored(agent.consent()));
         }

@@ -11,6 +11,7 @@ import dev.carapace.client.skills.SkillsClient;
 import dev.carapace.crypto.Bytes;
 import dev.carapace.hub.BackendTest;
 import dev.carapace.hub.HubFixture;
+import dev.carapace.hub.ReputationHubTest;
 import dev.carapace.hub.SkillsRegistryTest;
 import dev.carapace.hub.store.Database;
 import dev.carapace.skills.Attestations;
@@ -29,7 +30,7 @@ import org.junit.jupiter.api.Test;
  * Issue 13, high 6: three brand-new identities could revoke anyone's skill, because anyone who logged an audit
  * counted as an auditor for the revocation quorum. Now a revocation by others counts only from identities with
  * standing (an owner or an owner-linked agent, registered and linked at least {@link RevocationRule#MIN_STANDING_AGE}
- * before it), once per owner, and the hub and the client agree.
+ * before it, whose reputation reaches standing: issue 16), once per owner, and the hub and the client agree.
  */
 class RevocationQuorumAttackTest extends BackendTest {
     private static final String NAME = "alice/hello";
@@ -129,8 +130,8 @@ class RevocationQuorumAttackTest extends BackendTest {
         assertThat(verifier().verify(NAME, VERSION, true).revoked()).isFalse();
     }
 
-    @Test
-    void theLegitimateQuorumStillRevokesOnTheHubOnlineAndOffline() throws Exception {
+    /** Three owners, each speaking itself or through a linked agent, registered and linked eight days ago. */
+    private List<HubFixture.Party> agedAuditors() throws Exception {
         List<HubFixture.Party> auditors = new ArrayList<>();
         List<HubFixture.Party> aged = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
@@ -142,6 +143,39 @@ class RevocationQuorumAttackTest extends BackendTest {
             auditors.add(i == 0 ? owner : agent); // an owner may speak for itself, or through its agent
         }
         age(aged, 8);
+        return auditors;
+    }
+
+    /**
+     * Issue 16: owners and age cost an attacker only patience (three unverified emails and a week), so three aged
+     * owners without any reputation revoked anyone's skill. Standing now also needs reputation, which only trust from
+     * the hub's seeds gives.
+     */
+    @Test
+    void threeAgedOwnersWithoutReputationCannotRevoke() throws Exception {
+        HubFixture.Party seed = HubFixture.party("agent");
+        f = ReputationHubTest.withSeeds(f, List.of(seed));
+        f.client.register(seed.log(), seed.key());
+        for (HubFixture.Party p : agedAuditors()) {
+            auditAndRevoke(p);
+        }
+        assertThat(hubSaysRevoked()).isFalse();
+        SkillVerifier.Verified v = verifier().verify(NAME, VERSION, true);
+        assertThat(v.revoked()).isFalse();
+        assertThat(v.warnings()).filteredOn(w -> w.contains("no reputation standing")).hasSize(3);
+    }
+
+    @Test
+    void theLegitimateQuorumStillRevokesOnTheHubOnlineAndOffline() throws Exception {
+        HubFixture.Party seed = HubFixture.party("agent");
+        f = ReputationHubTest.withSeeds(f, List.of(seed));
+        f.client.register(seed.log(), seed.key());
+        List<HubFixture.Party> auditors = agedAuditors();
+        // Three auditors with standing: a seeded requester accepted their work.
+        f.client.appendToLog(seed.signer(), ReputationHubTest.outcome(seed, auditors.toArray(HubFixture.Party[]::new)));
+        for (HubFixture.Party a : auditors) {
+            assertThat(ReputationHubTest.settled(f, a.id()).get("standing").asBoolean()).isTrue();
+        }
         auditAndRevoke(auditors.get(0));
         auditAndRevoke(auditors.get(1));
         assertThat(hubSaysRevoked()).isFalse(); // two owners are not the quorum
