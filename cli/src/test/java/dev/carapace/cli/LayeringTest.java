@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 class LayeringTest {
     private static final String BASE = "dev.carapace.";
     private static final List<String> MODULES =
-            List.of("crypto", "tlog", "mls", "skills", "sandbox", "client", "hub", "cli", "bench");
+            List.of("crypto", "tlog", "mls", "skills", "sandbox", "tasks", "client", "hub", "cli", "bench");
 
     /** The Carapace modules each module may import besides itself. */
     private static final Map<String, Set<String>> MAY_IMPORT = new LinkedHashMap<>();
@@ -34,9 +34,10 @@ class LayeringTest {
         MAY_IMPORT.put("mls", Set.of());
         MAY_IMPORT.put("skills", Set.of("crypto"));
         MAY_IMPORT.put("sandbox", Set.of("crypto"));
-        MAY_IMPORT.put("client", Set.of("crypto", "tlog", "mls", "skills", "sandbox"));
-        MAY_IMPORT.put("hub", Set.of("crypto", "tlog", "mls", "skills", "sandbox"));
-        MAY_IMPORT.put("cli", Set.of("crypto", "tlog", "mls", "skills", "sandbox", "client", "hub"));
+        MAY_IMPORT.put("tasks", Set.of("crypto", "skills"));
+        MAY_IMPORT.put("client", Set.of("crypto", "tlog", "mls", "skills", "sandbox", "tasks"));
+        MAY_IMPORT.put("hub", Set.of("crypto", "tlog", "mls", "skills", "sandbox", "tasks"));
+        MAY_IMPORT.put("cli", Set.of("crypto", "tlog", "mls", "skills", "sandbox", "tasks", "client", "hub"));
     }
 
     private static JavaClasses main;
@@ -90,6 +91,11 @@ class LayeringTest {
         classes().that().resideInAPackage(BASE + "sandbox..").should().onlyDependOnClassesThat()
                 .resideInAnyPackage(BASE + "sandbox..", BASE + "crypto..", "run.endive..", "tools.jackson..",
                         "java..", "javax..")
+                .check(main);
+        // tasks package-info: crypto, skills (skill names), Jackson and the JDK; no I/O of its own.
+        classes().that().resideInAPackage(BASE + "tasks..").should().onlyDependOnClassesThat()
+                .resideInAnyPackage(BASE + "tasks..", BASE + "crypto..", BASE + "skills..", "tools.jackson..",
+                        "java..")
                 .check(main);
         // mls package-info: only the conformance harness reads JSON; the protocol engine never depends on Jackson.
         noClasses().that().resideInAPackage(BASE + "mls..").and().resideOutsideOfPackage(BASE + "mls.vectors..")

@@ -189,6 +189,8 @@ public final class Hub implements AutoCloseable {
             var messaging = dev.carapace.hub.messaging.MessagingApi.fromEnvironment(db, identities, cfg.clock());
             routes.addAll(messaging.routes());
             routes.addAll(new dev.carapace.hub.skills.SkillsApi(db, log, cfg.clock()).routes());
+            routes.addAll(new dev.carapace.hub.tasks.TasksApi(new dev.carapace.hub.tasks.JdbcTaskStore(db, outbox),
+                    identities, outbox, messaging, api::tierOf, cfg.clock()).routes());
             // The description is generated from the final table, this route included.
             AtomicReference<List<Route>> table = new AtomicReference<>();
             routes.add(new Route("GET", "/v1/openapi.json", Route.Auth.PUBLIC, "operations",

@@ -1037,6 +1037,15 @@ public final class MessagingApi {
         });
     }
 
+    /**
+     * Tells every installation of these agents with an open push socket on this process that something is pending
+     * for them outside their inbox (a task for a topic they subscribe to, an answer to their task); the client then
+     * looks with a signed request.
+     */
+    public void wakeAgents(java.util.Collection<String> agents) {
+        push.notifyAgents(Set.copyOf(agents));
+    }
+
     private void wakeUp(Set<String> installations) {
         for (String key : installations) {
             push.notifyPending(key);
