@@ -25,6 +25,8 @@ import picocli.CommandLine.Command;
             ChatCommand.class,
             ContactsCommand.class,
             SkillCommand.class,
+            TaskCommand.class,
+            TopicCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class Main extends CommandGroup {

@@ -1001,6 +1001,30 @@ public final class SkillCommand extends CommandGroup {
         }
     }
 
+    /**
+     * An installed skill as {@code skill run} runs it: its store entry, package and manifest (reduced to nothing when
+     * the skill is quarantined). Read under the home's lock, which is let go before anything runs.
+     */
+    record Installed(JsonNode entry, SkillPackage pkg, Manifest manifest, boolean quarantined) {
+        static Installed read(CommandSpec spec, HomeOptions homeOptions, String name) throws Exception {
+            JsonNode e;
+            byte[] stored;
+            // The home's lock only while reading what is installed: a skill may run long, and writes nothing there.
+            try (HomeLock lock = HomeLock.acquireIfExists(homeOptions.resolveHome(), spec.commandLine().getErr())) {
+                SkillStore store = new SkillStore(homeOptions.open());
+                e = store.entry(name);
+                if (e == null) {
+                    throw CliException.usage(name + " is not installed (carapace skill install " + name + ")");
+                }
+                stored = store.loadPackage(e.path("digest").asString());
+            }
+            SkillPackage pkg = SkillPackage.read(stored);
+            Manifest m = SkillPermissions.parse(pkg.manifest());
+            boolean quarantined = e.path("quarantined").asBoolean(true); // a damaged entry runs with nothing
+            return new Installed(e, pkg, quarantined ? quarantine(m) : m, quarantined);
+        }
+    }
+
     @Command(name = "run", mixinStandardHelpOptions = true,
             footer = {"", "Exit codes: the skill's own exit code; " + SandboxCommand.VIOLATION + " when the sandbox"
                     + " stopped or refused it; 1 when the stored package fails its pin; 2 usage; 3 I/O."},
@@ -1040,22 +1064,12 @@ public final class SkillCommand extends CommandGroup {
 
         @Override
         public Integer call() throws Exception {
-            JsonNode e;
-            byte[] stored;
-            // The home's lock only while reading what is installed: a skill may run long, and writes nothing there.
-            try (HomeLock lock = HomeLock.acquireIfExists(homeOptions.resolveHome(), spec.commandLine().getErr())) {
-                SkillStore store = new SkillStore(homeOptions.open());
-                e = store.entry(name);
-                if (e == null) {
-                    throw CliException.usage(name + " is not installed (carapace skill install " + name + ")");
-                }
-                stored = store.loadPackage(e.path("digest").asString());
-            }
-            SkillPackage pkg = SkillPackage.read(stored);
-            Manifest m = SkillPermissions.parse(pkg.manifest());
-            boolean quarantined = e.path("quarantined").asBoolean(true); // a damaged entry runs with nothing
+            Installed inst = Installed.read(spec, homeOptions, name);
+            JsonNode e = inst.entry();
+            SkillPackage pkg = inst.pkg();
+            Manifest m = inst.manifest();
+            boolean quarantined = inst.quarantined();
             if (quarantined) {
-                m = quarantine(m);
                 if (!secrets.isEmpty()) {
                     throw CliException.usage(name + " is quarantined (unsigned): it gets no secrets");
                 }
