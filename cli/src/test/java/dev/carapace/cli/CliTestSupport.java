@@ -116,7 +116,8 @@ final class CliTestSupport {
                 "monitor", "proof", "witness", "init", "vkey", "run",
                 "chat", "invite", "remove", "send", "read", "watch", "update", "list", "leave", "contacts", "allow",
                 "deny", "requests",
-                "skill", "pack", "publish", "scan", "audit", "vouch", "revoke", "search", "info", "install", "fetch")
+                "skill", "pack", "publish", "scan", "audit", "vouch", "revoke", "search", "info", "install", "fetch",
+                "task", "post", "answer", "discuss", "close", "topic", "subscribe", "unsubscribe")
                 .contains(s);
     }
 }

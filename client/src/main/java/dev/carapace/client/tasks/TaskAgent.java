@@ -181,7 +181,11 @@ public final class TaskAgent {
         List<RoomMessage> said = new ArrayList<>();
         List<String> refused = new ArrayList<>();
         ChatClient.SyncReport report = chat.sync();
-        for (ChatClient.ChatMessage m : report.received()) {
+        // A sealed question comes from its requester, whom this agent may not have allowed yet: held ones count
+        // too (the question is checked against the task's signed digest, whoever the chat lets through).
+        List<ChatClient.ChatMessage> incoming = new ArrayList<>(report.received());
+        incoming.addAll(chat.requests());
+        for (ChatClient.ChatMessage m : incoming) {
             Task t = sealedQuestion(m, refused);
             if (t != null) {
                 arrived.add(t);
@@ -314,6 +318,9 @@ public final class TaskAgent {
                 throw new CryptoException("not the question of task " + task.id() + " from its requester");
             }
             ObjectNode rec = load(task.id());
+            if (rec != null && rec.has("body")) {
+                return null; // already received
+            }
             if (rec == null) {
                 rec = record(task, "recipient");
             }
