@@ -120,5 +120,9 @@ class LayeringTest {
                         BASE + "hub.store..")
                 .should().dependOnClassesThat().resideInAPackage(BASE + "hub.http..")
                 .because("their package-info: must never import the HTTP layer").check(main);
+        noClasses().that().resideInAPackage(BASE + "hub.tasks..").and()
+                .haveNameMatching(".*\\.(TaskStore|JdbcTaskStore)(\\$.*)?")
+                .should().dependOnClassesThat().resideInAPackage(BASE + "hub.http..")
+                .because("hub.tasks package-info: the task store never imports the HTTP layer").check(main);
     }
 }
