@@ -50,6 +50,8 @@ public final class TaskAgent {
     private final String me;
     private final Path dir;
     private final StateVault vault;
+    /** Members allowed as chat contacts by this agent object, so a long-running agent allows each only once. */
+    private final Set<String> allowedHere = new HashSet<>();
 
     /** What one {@link #pump} brought: questions that arrived, and room messages, each verified. */
     public record Progress(List<Task> tasks, List<RoomMessage> messages, List<String> refused) {}
@@ -275,7 +277,9 @@ public final class TaskAgent {
         view.responses().forEach(r -> members.add(r.responder()));
         for (String member : members) {
             if (!member.equals(me) && done.add(member)) {
-                chat.allow(member);
+                if (allowedHere.add(member)) {
+                    chat.allow(member);
+                }
                 allowed.add(member);
             }
         }
