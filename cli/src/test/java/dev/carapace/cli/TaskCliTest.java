@@ -134,4 +134,42 @@ class TaskCliTest {
         assertThat(bad.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(bad.err()).contains("unknown room message kind").doesNotContain("\tat ");
     }
+
+    @Test
+    void aResponderRunsTheTasksPinnedSkillInTheSandboxAndAnswersWithItsOutputAndAuditHash() throws Exception {
+        Agent requester = agent("req");
+        Agent worker = agent("worker");
+        // The requester publishes a skill; the worker installs it (its consent given with --yes).
+        Path src = dir.resolve("src-hello");
+        ok(requester.cli().run("skill", "init", src.toString(), "--name", requester.id().substring(5, 13) + "/hello"));
+        Path pkg = dir.resolve("hello.zip");
+        ok(requester.cli().run("skill", "pack", src.toString(), "--out", pkg.toString()));
+        String name = requester.id().substring(5, 13) + "/hello";
+        ok(requester.cli().run("skill", "publish", pkg.toString(), "--hub", url));
+        ok(worker.cli().run("skill", "install", name, "--hub", url, "--yes"));
+        String digest = dev.carapace.crypto.Bytes.hex(dev.carapace.crypto.Bytes.sha256(Files.readAllBytes(pkg)));
+
+        Path input = dir.resolve("input.txt");
+        Files.writeString(input, "some input");
+        String task = json(requester, "task", "post", "--topic", "work", "--text", "run it", "--skill",
+                name + "@0.1.0", "--skill-digest", digest, "--input", input.toString()).get("task").asString();
+        // A task pinning other bytes is refused before anything runs.
+        String other = json(requester, "task", "post", "--topic", "work", "--text", "run it", "--skill",
+                name + "@0.1.0", "--skill-digest", "0".repeat(64)).get("task").asString();
+        CliTestSupport.Result refused = worker.cli().run("task", "answer", other, "--run", "--hub", url);
+        assertThat(refused.code()).isEqualTo(ExitCodes.VERIFICATION_FAILED);
+        assertThat(refused.err()).contains("not the version the task pins").doesNotContain("\tat ");
+
+        JsonNode answered = json(worker, "task", "answer", task, "--run");
+        String auditHash = answered.get("auditLog").asString();
+        Path kept = worker.cli().home().resolve("tasks").resolve("audit-" + task + ".log");
+        assertThat(dev.carapace.crypto.Bytes.hex(dev.carapace.crypto.Bytes.sha256(Files.readAllBytes(kept))))
+                .isEqualTo(auditHash);
+        ok(requester.cli().run("task", "watch", "--once", "--hub", url));
+        ok(worker.cli().run("task", "watch", "--once", "--hub", url));
+        JsonNode shown = json(requester, "task", "show", task);
+        assertThat(shown.get("skillDigest").asString()).isEqualTo(digest);
+        String said = shown.get("transcript").get(0).get("said").get("text").asString();
+        assertThat(said).contains("hello from a sandboxed skill").contains(auditHash);
+    }
 }
