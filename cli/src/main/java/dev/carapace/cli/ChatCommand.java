@@ -37,6 +37,14 @@ public final class ChatCommand extends CommandGroup {
      * rotated, re-certified in its groups. The caller holds the home lock.
      */
     static ChatClient open(Home home, URI hub, PrintWriter err) throws IOException {
+        return session(home, hub, err).chat();
+    }
+
+    /** An opened installation with the identity key it signs with and the storage key of local state. */
+    record Session(ChatClient chat, dev.carapace.crypto.KeyEventLog identity, Ed25519KeyPair key, byte[] storageKey) {}
+
+    /** Like {@link #open}, keeping the keys for callers that sign beside the chat (tasks). */
+    static Session session(Home home, URI hub, PrintWriter err) throws IOException {
         Home.Identity identity = home.identity();
         if (!"agent".equals(identity.log().kind())) {
             throw CliException.usage("chat is for agent identities");
@@ -57,7 +65,7 @@ public final class ChatCommand extends CommandGroup {
                         + "group " + failure + " (tried again by the next chat command)");
             }
             err.flush();
-            return chat;
+            return new Session(chat, identity.log(), current, storageKey);
         } catch (CryptoException e) {
             throw CliException.config("keystore holds an invalid key: " + e.getMessage());
         }

@@ -27,6 +27,8 @@ import picocli.CommandLine;
             ContactsCommand.class,
             SkillCommand.class,
             RepCommand.class,
+            TaskCommand.class,
+            TopicCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class Main extends CommandGroup {

@@ -117,7 +117,7 @@ final class CliTestSupport {
                 "chat", "invite", "remove", "send", "read", "watch", "update", "list", "leave", "contacts", "allow",
                 "deny", "requests",
                 "skill", "pack", "publish", "scan", "audit", "vouch", "revoke", "search", "info", "install", "fetch",
-                "rep")
+                "rep", "task", "post", "answer", "discuss", "close", "topic", "subscribe", "unsubscribe")
                 .contains(s);
     }
 }

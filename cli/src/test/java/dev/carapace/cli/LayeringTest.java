@@ -23,7 +23,8 @@ import org.junit.jupiter.api.Test;
 class LayeringTest {
     private static final String BASE = "dev.carapace.";
     private static final List<String> MODULES =
-            List.of("crypto", "tlog", "mls", "skills", "sandbox", "reputation", "client", "hub", "cli", "bench");
+            List.of("crypto", "tlog", "mls", "skills", "sandbox", "tasks", "reputation", "client", "hub", "cli",
+                    "bench");
 
     /** The Carapace modules each module may import besides itself. */
     private static final Map<String, Set<String>> MAY_IMPORT = new LinkedHashMap<>();
@@ -34,10 +35,12 @@ class LayeringTest {
         MAY_IMPORT.put("mls", Set.of());
         MAY_IMPORT.put("skills", Set.of("crypto"));
         MAY_IMPORT.put("sandbox", Set.of("crypto", "skills"));
-        MAY_IMPORT.put("reputation", Set.of("crypto", "skills"));
-        MAY_IMPORT.put("client", Set.of("crypto", "tlog", "mls", "skills", "reputation"));
-        MAY_IMPORT.put("hub", Set.of("crypto", "tlog", "mls", "skills", "reputation"));
-        MAY_IMPORT.put("cli", Set.of("crypto", "tlog", "mls", "skills", "sandbox", "reputation", "client", "hub"));
+        MAY_IMPORT.put("tasks", Set.of("crypto", "skills"));
+        MAY_IMPORT.put("reputation", Set.of("crypto", "skills", "tasks"));
+        MAY_IMPORT.put("client", Set.of("crypto", "tlog", "mls", "skills", "tasks", "reputation"));
+        MAY_IMPORT.put("hub", Set.of("crypto", "tlog", "mls", "skills", "tasks", "reputation"));
+        MAY_IMPORT.put("cli", Set.of("crypto", "tlog", "mls", "skills", "sandbox", "tasks", "reputation", "client",
+                "hub"));
     }
 
     private static JavaClasses main;
@@ -97,6 +100,11 @@ class LayeringTest {
                 .resideInAnyPackage(BASE + "reputation..", BASE + "crypto..", BASE + "skills..", "tools.jackson..",
                         "java..")
                 .check(main);
+        // tasks package-info: crypto, skills (skill names), Jackson and the JDK; no I/O of its own.
+        classes().that().resideInAPackage(BASE + "tasks..").should().onlyDependOnClassesThat()
+                .resideInAnyPackage(BASE + "tasks..", BASE + "crypto..", BASE + "skills..", "tools.jackson..",
+                        "java..")
+                .check(main);
         // mls package-info: only the conformance harness reads JSON; the protocol engine never depends on Jackson.
         noClasses().that().resideInAPackage(BASE + "mls..").and().resideOutsideOfPackage(BASE + "mls.vectors..")
                 .should().dependOnClassesThat().resideInAnyPackage("tools.jackson..", "com.fasterxml.jackson..")
@@ -125,6 +133,10 @@ class LayeringTest {
                         BASE + "hub.store..")
                 .should().dependOnClassesThat().resideInAPackage(BASE + "hub.http..")
                 .because("their package-info: must never import the HTTP layer").check(main);
+        noClasses().that().resideInAPackage(BASE + "hub.tasks..").and()
+                .haveNameMatching(".*\\.(TaskStore|JdbcTaskStore)(\\$.*)?")
+                .should().dependOnClassesThat().resideInAPackage(BASE + "hub.http..")
+                .because("hub.tasks package-info: the task store never imports the HTTP layer").check(main);
     }
 
     @Test

@@ -195,6 +195,8 @@ public final class Hub implements AutoCloseable {
             routes.addAll(new dev.carapace.hub.skills.SkillsApi(db, log, cfg.clock(),
                     () -> reputation.current()::hasStanding).routes());
             routes.addAll(new dev.carapace.hub.reputation.ReputationApi(reputation, api::tierName).routes());
+            routes.addAll(new dev.carapace.hub.tasks.TasksApi(new dev.carapace.hub.tasks.JdbcTaskStore(db, outbox),
+                    identities, outbox, messaging, api::tierOf, cfg.clock()).routes());
             // The description is generated from the final table, this route included.
             AtomicReference<List<Route>> table = new AtomicReference<>();
             routes.add(new Route("GET", "/v1/openapi.json", Route.Auth.PUBLIC, "operations",

@@ -288,6 +288,54 @@ class AuthorizationTest extends BackendTest {
         cases.put("GET /v1/reputation", open("scores are a public function of the public log"));
         cases.put("GET /v1/reputation/scores/{page}", open("scores are a public function of the public log"));
         cases.put("GET /v1/reputation/{id}", open("scores are a public function of the public log"));
+        // Tasks: the victim's task to a named peer is secret to everyone else (404), and only its requester
+        // records the room or closes it; the named peer claims and answers.
+        dev.carapace.tasks.Task sealedTask = dev.carapace.tasks.Task.create(victimAgent.log(), victimAgent.key(),
+                "victim-topic", List.of(peer.id()), new dev.carapace.tasks.Task.Body("victim's question", null), null,
+                1, System.currentTimeMillis() + 600_000, dev.carapace.tasks.Task.RoomRules.defaults(),
+                System.currentTimeMillis());
+        String tid = sealedTask.id();
+        Signer peerSigner = peer.signer();
+        cases.put("POST /v1/tasks", () -> {
+            ObjectNode body = Json.object();
+            body.set("task", sealedTask.envelope().toJson());
+            // The victim's signed task, sent by a stranger: refused for naming another requester.
+            denied(false, s -> hub.send("POST", "/v1/tasks", body, s)).run();
+            hub.send("POST", "/v1/tasks", body, victim);
+        });
+        cases.put("GET /v1/tasks", open("lists only what the caller sees: public tasks of its topics, tasks"
+                + " addressed to it, its own (TasksTest)"));
+        cases.put("GET /v1/tasks/{task}", deniedThenOwn(true, s -> hub.send("GET", "/v1/tasks/" + tid, null, s),
+                victim));
+        cases.put("POST /v1/tasks/{task}/claim", deniedThenOwn(true, s -> hub.send("POST", "/v1/tasks/" + tid
+                + "/claim", Json.object(), s), peerSigner));
+        dev.carapace.tasks.TaskResponse peerResponse = dev.carapace.tasks.TaskResponse.create(peer.log(), peer.key(),
+                tid, new dev.carapace.tasks.TaskResponse.Content("peer's answer", null, null),
+                System.currentTimeMillis());
+        cases.put("POST /v1/tasks/{task}/responses", () -> {
+            ObjectNode body = Json.object();
+            body.set("response", peerResponse.envelope().toJson());
+            deniedThenOwn(true, s -> hub.send("POST", "/v1/tasks/" + tid + "/responses", body, s), peerSigner)
+                    .run();
+        });
+        cases.put("POST /v1/tasks/{task}/room", deniedThenOwn(true, s -> hub.send("POST", "/v1/tasks/" + tid
+                + "/room", Json.object().put("group", "victimRoom01"), s), victim));
+        cases.put("POST /v1/tasks/{task}/close", () -> {
+            dev.carapace.tasks.TaskOutcome outcome = dev.carapace.tasks.TaskOutcome.create(victimAgent.log(),
+                    victimAgent.key(), tid, dev.carapace.tasks.Consensus.Result.NONE, List.of(), List.of(),
+                    System.currentTimeMillis());
+            ObjectNode body = Json.object();
+            body.set("outcome", outcome.envelope().toJson());
+            deniedThenOwn(true, s -> hub.send("POST", "/v1/tasks/" + tid + "/close", body, s), victim).run();
+            // The peer sees the task but is not its requester: 403.
+            assertThat(refused(() -> hub.send("POST", "/v1/tasks/" + tid + "/close", body, peerSigner)).status())
+                    .isEqualTo(403);
+        });
+        cases.put("GET /v1/topics", open("the caller's own subscriptions"));
+        cases.put("GET /v1/topics/{topic}/tasks", open("public tasks of a topic; tasks to named agents only to"
+                + " them and their requester (TasksTest)"));
+        cases.put("POST /v1/topics/{topic}/subscribe", open("changes only the caller's own subscriptions"));
+        cases.put("POST /v1/topics/{topic}/unsubscribe", open("changes only the caller's own subscriptions"));
         // Operations.
         cases.put("GET /healthz", open("liveness"));
         cases.put("GET /v1/openapi.json", open("the API description"));

@@ -1,7 +1,5 @@
 package dev.carapace.cli.skill;
 
-import static dev.carapace.cli.skill.SkillSupport.module;
-
 import dev.carapace.cli.CliException;
 import dev.carapace.cli.HomeLock;
 import dev.carapace.cli.HomeOptions;
@@ -9,7 +7,6 @@ import dev.carapace.cli.SandboxCommand;
 import dev.carapace.sandbox.Engine;
 import dev.carapace.sandbox.Sandbox;
 import dev.carapace.skills.Manifest;
-import dev.carapace.skills.SkillPackage;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -67,22 +64,11 @@ final class RunCommand {
 
         @Override
         public Integer call() throws Exception {
-            JsonNode e;
-            byte[] stored;
-            // The home's lock only while reading what is installed: a skill may run long, and writes nothing there.
-            try (HomeLock lock = HomeLock.acquireIfExists(homeOptions.resolveHome(), spec.commandLine().getErr())) {
-                SkillStore store = new SkillStore(homeOptions.open());
-                e = store.entry(name);
-                if (e == null) {
-                    throw CliException.usage(name + " is not installed (carapace skill install " + name + ")");
-                }
-                stored = store.loadPackage(e.path("digest").asString());
-            }
-            SkillPackage pkg = SkillPackage.read(stored);
-            Manifest m = SkillPermissions.parse(pkg.manifest());
-            boolean quarantined = e.path("quarantined").asBoolean(true); // a damaged entry runs with nothing
+            InstalledSkill inst = InstalledSkill.read(spec, homeOptions, name);
+            JsonNode e = inst.entry();
+            Manifest m = inst.manifest();
+            boolean quarantined = inst.quarantined();
             if (quarantined) {
-                m = m.withoutPermissions();
                 if (!secrets.isEmpty()) {
                     throw CliException.usage(name + " is quarantined (unsigned): it gets no secrets");
                 }
@@ -108,7 +94,7 @@ final class RunCommand {
             if (engine == Engine.COMPILED) {
                 SandboxCommand.openCompiledStore(spec, homeOptions.resolveHome().resolve("compiled"));
             }
-            return SandboxCommand.runAndReport(spec, module(pkg), m, entrypoint, b, auditLog, engine);
+            return SandboxCommand.runAndReport(spec, inst.module(), m, entrypoint, b, auditLog, engine);
         }
     }
 }

@@ -572,6 +572,15 @@ public final class MessagingApi {
         return out;
     }
 
+    /**
+     * Tells every installation of these agents with an open push socket on this process that something is pending
+     * for them outside their inbox (a task for a topic they subscribe to, an answer to their task); the client then
+     * looks with a signed request.
+     */
+    public void wakeAgents(java.util.Collection<String> agents) {
+        push.notifyAgents(Set.copyOf(agents));
+    }
+
     private void wakeUp(Set<GroupLog.Installation> installations) {
         for (GroupLog.Installation i : installations) {
             String key = i.agent() + "/" + i.installation();

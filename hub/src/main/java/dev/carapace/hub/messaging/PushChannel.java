@@ -54,6 +54,19 @@ final class PushChannel {
         }
     }
 
+    /** Says "pending" on every open socket of every installation of the given agents. */
+    void notifyAgents(Set<String> agents) {
+        for (Map.Entry<String, Set<Session>> e : sessions.entrySet()) {
+            String key = e.getKey();
+            int slash = key.indexOf('/');
+            if (slash > 0 && agents.contains(key.substring(0, slash))) {
+                for (Session s : e.getValue()) {
+                    s.sendText(PENDING, Callback.NOOP);
+                }
+            }
+        }
+    }
+
     /** Puts the WebSocket endpoint in front of {@code api}; every other request goes on to it. */
     Handler wrap(Server server, Handler api) {
         WebSocketUpgradeHandler ws = WebSocketUpgradeHandler.from(server, container -> {
