@@ -233,7 +233,7 @@ public final class Group {
         byte[] externalPub = decodeAll(pubExt.data(), TlsReader::readVarBytes);
         RatchetTree tree = receivedTree(config, s, gi, ratchetTree);
         LeafNode template = me.keyPackage().leafNode();
-        validateLeaf(config, s, template, LeafNode.SOURCE_KEY_PACKAGE, null, 0, false);
+        KeyPackageValidator.leaf(config, s, template, LeafNode.SOURCE_KEY_PACKAGE, null, 0, false);
         List<Commit.ProposalOrRef> proposals = new ArrayList<>();
         if (resyncLeaf >= 0) {
             LeafNode old = resyncLeaf < tree.leafCount() ? tree.leaf(resyncLeaf) : null;
@@ -669,8 +669,8 @@ public final class Group {
             // resync's Remove may count, the new leaf must carry a valid signature at its index and a credential
             // the application binds to that key. Otherwise anyone holding a GroupInfo could copy a member's public
             // credential and make that member believe it was removed.
-            validateLeaf(s, commit.path().leafNode(), LeafNode.SOURCE_COMMIT, st.context().groupId(), committer,
-                    true);
+            KeyPackageValidator.leaf(config, s, commit.path().leafNode(), LeafNode.SOURCE_COMMIT,
+                    st.context().groupId(), committer, true);
         }
         // By index, not by key: a resync may put the same member (same keys) back at the same index.
         if (a.removed.contains(st.myLeaf()) || tree.leaf(st.myLeaf()) == null || removedMe(st, tree)) {
@@ -690,7 +690,7 @@ public final class Group {
         if (commit.path() != null) {
             LeafNode pl = commit.path().leafNode();
             // Signature and source are checked by TreeKem.process, with the leaf index bound in.
-            validateLeaf(s, pl, LeafNode.SOURCE_COMMIT, null, committer, false);
+            KeyPackageValidator.leaf(config, s, pl, LeafNode.SOURCE_COMMIT, null, committer, false);
             checkLeafInGroup(pl, Extension.decodeBody(ext), "commit path leaf");
             final RatchetTree t = tree;
             TreeKem.Processed pr = TreeKem.process(s, t, committer, commit.path(), st.context().groupId(),
@@ -822,7 +822,7 @@ public final class Group {
         CipherSuite s = st.suite();
         RequiredCapabilities required = RequiredCapabilities.in(Extension.decodeBody(st.context().extensions()));
         if (p instanceof Proposal.Add add) {
-            validateKeyPackage(s, add.keyPackage(), true);
+            KeyPackageValidator.keyPackage(s, add.keyPackage(), now(), config.credentials(), true);
             checkLeafMeets(add.keyPackage().leafNode(), required, "added KeyPackage");
             checkCredentialFits(st.tree(), add.keyPackage().leafNode(), -1, "added KeyPackage");
             // A key already in the tree is not refused here: a Remove of that leaf may come in the same commit.
@@ -831,8 +831,8 @@ public final class Group {
             if (sender.type() != Sender.MEMBER) {
                 throw new ProtocolViolationException("Update proposal from a non-member");
             }
-            validateLeaf(s, u.leafNode(), LeafNode.SOURCE_UPDATE, st.context().groupId(), (int) sender.index(),
-                    true);
+            KeyPackageValidator.leaf(config, s, u.leafNode(), LeafNode.SOURCE_UPDATE, st.context().groupId(),
+                    (int) sender.index(), true);
             checkLeafMeets(u.leafNode(), required, "Update leaf");
             checkCredentialFits(st.tree(), u.leafNode(), (int) sender.index(), "Update leaf");
             if (keyInTree(st.tree(), u.leafNode(), Set.of((int) sender.index()))) {
@@ -1102,7 +1102,7 @@ public final class Group {
                 if (leaf < 0 || leaf == committer || !touched.add(leaf) || a.tree.leaf(leaf) == null) {
                     throw new ProtocolViolationException("invalid Update proposal sender");
                 }
-                validateLeaf(s, u.leafNode(), LeafNode.SOURCE_UPDATE, groupId, leaf, true);
+                KeyPackageValidator.leaf(config, s, u.leafNode(), LeafNode.SOURCE_UPDATE, groupId, leaf, true);
                 checkLeafMeets(u.leafNode(), required, "Update leaf");
                 a.tree.updateLeaf(leaf, u.leafNode());
                 a.pathRequired = true;
@@ -1126,7 +1126,7 @@ public final class Group {
         for (SenderProposal sp : props) {
             if (sp.proposal() instanceof Proposal.Add add) {
                 KeyPackage kp = add.keyPackage();
-                validateKeyPackage(s, kp, false);
+                KeyPackageValidator.keyPackage(s, kp, now(), config.credentials(), false);
                 checkLeafMeets(kp.leafNode(), required, "added KeyPackage");
                 int leaf = a.tree.addLeaf(kp.leafNode());
                 a.added.add(leaf);
@@ -1175,49 +1175,9 @@ public final class Group {
         return java.nio.ByteBuffer.wrap(w.toByteArray());
     }
 
-    /** @param checkSignatures false when the caller has already verified both signatures (see verifyAll) */
-    private void validateKeyPackage(CipherSuite s, KeyPackage kp, boolean checkSignatures) {
-        if (kp.version() != GroupContext.MLS10 || kp.cipherSuite() != s.id()) {
-            throw new ProtocolViolationException("KeyPackage version or cipher suite mismatch");
-        }
-        if (checkSignatures && !kp.verifySignature(s)) {
-            throw new dev.carapace.mls.InvalidSignatureException("KeyPackage signature");
-        }
-        if (MessageDigest.isEqual(kp.initKey(), kp.leafNode().encryptionKey())) {
-            throw new ProtocolViolationException("KeyPackage init key equals its encryption key");
-        }
-        validateLeaf(s, kp.leafNode(), LeafNode.SOURCE_KEY_PACKAGE, null, 0, checkSignatures);
-    }
-
-    /** LeafNode checks (RFC 9420 §7.3): source, signature, lifetime, capabilities, credential. */
-    private void validateLeaf(CipherSuite s, LeafNode leaf, int source, byte[] groupId, int leafIndex,
-            boolean checkSignature) {
-        validateLeaf(config, s, leaf, source, groupId, leafIndex, checkSignature);
-    }
-
-    private static void validateLeaf(GroupConfig config, CipherSuite s, LeafNode leaf, int source, byte[] groupId,
-            int leafIndex, boolean checkSignature) {
-        if (leaf.source() != source) {
-            throw new ProtocolViolationException("leaf node source " + leaf.source() + ", expected " + source);
-        }
-        if (checkSignature && !leaf.verifySignature(s, groupId, leafIndex)) {
-            throw new dev.carapace.mls.InvalidSignatureException("leaf node signature");
-        }
-        if (source == LeafNode.SOURCE_KEY_PACKAGE && config.clock() != null) {
-            long now = config.clock().instant().getEpochSecond();
-            if (Long.compareUnsigned(now, leaf.notBefore()) < 0 || Long.compareUnsigned(now, leaf.notAfter()) > 0) {
-                throw new ProtocolViolationException("leaf node lifetime does not cover the current time");
-            }
-        }
-        if (!leaf.capabilities().cipherSuites().contains(s.id()) || !leaf.capabilities().versions().contains(1)) {
-            throw new ProtocolViolationException("leaf node does not support this group's version and suite");
-        }
-        for (Extension e : leaf.extensions()) {
-            if (!leaf.capabilities().supportsExtension(e.type())) {
-                throw new ProtocolViolationException("leaf node uses extension " + e.type() + " it does not list");
-            }
-        }
-        config.credentials().validate(leaf.credential(), leaf.signatureKey());
+    /** The time KeyPackage lifetimes must cover; null when the configuration has no clock (conformance vectors). */
+    private java.time.Instant now() {
+        return config.clock() == null ? null : config.clock().instant();
     }
 
     private byte[] pskSecret(EpochState st, List<PreSharedKeyId> ids) {
