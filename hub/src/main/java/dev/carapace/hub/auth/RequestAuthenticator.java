@@ -5,6 +5,7 @@ import dev.carapace.crypto.Ed25519PublicKey;
 import dev.carapace.crypto.KeyId;
 import dev.carapace.crypto.httpsig.ContentDigest;
 import dev.carapace.crypto.httpsig.HttpSignature;
+import dev.carapace.hub.limits.HubLimits;
 import dev.carapace.hub.store.NonceStore;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -15,7 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * reads only the headers, {@link #verify} checks the key, the body digest, the signature and the nonce.
  */
 public final class RequestAuthenticator {
-    public static final long WINDOW_SECONDS = 60;
+    public static final long WINDOW_SECONDS = HubLimits.SIGNATURE_WINDOW_SECONDS;
 
     /** The key an identity signs with now, as the verifier knows it. */
     public record CurrentKey(String id, long seq, String kind, Ed25519PublicKey key) {
@@ -51,7 +52,7 @@ public final class RequestAuthenticator {
         Ed25519PublicKey k = keyCache.get(b64url);
         if (k == null) {
             k = Ed25519PublicKey.fromB64url(b64url);
-            if (keyCache.size() > 100_000) {
+            if (keyCache.size() > HubLimits.KEY_CACHE_ENTRIES) {
                 keyCache.clear();
             }
             keyCache.put(b64url, k);
@@ -121,8 +122,10 @@ public final class RequestAuthenticator {
             }
         }
         String nonce = p.nonce();
-        if (nonce == null || nonce.length() < 16 || nonce.length() > 128) {
-            throw new AuthFailure("missing_nonce", "the signature needs a nonce of 16 to 128 characters");
+        if (nonce == null || nonce.length() < HubLimits.NONCE_MIN_CHARS
+                || nonce.length() > HubLimits.NONCE_MAX_CHARS) {
+            throw new AuthFailure("missing_nonce", "the signature needs a nonce of "
+                    + HubLimits.NONCE_MIN_CHARS + " to " + HubLimits.NONCE_MAX_CHARS + " characters");
         }
         try {
             return new Claim(p, KeyId.parse(p.keyid()));

@@ -4,6 +4,7 @@ import dev.carapace.crypto.Bytes;
 import dev.carapace.crypto.CryptoException;
 import dev.carapace.crypto.Ed25519KeyPair;
 import dev.carapace.crypto.Json;
+import dev.carapace.hub.limits.HubLimits;
 import dev.carapace.hub.store.Database;
 import dev.carapace.tlog.Checkpoint;
 import dev.carapace.tlog.Cosigner;
@@ -36,9 +37,9 @@ import java.util.concurrent.TimeoutException;
  * index rolls back and is retried on top of the winner's.
  */
 public final class TransparencyLog implements AutoCloseable {
-    public static final int MAX_BATCH = 1000;
+    public static final int MAX_BATCH = HubLimits.LOG_BATCH_ENTRIES;
     /** Entry bundles prefix each entry with a uint16 length. */
-    public static final int MAX_ENTRY_BYTES = 65_535;
+    public static final int MAX_ENTRY_BYTES = HubLimits.LOG_ENTRY_BYTES;
 
     /** An acknowledged append: its index and the signed checkpoint that covers it. */
     public record Appended(long index, long size, String checkpoint) {}
@@ -52,7 +53,7 @@ public final class TransparencyLog implements AutoCloseable {
     private final NoteVerifier verifier;
     private final List<Cosigner> witnesses;
     private final Clock clock;
-    private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>(100_000);
+    private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>(HubLimits.LOG_QUEUE_ENTRIES);
     private final Thread sequencer;
     private volatile boolean running = true;
     private Frontier frontier; // sequencer thread only

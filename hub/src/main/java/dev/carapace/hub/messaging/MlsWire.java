@@ -8,6 +8,7 @@ import dev.carapace.crypto.InstallationCertificate;
 import dev.carapace.crypto.InstallationCredential;
 import dev.carapace.crypto.KeyEventLog;
 import dev.carapace.hub.http.ApiException;
+import dev.carapace.hub.limits.HubLimits;
 import dev.carapace.mls.MlsException;
 import dev.carapace.mls.codec.TlsReader;
 import dev.carapace.mls.crypto.CipherSuite;
@@ -27,8 +28,8 @@ import java.util.Set;
  * KeyPackages that do not speak for the uploader.
  */
 final class MlsWire {
-    static final int MAX_MESSAGE_BYTES = 256 * 1024;
-    static final int MAX_KEY_PACKAGE_BYTES = 8 * 1024;
+    static final int MAX_MESSAGE_BYTES = HubLimits.MLS_MESSAGE_BYTES;
+    static final int MAX_KEY_PACKAGE_BYTES = HubLimits.KEY_PACKAGE_BYTES;
 
     private MlsWire() {}
 
