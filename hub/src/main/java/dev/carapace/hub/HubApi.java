@@ -422,9 +422,8 @@ final class HubApi {
         if (agent == null || !"agent".equals(agent.kind())) {
             throw ApiException.notFound("no agent " + agentId);
         }
-        String expectedKeyId = agentId + "#" + agent.seq();
         try {
-            Dsse.verify(consent, keyid -> expectedKeyId.equals(keyid) ? agent.key() : null, 1);
+            agent.requireSigned(consent);
         } catch (CryptoException e) {
             throw ApiException.forbidden("the consent is not signed by the agent's current key");
         }

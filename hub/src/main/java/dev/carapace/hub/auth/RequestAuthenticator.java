@@ -1,7 +1,9 @@
 package dev.carapace.hub.auth;
 
+import dev.carapace.crypto.AgentId;
 import dev.carapace.crypto.CryptoException;
 import dev.carapace.crypto.Ed25519PublicKey;
+import dev.carapace.crypto.IdentityKey;
 import dev.carapace.crypto.KeyId;
 import dev.carapace.crypto.httpsig.ContentDigest;
 import dev.carapace.crypto.httpsig.HttpSignature;
@@ -21,14 +23,17 @@ public final class RequestAuthenticator {
     /** The key an identity signs with now, as the verifier knows it. */
     public record CurrentKey(String id, long seq, String kind, Ed25519PublicKey key) {
         /** The key id statements name this key by: {@code <identity id>#<seq>}. */
-        public String keyId() {
-            return id + "#" + seq; // the canonical form KeyId writes
+        public KeyId keyId() {
+            try {
+                return new KeyId(AgentId.parse(id), seq);
+            } catch (CryptoException e) {
+                throw new IllegalStateException("a stored identity id is not an agent id", e);
+            }
         }
 
-        /** Fails unless the envelope carries a valid signature by this key, under its key id. */
+        /** Fails unless the envelope carries a valid signature by this key, under its key id ({@link IdentityKey}). */
         public void requireSigned(dev.carapace.crypto.Dsse.Envelope env) throws CryptoException {
-            String keyId = keyId();
-            dev.carapace.crypto.Dsse.verify(env, k -> keyId.equals(k) ? key : null, 1);
+            new IdentityKey(keyId(), key).requireSigned(env);
         }
     }
 
