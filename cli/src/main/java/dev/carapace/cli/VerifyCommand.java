@@ -3,7 +3,7 @@ package dev.carapace.cli;
 import dev.carapace.crypto.Bytes;
 import dev.carapace.crypto.CryptoException;
 import dev.carapace.crypto.Dsse;
-import dev.carapace.crypto.Ed25519PublicKey;
+import dev.carapace.crypto.IdentityKey;
 import dev.carapace.crypto.InTotoStatement;
 import dev.carapace.crypto.Json;
 import dev.carapace.crypto.KeyEventLog;
@@ -52,15 +52,14 @@ public final class VerifyCommand implements Callable<Integer> {
         } catch (CryptoException e) {
             throw CliException.verification(sig + ": " + e.getMessage());
         }
-        String expectedKeyId = log.currentKeyId();
-        Ed25519PublicKey current = log.currentKey();
+        IdentityKey current = IdentityKey.current(log);
         List<String> signers;
         try {
             // Only the identity's current key counts: a rotated-out key may be the reason for the rotation.
-            signers = Dsse.verify(env, keyid -> expectedKeyId.equals(keyid) ? current : null, 1);
+            signers = Dsse.verify(env, current.resolver(), 1);
         } catch (CryptoException e) {
             throw CliException.verification("signature is not valid for " + log.id() + " (current key "
-                    + expectedKeyId + "): " + e.getMessage());
+                    + current.id() + "): " + e.getMessage());
         }
         String digest = Bytes.hex(SignCommand.sha256(file));
         boolean covered = st.subjects().stream().anyMatch(s -> s.sha256Hex().equals(digest));

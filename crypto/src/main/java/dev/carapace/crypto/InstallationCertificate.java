@@ -82,8 +82,7 @@ public final class InstallationCertificate {
      * event log, and that it certifies {@code signatureKey}. Returns the claims.
      */
     public static Claims verify(byte[] certificate, KeyEventLog agentLog, byte[] signatureKey) throws CryptoException {
-        String current = agentLog.currentKeyId();
-        return verify(certificate, agentLog, signatureKey, k -> current.equals(k) ? agentLog.currentKey() : null);
+        return verify(certificate, agentLog, signatureKey, IdentityKey.current(agentLog).resolver());
     }
 
     /**
@@ -93,10 +92,9 @@ public final class InstallationCertificate {
      */
     public static Claims verifyByLoggedKey(byte[] certificate, KeyEventLog agentLog, byte[] signatureKey)
             throws CryptoException {
-        String prefix = agentLog.id() + "#";
         return verify(certificate, agentLog, signatureKey, k -> {
-            long seq = k.startsWith(prefix) ? KeyId.parseSeq(k.substring(prefix.length())) : -1;
-            return seq < 0 ? null : agentLog.keyAt(seq);
+            IdentityKey named = IdentityKey.named(agentLog, k);
+            return named == null ? null : named.key();
         });
     }
 

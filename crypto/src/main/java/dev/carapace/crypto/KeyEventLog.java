@@ -176,7 +176,7 @@ public final class KeyEventLog {
     }
 
     public static String keyId(AgentId id, long seq) {
-        return id + "#" + seq;
+        return new KeyId(id, seq).toString();
     }
 
     public ObjectNode toJson() {

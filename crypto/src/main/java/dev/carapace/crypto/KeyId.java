@@ -36,6 +36,6 @@ public record KeyId(AgentId id, long seq) {
 
     @Override
     public String toString() {
-        return KeyEventLog.keyId(id, seq);
+        return id + "#" + seq; // the one place a key id is written
     }
 }

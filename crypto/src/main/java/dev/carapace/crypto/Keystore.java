@@ -8,8 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
-import javax.crypto.AEADBadTagException;
-import javax.crypto.Cipher;
 import org.bouncycastle.crypto.generators.Argon2BytesGenerator;
 import org.bouncycastle.crypto.params.Argon2Parameters;
 import tools.jackson.databind.JsonNode;
@@ -19,11 +17,14 @@ import tools.jackson.databind.node.ObjectNode;
  * A passphrase-encrypted file holding an identity's current and next signing keys.
  *
  * <p>The key is derived with Argon2id (BouncyCastle) from the passphrase and a random salt, and the seeds are sealed
- * with AES-256-GCM. The whole header, including the identity id and the KDF parameters, is the AEAD's associated
- * data: changing any of it, or swapping files between identities, fails authentication.
+ * with {@link Aead} (AES-256-GCM, the nonce inside the sealed value). The whole header, including the identity id and
+ * the KDF parameters, is the AEAD's associated data: changing any of it, or swapping files between identities, fails
+ * authentication. Version 1 files, which kept the nonce and ciphertext in fields of their own, are still read.
  */
 public final class Keystore {
-    public static final String VERSION = "carapace.keystore.v1";
+    public static final String VERSION = "carapace.keystore.v2";
+    /** Written before {@link Aead}: {@code nonce} and {@code ciphertext} apart, the nonce in the associated data. */
+    static final String VERSION_1 = "carapace.keystore.v1";
     static final int MAX_FILE_BYTES = 64 * 1024;
 
     /** Argon2id cost. {@link #DEFAULT} follows the OWASP recommendation; tests use {@link #FAST}. */
@@ -105,7 +106,6 @@ public final class Keystore {
             throws IOException, KeystoreException {
         params.check();
         byte[] salt = Bytes.random(16);
-        byte[] nonce = Bytes.random(12);
         ObjectNode header = Json.object();
         header.put("v", VERSION);
         header.put("id", identityId);
@@ -117,7 +117,6 @@ public final class Keystore {
         kdf.put("parallelism", params.parallelism());
         kdf.put("salt", Bytes.b64url(salt));
         header.put("cipher", "aes-256-gcm");
-        header.put("nonce", Bytes.b64url(nonce));
 
         ObjectNode secret = Json.object();
         if (keys.purpose() == Purpose.SIGNING) {
@@ -127,11 +126,8 @@ public final class Keystore {
         byte[] plaintext = Json.compact(secret).getBytes(StandardCharsets.UTF_8);
         byte[] key = deriveKey(passphrase, salt, params);
         try {
-            byte[] ct = Bytes.aesGcm(Cipher.ENCRYPT_MODE, key, nonce, aad(header), plaintext);
-            header.put("ciphertext", Bytes.b64url(ct));
+            header.put("sealed", Bytes.b64url(new Aead(key).seal(plaintext, aad(header))));
             SecureFiles.writeAtomic(file, (Json.pretty(header) + "\n").getBytes(StandardCharsets.UTF_8));
-        } catch (AEADBadTagException e) {
-            throw new IllegalStateException(e);
         } finally {
             Arrays.fill(key, (byte) 0);
             Arrays.fill(plaintext, (byte) 0);
@@ -162,8 +158,7 @@ public final class Keystore {
         ObjectNode header;
         KdfParams params;
         byte[] salt;
-        byte[] nonce;
-        byte[] ct;
+        byte[] sealed;
         String id;
         String filePurpose;
         try {
@@ -172,9 +167,15 @@ public final class Keystore {
                 throw new CryptoException("not an object");
             }
             header = (ObjectNode) node;
-            Json.onlyFields(header, "keystore", "v", "id", "purpose", "kdf", "cipher", "nonce", "ciphertext");
-            if (!VERSION.equals(Json.text(header, "v"))) {
+            String v = Json.text(header, "v");
+            boolean v1 = VERSION_1.equals(v);
+            if (!v1 && !VERSION.equals(v)) {
                 throw new CryptoException("unknown version");
+            }
+            if (v1) {
+                Json.onlyFields(header, "keystore", "v", "id", "purpose", "kdf", "cipher", "nonce", "ciphertext");
+            } else {
+                Json.onlyFields(header, "keystore", "v", "id", "purpose", "kdf", "cipher", "sealed");
             }
             id = Json.text(header, "id");
             filePurpose = Json.text(header, "purpose");
@@ -186,9 +187,19 @@ public final class Keystore {
             params = new KdfParams((int) Json.integer(kdf, "memoryKiB"), (int) Json.integer(kdf, "iterations"),
                     (int) Json.integer(kdf, "parallelism"));
             salt = Bytes.fromB64url(Json.text(kdf, "salt"));
-            nonce = Bytes.fromB64url(Json.text(header, "nonce"));
-            ct = Bytes.fromB64url(Json.text(header, "ciphertext"));
-            if (salt.length < 16 || nonce.length != 12 || ct.length < 16) {
+            if (v1) {
+                // The same bytes Aead.seal writes; the nonce stays in the associated data, as it was sealed.
+                byte[] nonce = Bytes.fromB64url(Json.text(header, "nonce"));
+                if (nonce.length != 12) {
+                    throw new CryptoException("bad field sizes");
+                }
+                sealed = Aead.framed(nonce, Bytes.fromB64url(Json.text(header, "ciphertext")));
+                header.remove("ciphertext");
+            } else {
+                sealed = Bytes.fromB64url(Json.text(header, "sealed"));
+                header.remove("sealed");
+            }
+            if (salt.length < 16) {
                 throw new CryptoException("bad field sizes");
             }
         } catch (CryptoException e) {
@@ -201,11 +212,14 @@ public final class Keystore {
             throw new KeystoreException(file + " is a " + filePurpose + " file, not a " + purpose.wire + " file");
         }
         params.check();
-        header.remove("ciphertext");
         byte[] key = deriveKey(passphrase, salt, params);
         byte[] plaintext = null;
         try {
-            plaintext = Bytes.aesGcm(Cipher.DECRYPT_MODE, key, nonce, aad(header), ct);
+            try {
+                plaintext = new Aead(key).open(sealed, aad(header));
+            } catch (CryptoException e) {
+                throw new KeystoreException("wrong passphrase, or keystore " + file + " was altered");
+            }
             JsonNode secret = Json.parse(plaintext);
             byte[] current = purpose == Purpose.SIGNING ? Bytes.fromB64url(Json.text(secret, "current")) : new byte[32];
             byte[] next = Bytes.fromB64url(Json.text(secret, "next"));
@@ -216,8 +230,8 @@ public final class Keystore {
             Arrays.fill(current, (byte) 0);
             Arrays.fill(next, (byte) 0);
             return keys;
-        } catch (AEADBadTagException e) {
-            throw new KeystoreException("wrong passphrase, or keystore " + file + " was altered");
+        } catch (KeystoreException e) {
+            throw e;
         } catch (CryptoException e) {
             throw new KeystoreException("keystore " + file + " is damaged (" + e.getMessage() + ")");
         } finally {

@@ -85,4 +85,37 @@ class KeystoreTest {
         Files.writeString(f, Files.readString(f).replace("\"memoryKiB\" : 8192", "\"memoryKiB\" : 100000000"));
         assertThatThrownBy(() -> Keystore.read(f, "id-a", PASS)).hasMessageContaining("unacceptable");
     }
+
+    /**
+     * A version 1 keystore (nonce and ciphertext in fields of their own), written by the code before {@link Aead}
+     * with seeds 0..31 and 100..131 under "correct horse": it still opens, and a write produces version 2.
+     */
+    @Test
+    void version1FilesWrittenByTheOldCodeStillOpen() throws Exception {
+        Path f = dir.resolve("keystore.json");
+        try (var in = KeystoreTest.class.getResourceAsStream("keystore-v1.json")) {
+            Files.write(f, in.readAllBytes());
+        }
+        String id = "cara1vbpbewiavtfoxsmm7e32qsnjfoszs5srnztwlyjwo5golo45oeda4qgjvq";
+        byte[] current = new byte[32];
+        byte[] next = new byte[32];
+        for (int i = 0; i < 32; i++) {
+            current[i] = (byte) i;
+            next[i] = (byte) (100 + i);
+        }
+        try (Keystore.Keys k = Keystore.read(f, id, "correct horse".toCharArray())) {
+            assertThat(k.current().seed()).isEqualTo(current);
+            assertThat(k.next().seed()).isEqualTo(next);
+        }
+        assertThatThrownBy(() -> Keystore.read(f, id, "wrong horse".toCharArray()))
+                .hasMessageContaining("wrong passphrase");
+        // The nonce is authenticated as part of the header, as it was sealed.
+        String text = Files.readString(f);
+        Files.writeString(f, text.replaceFirst("\"nonce\" : \"[^\"]+\"",
+                "\"nonce\" : \"" + Bytes.b64url(Bytes.random(12)) + "\""));
+        assertThatThrownBy(() -> Keystore.read(f, id, "correct horse".toCharArray()))
+                .hasMessageContaining("wrong passphrase");
+        Keystore.write(f, id, new Keystore.Keys(current, next), "correct horse".toCharArray(), Keystore.KdfParams.FAST);
+        assertThat(Files.readString(f)).contains("carapace.keystore.v2").contains("\"sealed\"").doesNotContain("nonce");
+    }
 }

@@ -14,6 +14,7 @@ import dev.carapace.hub.http.OpenApi;
 import dev.carapace.hub.http.Origin;
 import dev.carapace.hub.http.Reply;
 import dev.carapace.hub.http.Route;
+import dev.carapace.hub.limits.HubLimits;
 import dev.carapace.hub.limits.RateLimiter;
 import dev.carapace.hub.log.JdbcLogStorage;
 import dev.carapace.hub.log.LogOutbox;
@@ -59,7 +60,7 @@ public final class Hub implements AutoCloseable {
     public static final String VERSION = "0.1.0";
 
     /** How long a connection may stay silent; longer than a long poll (25 s), which writes nothing meanwhile. */
-    static final long IDLE_TIMEOUT_MS = 30_000;
+    static final long IDLE_TIMEOUT_MS = HubLimits.IDLE_TIMEOUT_MS;
 
     private final Server server;
     /** The operator's loopback-only server for /metrics, or null when no operator port is configured. */
@@ -162,7 +163,7 @@ public final class Hub implements AutoCloseable {
 
             Server server = new Server(new VirtualThreadPool());
             HttpConfiguration http = new HttpConfiguration();
-            http.setRequestHeaderSize(16 * 1024);
+            http.setRequestHeaderSize(HubLimits.HEADER_BYTES);
             http.setSendServerVersion(false);
             http.setSendXPoweredBy(false);
             ServerConnector connector = tls

@@ -14,6 +14,7 @@ import dev.carapace.hub.http.ApiException;
 import dev.carapace.hub.http.Call;
 import dev.carapace.hub.http.Reply;
 import dev.carapace.hub.http.Route;
+import dev.carapace.hub.limits.HubLimits;
 import dev.carapace.hub.limits.RateLimiter;
 import dev.carapace.hub.log.LogOutbox;
 import dev.carapace.hub.log.TransparencyLog;
@@ -32,14 +33,14 @@ import tools.jackson.databind.node.ObjectNode;
 final class HubApi {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(HubApi.class);
 
-    static final long CONSENT_MAX_AGE_MS = 10 * 60 * 1000;
+    static final long CONSENT_MAX_AGE_MS = HubLimits.CONSENT_MAX_AGE_MS;
     /** Clock skew allowed to a consent dated ahead of the hub's clock: the signature window. */
-    static final long CONSENT_SKEW_MS = RequestAuthenticator.WINDOW_SECONDS * 1000;
+    static final long CONSENT_SKEW_MS = HubLimits.SIGNATURE_WINDOW_SECONDS * 1000;
     /** Events a history carried in a body (so any stored history) may hold on this hub. */
-    static final int MAX_HISTORY_EVENTS = 256;
+    static final int MAX_HISTORY_EVENTS = HubLimits.HISTORY_EVENTS;
     /** Bytes of a request that carries a history: 256 events take about 110 kB. */
-    static final int MAX_HISTORY_BODY_BYTES = 256 * 1024;
-    static final long NEW_IDENTITY_MS = 24 * 60 * 60 * 1000;
+    static final int MAX_HISTORY_BODY_BYTES = HubLimits.HISTORY_BODY_BYTES;
+    static final long NEW_IDENTITY_MS = HubLimits.NEW_IDENTITY_MS;
 
     private final Database db;
     private final IdentityStore identities;
@@ -187,7 +188,7 @@ final class HubApi {
     }
 
     /** Tiers change rarely (a link, an identity's first day); a few seconds of staleness saves two queries a call. */
-    private static final long TIER_CACHE_MS = 5_000;
+    private static final long TIER_CACHE_MS = HubLimits.TIER_CACHE_MS;
 
     private record CachedTier(RateLimiter.Tier tier, long until) {}
 
@@ -221,7 +222,7 @@ final class HubApi {
         } else {
             tier = RateLimiter.Tier.ANONYMOUS;
         }
-        if (tierCache.size() > 100_000) {
+        if (tierCache.size() > HubLimits.TIER_CACHE_ENTRIES) {
             tierCache.clear();
         }
         tierCache.put(id, new CachedTier(tier, now + TIER_CACHE_MS));
@@ -329,11 +330,11 @@ final class HubApi {
         if (!"owner".equals(log.kind())) {
             throw ApiException.badRequest("wrong_kind", "an owner identity has kind 'owner'");
         }
-        String email = Call.text(body, "email", 320);
+        String email = Call.text(body, "email", HubLimits.EMAIL_CHARS);
         if (!email.matches("[^@\\s]+@[^@\\s]+")) {
             throw ApiException.badRequest("invalid_field", "field 'email' is not an email address");
         }
-        String name = Call.text(body, "displayName", 200);
+        String name = Call.text(body, "displayName", HubLimits.DISPLAY_NAME_CHARS);
         long now = clock.millis();
         record Registration(boolean current, boolean newOwner, List<LogOutbox.Pending> owed) {}
         Registration r = db.inTransaction(c -> {
@@ -400,9 +401,8 @@ final class HubApi {
         if (agent == null || !"agent".equals(agent.kind())) {
             throw ApiException.notFound("no agent " + agentId);
         }
-        String expectedKeyId = agentId + "#" + agent.seq();
         try {
-            Dsse.verify(consent, keyid -> expectedKeyId.equals(keyid) ? agent.key() : null, 1);
+            agent.requireSigned(consent);
         } catch (CryptoException e) {
             throw ApiException.forbidden("the consent is not signed by the agent's current key");
         }

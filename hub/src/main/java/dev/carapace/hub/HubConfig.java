@@ -1,5 +1,6 @@
 package dev.carapace.hub;
 
+import dev.carapace.hub.limits.HubLimits;
 import dev.carapace.hub.limits.RateLimiter;
 import dev.carapace.tlog.Cosigner;
 import java.net.URI;
@@ -31,7 +32,7 @@ public record HubConfig(
         List<String> trustSeeds) {
 
     /** Connections one address (IPv4, or IPv6 /64) may hold open at once unless configured otherwise. */
-    public static final int DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 100;
+    public static final int DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = HubLimits.CONNECTIONS_PER_ADDRESS;
 
     public HubConfig {
         witnesses = List.copyOf(witnesses);

@@ -10,6 +10,7 @@ import dev.carapace.hub.http.Call;
 import dev.carapace.hub.http.LogReceipts;
 import dev.carapace.hub.http.Reply;
 import dev.carapace.hub.http.Route;
+import dev.carapace.hub.limits.HubLimits;
 import dev.carapace.hub.log.LogSequencer;
 import dev.carapace.hub.log.LogServer;
 import dev.carapace.hub.log.TransparencyLog;
@@ -25,7 +26,7 @@ import tools.jackson.databind.node.ObjectNode;
 /** The transparency log's routes: signed appends of DSSE statements, checkpoints, entries and proofs. */
 final class LogApi {
     /** Envelopes in one batch append; every rate-limit tier's minute holds at least this many requests by default. */
-    static final int MAX_BATCH_ENVELOPES = 32;
+    static final int MAX_BATCH_ENVELOPES = HubLimits.LOG_ENVELOPES_PER_REQUEST;
 
     private final TransparencyLog log;
     private final LogSequencer sequencer;

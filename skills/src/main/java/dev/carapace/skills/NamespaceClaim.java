@@ -6,6 +6,7 @@ import dev.carapace.crypto.CryptoException;
 import dev.carapace.crypto.Dsse;
 import dev.carapace.crypto.Ed25519KeyPair;
 import dev.carapace.crypto.Json;
+import dev.carapace.crypto.KeyId;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -23,7 +24,11 @@ public record NamespaceClaim(String namespace, String owner, long timestampMilli
         ObjectNode o = Json.object();
         o.put("type", TYPE);
         o.put("namespace", namespace);
-        o.put("owner", signerId(keyId));
+        String owner = signerId(keyId);
+        if (owner == null) {
+            throw new IllegalArgumentException("not a canonical key id: " + keyId);
+        }
+        o.put("owner", owner);
         o.put("ts", System.currentTimeMillis());
         try {
             return Dsse.sign(PAYLOAD_TYPE, CanonicalJson.encode(o), keyId, key);
@@ -61,15 +66,12 @@ public record NamespaceClaim(String namespace, String owner, long timestampMilli
         return new NamespaceClaim(ns, owner, Json.integer(n, "ts"));
     }
 
-    /** The identity part of a key id {@code <id>#<seq>}. */
+    /** The identity part of a key id {@code <id>#<seq>} ({@link KeyId}); null when it is not a canonical key id. */
     public static String signerId(String keyId) {
-        int hash = keyId.lastIndexOf('#');
-        return hash < 0 ? keyId : keyId.substring(0, hash);
-    }
-
-    /** The key sequence part of a key id {@code <id>#<seq>}, or -1 when there is none or it is not canonical. */
-    public static long signerSeq(String keyId) {
-        int hash = keyId.lastIndexOf('#');
-        return hash < 0 ? -1 : dev.carapace.crypto.KeyId.parseSeq(keyId.substring(hash + 1));
+        try {
+            return KeyId.parse(keyId).id().toString();
+        } catch (CryptoException e) {
+            return null;
+        }
     }
 }

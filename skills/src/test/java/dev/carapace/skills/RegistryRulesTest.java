@@ -8,6 +8,7 @@ import dev.carapace.crypto.CryptoException;
 import dev.carapace.crypto.Dsse;
 import dev.carapace.crypto.Ed25519KeyPair;
 import dev.carapace.crypto.Json;
+import dev.carapace.crypto.KeyEventLog;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.node.ObjectNode;
@@ -67,30 +68,34 @@ class RegistryRulesTest {
     @Test
     void aNamespaceClaimNamesItsSignerAndIsCanonical() throws Exception {
         Ed25519KeyPair key = Ed25519KeyPair.generate();
-        Dsse.Envelope env = NamespaceClaim.sign("acme", "cara1owner#0", key);
+        String owner = KeyEventLog.incept("agent", key, Ed25519KeyPair.generate().publicKey(), 0).id().toString();
+        String thief = KeyEventLog.incept("agent", key, Ed25519KeyPair.generate().publicKey(), 1).id().toString();
+        Dsse.Envelope env = NamespaceClaim.sign("acme", owner + "#0", key);
         NamespaceClaim c = NamespaceClaim.parse(env);
         assertThat(c.namespace()).isEqualTo("acme");
-        assertThat(c.owner()).isEqualTo("cara1owner");
+        assertThat(c.owner()).isEqualTo(owner);
 
         ObjectNode o = Json.object();
         o.put("type", NamespaceClaim.TYPE).put("namespace", "acme").put("owner", "cara1victim").put("ts", 1);
-        Dsse.Envelope forOther = Dsse.sign(NamespaceClaim.PAYLOAD_TYPE, CanonicalJson.encode(o), "cara1thief#0", key);
+        Dsse.Envelope forOther = Dsse.sign(NamespaceClaim.PAYLOAD_TYPE, CanonicalJson.encode(o), thief + "#0", key);
         assertThatThrownBy(() -> NamespaceClaim.parse(forOther)).isInstanceOf(CryptoException.class)
                 .hasMessageContaining("another identity");
 
-        o.put("owner", "cara1thief").put("extra", true);
-        Dsse.Envelope extra = Dsse.sign(NamespaceClaim.PAYLOAD_TYPE, CanonicalJson.encode(o), "cara1thief#0", key);
+        o.put("owner", thief).put("extra", true);
+        Dsse.Envelope extra = Dsse.sign(NamespaceClaim.PAYLOAD_TYPE, CanonicalJson.encode(o), thief + "#0", key);
         assertThatThrownBy(() -> NamespaceClaim.parse(extra)).isInstanceOf(CryptoException.class)
                 .hasMessageContaining("extra");
 
-        byte[] spaced = "{ \"namespace\":\"acme\",\"owner\":\"cara1thief\",\"ts\":1,\"type\":\"carapace.skill-namespace-claim.v1\"}"
+        byte[] spaced = ("{ \"namespace\":\"acme\",\"owner\":\"" + thief
+                + "\",\"ts\":1,\"type\":\"carapace.skill-namespace-claim.v1\"}")
                 .getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        Dsse.Envelope nonCanonical = Dsse.sign(NamespaceClaim.PAYLOAD_TYPE, spaced, "cara1thief#0", key);
+        Dsse.Envelope nonCanonical = Dsse.sign(NamespaceClaim.PAYLOAD_TYPE, spaced, thief + "#0", key);
         assertThatThrownBy(() -> NamespaceClaim.parse(nonCanonical)).hasMessageContaining("canonical");
-        assertThat(NamespaceClaim.signerSeq("cara1x#12")).isEqualTo(12);
-        assertThat(NamespaceClaim.signerSeq("cara1x")).isEqualTo(-1);
-        // Issue 13: only the canonical seq names a key; aliases of #0 name none.
-        assertThat(NamespaceClaim.signerSeq("cara1x#00")).isEqualTo(-1);
-        assertThat(NamespaceClaim.signerSeq("cara1x#+0")).isEqualTo(-1);
+        assertThat(NamespaceClaim.signerId(thief + "#12")).isEqualTo(thief);
+        assertThat(NamespaceClaim.signerId(thief)).isNull();
+        // Issue 13: only the canonical key id names a key; aliases of #0 name none (one KeyId reader, issue 18).
+        assertThat(NamespaceClaim.signerId(thief + "#00")).isNull();
+        assertThat(NamespaceClaim.signerId(thief + "#+0")).isNull();
+        assertThat(NamespaceClaim.signerId(thief.toUpperCase() + "#0")).isNull();
     }
 }

@@ -8,6 +8,7 @@ import dev.carapace.crypto.Bytes;
 import dev.carapace.crypto.CryptoException;
 import dev.carapace.crypto.Ed25519KeyPair;
 import dev.carapace.crypto.InstallationCertificate;
+import dev.carapace.crypto.InstallationCredential;
 import dev.carapace.crypto.Json;
 import dev.carapace.crypto.KeyEventLog;
 import dev.carapace.crypto.SecureFiles;
@@ -286,12 +287,9 @@ public final class ChatClient {
     }
 
     private void validateCredential(Credential credential, byte[] signatureKey, boolean currentKeyOnly) {
-        if (credential.type() != Credential.BASIC) {
-            throw new MlsException("only basic credentials carrying an installation certificate are accepted");
-        }
         InstallationCertificate.Claims claims;
         try {
-            claims = InstallationCertificate.peek(credential.identity());
+            claims = InstallationCredential.peek(credential.type(), credential.identity());
         } catch (CryptoException e) {
             throw new MlsException("credential: " + e.getMessage());
         }
@@ -306,11 +304,9 @@ public final class ChatClient {
                 knownIdentities.put(claims.agent(), log);
             }
             try {
-                if (currentKeyOnly) {
-                    InstallationCertificate.verify(credential.identity(), log, signatureKey);
-                } else {
-                    InstallationCertificate.verifyByLoggedKey(credential.identity(), log, signatureKey);
-                }
+                InstallationCredential.verify(credential.type(), credential.identity(), signatureKey, log,
+                        currentKeyOnly ? InstallationCredential.SignedBy.CURRENT_KEY
+                                : InstallationCredential.SignedBy.LOGGED_KEY);
                 return;
             } catch (CryptoException e) {
                 if (attempt == 1) {

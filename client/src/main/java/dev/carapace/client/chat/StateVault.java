@@ -1,43 +1,38 @@
 package dev.carapace.client.chat;
 
+import dev.carapace.crypto.Aead;
 import dev.carapace.crypto.Bytes;
 import dev.carapace.crypto.CryptoException;
 import dev.carapace.crypto.Ed25519KeyPair;
 import dev.carapace.crypto.Json;
 import dev.carapace.crypto.SecureFiles;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
-import javax.crypto.Cipher;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * Local chat state encrypted at rest with AES-256-GCM (JDK) under a 32-byte storage key. Each file is
- * {@code version(1) || nonce(12) || ciphertext}; the associated data names the file's purpose, so files cannot be
- * swapped for one another. Writes are atomic (0600 temporary file, fsync, rename).
+ * Local chat state encrypted at rest with {@link Aead} (AES-256-GCM) under a 32-byte storage key. Each file is one
+ * sealed value, {@code version(1) || nonce(12) || ciphertext}, the framing these files always had; the associated data
+ * names the file's purpose, so files cannot be swapped for one another. Writes are atomic (0600 temporary file, fsync,
+ * rename).
  */
 public final class StateVault {
-    private static final byte VERSION = 1;
     private static final String WRAP_LABEL = "carapace.chat.storage-wrap.v1";
-    private final byte[] key;
+    private final Aead aead;
 
     public StateVault(byte[] storageKey) {
         if (storageKey.length != 32) {
             throw new IllegalArgumentException("the storage key is 32 bytes");
         }
-        this.key = storageKey.clone();
+        this.aead = new Aead(storageKey);
     }
 
     public void write(Path file, String purpose, byte[] plaintext) throws IOException {
-        byte[] nonce = Bytes.random(12);
-        byte[] ct = crypt(Cipher.ENCRYPT_MODE, key, nonce, aad(purpose), plaintext);
-        ByteBuffer out = ByteBuffer.allocate(1 + 12 + ct.length).put(VERSION).put(nonce).put(ct);
-        SecureFiles.writeAtomic(file, out.array());
+        SecureFiles.writeAtomic(file, aead.seal(plaintext, aad(purpose)));
     }
 
     /** The decrypted file, or null if it does not exist; fails if it was altered or belongs elsewhere. */
@@ -45,15 +40,10 @@ public final class StateVault {
         if (!Files.exists(file)) {
             return null;
         }
-        byte[] all = Files.readAllBytes(file);
-        if (all.length < 1 + 12 + 16 || all[0] != VERSION) {
-            throw new IOException(file + " is not a chat state file");
-        }
         try {
-            return crypt(Cipher.DECRYPT_MODE, key, Arrays.copyOfRange(all, 1, 13), aad(purpose),
-                    Arrays.copyOfRange(all, 13, all.length));
-        } catch (IllegalStateException e) {
-            throw new IOException(file + " does not decrypt: altered, or sealed under another key");
+            return aead.open(Files.readAllBytes(file), aad(purpose));
+        } catch (CryptoException e) {
+            throw new IOException(file + " is not a chat state file that decrypts here: " + e.getMessage());
         }
     }
 
@@ -61,19 +51,12 @@ public final class StateVault {
         return ("carapace.chat.state.v1|" + purpose).getBytes(StandardCharsets.UTF_8);
     }
 
-    /** AES-GCM; a ciphertext that does not authenticate is an IllegalStateException, which callers report. */
-    private static byte[] crypt(int mode, byte[] key, byte[] nonce, byte[] aad, byte[] in) {
-        try {
-            return Bytes.aesGcm(mode, key, nonce, aad, in);
-        } catch (javax.crypto.AEADBadTagException e) {
-            throw new IllegalStateException("AES-GCM failed", e);
-        }
-    }
-
     /**
      * The agent's storage key, kept in {@code file} wrapped under keys derived (HKDF-Expand, HMAC-SHA-256) from both
      * the current and the next identity seeds of the keystore. A key rotation makes the next key current, so the
-     * storage key still unwraps after it, and is then re-wrapped for the new pair. Created on first use.
+     * storage key still unwraps after it, and is then re-wrapped for the new pair. Created on first use. Each wrap is
+     * one {@link Aead} value ({@code sealed}); wraps written before kept {@code nonce} and {@code ct} apart and still
+     * unwrap.
      */
     public static byte[] storageKey(Path file, Ed25519KeyPair current, Ed25519KeyPair next) throws IOException {
         byte[] storage = null;
@@ -90,11 +73,13 @@ public final class StateVault {
                 for (Ed25519KeyPair k : new Ed25519KeyPair[] {current, next}) {
                     if (k.publicKey().b64url().equals(w.path("key").asString(""))) {
                         try {
-                            storage = crypt(Cipher.DECRYPT_MODE, wrapKey(k), Bytes.fromB64url(w.path("nonce")
-                                    .asString("")), aad("storage-key"), Bytes.fromB64url(w.path("ct").asString("")));
+                            byte[] sealed = w.has("sealed") ? Bytes.fromB64url(w.path("sealed").asString(""))
+                                    : Aead.framed(Bytes.fromB64url(w.path("nonce").asString("")),
+                                            Bytes.fromB64url(w.path("ct").asString("")));
+                            storage = new Aead(wrapKey(k)).open(sealed, aad("storage-key"));
                             currentWrapped |= k == current;
                             nextWrapped |= k == next;
-                        } catch (CryptoException | IllegalStateException e) {
+                        } catch (CryptoException | IllegalArgumentException e) {
                             throw new IOException(file + " does not unwrap with this identity's keys");
                         }
                     }
@@ -111,14 +96,12 @@ public final class StateVault {
             storage = Bytes.random(32);
         }
         ObjectNode doc = Json.object();
-        doc.put("v", "carapace.chat.storage-key.v1");
+        doc.put("v", "carapace.chat.storage-key.v2");
         ArrayNode wraps = doc.putArray("wraps");
         for (Ed25519KeyPair k : new Ed25519KeyPair[] {current, next}) {
-            byte[] nonce = Bytes.random(12);
             ObjectNode w = wraps.addObject();
             w.put("key", k.publicKey().b64url());
-            w.put("nonce", Bytes.b64url(nonce));
-            w.put("ct", Bytes.b64url(crypt(Cipher.ENCRYPT_MODE, wrapKey(k), nonce, aad("storage-key"), storage)));
+            w.put("sealed", Bytes.b64url(new Aead(wrapKey(k)).seal(storage, aad("storage-key"))));
         }
         SecureFiles.writeAtomic(file, (Json.pretty(doc) + "\n").getBytes(StandardCharsets.UTF_8));
         return storage;

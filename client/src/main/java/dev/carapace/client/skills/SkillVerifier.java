@@ -8,7 +8,7 @@ import dev.carapace.crypto.Bytes;
 import dev.carapace.crypto.CanonicalJson;
 import dev.carapace.crypto.CryptoException;
 import dev.carapace.crypto.Dsse;
-import dev.carapace.crypto.Ed25519PublicKey;
+import dev.carapace.crypto.IdentityKey;
 import dev.carapace.crypto.InTotoStatement;
 import dev.carapace.crypto.Json;
 import dev.carapace.crypto.KeyEventLog;
@@ -255,14 +255,12 @@ public final class SkillVerifier {
         }
         String keyId = env.signatures().get(0).keyid();
         String id = NamespaceClaim.signerId(keyId);
-        long seq = NamespaceClaim.signerSeq(keyId);
-        KeyEventLog kel = ids.get(id);
-        Ed25519PublicKey key = seq < 0 ? null : kel.keyAt(seq);
+        IdentityKey key = id == null ? null : IdentityKey.named(ids.get(id), keyId);
         if (key == null) {
             throw new SkillVerificationException(step, "key " + keyId + " is not in the signer's key history");
         }
         try {
-            Dsse.verify(env, k -> keyId.equals(k) ? key : null, 1);
+            key.requireSigned(env);
         } catch (CryptoException e) {
             throw new SkillVerificationException(step, "signature by " + keyId + " does not verify");
         }
@@ -277,8 +275,8 @@ public final class SkillVerifier {
         KeyEventLog kel = ids.get(id);
         try {
             Dsse.verify(env, k -> {
-                long seq = NamespaceClaim.signerSeq(k);
-                return id.equals(NamespaceClaim.signerId(k)) && seq >= 0 ? kel.keyAt(seq) : null;
+                IdentityKey key = IdentityKey.named(kel, k);
+                return key == null ? null : key.key();
             }, 1);
             return true;
         } catch (CryptoException e) {

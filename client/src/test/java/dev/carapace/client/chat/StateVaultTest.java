@@ -47,4 +47,32 @@ class StateVaultTest {
         assertThatThrownBy(() -> StateVault.storageKey(file, stranger, Ed25519KeyPair.generate()))
                 .isInstanceOf(IOException.class);
     }
+
+    /**
+     * A storage-key file (wraps with nonce and ct apart) and a state file written by the code before
+     * {@code crypto.Aead}, from identity seeds 0..31 and 100..131 and, for the state file, key bytes 7*i: both open.
+     */
+    @Test
+    void filesWrittenByTheOldCodeStillOpen() throws Exception {
+        byte[] s0 = new byte[32];
+        byte[] s1 = new byte[32];
+        byte[] stateKey = new byte[32];
+        for (int i = 0; i < 32; i++) {
+            s0[i] = (byte) i;
+            s1[i] = (byte) (100 + i);
+            stateKey[i] = (byte) (7 * i);
+        }
+        Path keyFile = dir.resolve("storage-key.json");
+        Path state = dir.resolve("state.bin");
+        try (var k = StateVaultTest.class.getResourceAsStream("storage-key-v1.json");
+                var st = StateVaultTest.class.getResourceAsStream("state-v1.bin")) {
+            Files.write(keyFile, k.readAllBytes());
+            Files.write(state, st.readAllBytes());
+        }
+        assertThat(StateVault.storageKey(keyFile, Ed25519KeyPair.fromSeed(s0), Ed25519KeyPair.fromSeed(s1)))
+                .isEqualTo(java.util.HexFormat.of().parseHex(
+                        "0979f1f1026adbc4f0854f73e87ddf9ba179364a7353506e17636ff3263723ce"));
+        assertThat(new String(new StateVault(stateKey).read(state, "group:a"), StandardCharsets.UTF_8))
+                .isEqualTo("hello state");
+    }
 }

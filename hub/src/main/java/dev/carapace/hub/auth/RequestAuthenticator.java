@@ -1,10 +1,13 @@
 package dev.carapace.hub.auth;
 
+import dev.carapace.crypto.AgentId;
 import dev.carapace.crypto.CryptoException;
 import dev.carapace.crypto.Ed25519PublicKey;
+import dev.carapace.crypto.IdentityKey;
 import dev.carapace.crypto.KeyId;
 import dev.carapace.crypto.httpsig.ContentDigest;
 import dev.carapace.crypto.httpsig.HttpSignature;
+import dev.carapace.hub.limits.HubLimits;
 import dev.carapace.hub.store.NonceStore;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -15,19 +18,22 @@ import java.util.concurrent.ConcurrentHashMap;
  * reads only the headers, {@link #verify} checks the key, the body digest, the signature and the nonce.
  */
 public final class RequestAuthenticator {
-    public static final long WINDOW_SECONDS = 60;
+    public static final long WINDOW_SECONDS = HubLimits.SIGNATURE_WINDOW_SECONDS;
 
     /** The key an identity signs with now, as the verifier knows it. */
     public record CurrentKey(String id, long seq, String kind, Ed25519PublicKey key) {
         /** The key id statements name this key by: {@code <identity id>#<seq>}. */
-        public String keyId() {
-            return id + "#" + seq; // the canonical form KeyId writes
+        public KeyId keyId() {
+            try {
+                return new KeyId(AgentId.parse(id), seq);
+            } catch (CryptoException e) {
+                throw new IllegalStateException("a stored identity id is not an agent id", e);
+            }
         }
 
-        /** Fails unless the envelope carries a valid signature by this key, under its key id. */
+        /** Fails unless the envelope carries a valid signature by this key, under its key id ({@link IdentityKey}). */
         public void requireSigned(dev.carapace.crypto.Dsse.Envelope env) throws CryptoException {
-            String keyId = keyId();
-            dev.carapace.crypto.Dsse.verify(env, k -> keyId.equals(k) ? key : null, 1);
+            new IdentityKey(keyId(), key).requireSigned(env);
         }
     }
 
@@ -51,7 +57,7 @@ public final class RequestAuthenticator {
         Ed25519PublicKey k = keyCache.get(b64url);
         if (k == null) {
             k = Ed25519PublicKey.fromB64url(b64url);
-            if (keyCache.size() > 100_000) {
+            if (keyCache.size() > HubLimits.KEY_CACHE_ENTRIES) {
                 keyCache.clear();
             }
             keyCache.put(b64url, k);
@@ -121,8 +127,10 @@ public final class RequestAuthenticator {
             }
         }
         String nonce = p.nonce();
-        if (nonce == null || nonce.length() < 16 || nonce.length() > 128) {
-            throw new AuthFailure("missing_nonce", "the signature needs a nonce of 16 to 128 characters");
+        if (nonce == null || nonce.length() < HubLimits.NONCE_MIN_CHARS
+                || nonce.length() > HubLimits.NONCE_MAX_CHARS) {
+            throw new AuthFailure("missing_nonce", "the signature needs a nonce of "
+                    + HubLimits.NONCE_MIN_CHARS + " to " + HubLimits.NONCE_MAX_CHARS + " characters");
         }
         try {
             return new Claim(p, KeyId.parse(p.keyid()));

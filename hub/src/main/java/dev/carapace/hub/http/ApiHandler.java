@@ -4,6 +4,7 @@ import dev.carapace.crypto.Json;
 import dev.carapace.crypto.httpsig.HttpSignature;
 import dev.carapace.hub.auth.AuthFailure;
 import dev.carapace.hub.auth.RequestAuthenticator;
+import dev.carapace.hub.limits.HubLimits;
 import dev.carapace.hub.limits.RateLimiter;
 import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.Bucket;
@@ -34,9 +35,9 @@ import tools.jackson.databind.node.ObjectNode;
  * trace; a client's faults are logged as one line, rate-limited.
  */
 public final class ApiHandler extends Handler.Abstract {
-    public static final int MAX_BODY_BYTES = 1 << 20;
-    private static final long DRAIN_LIMIT_BYTES = 16L << 20;
-    static final int FAULT_LINES_PER_MINUTE = 10;
+    public static final int MAX_BODY_BYTES = HubLimits.BODY_BYTES;
+    private static final long DRAIN_LIMIT_BYTES = HubLimits.OVERSIZED_BODY_DRAIN_BYTES;
+    static final int FAULT_LINES_PER_MINUTE = HubLimits.CLIENT_FAULT_LINES_PER_MINUTE;
     private static final Logger LOG = LoggerFactory.getLogger(ApiHandler.class);
 
     /**
@@ -206,7 +207,7 @@ public final class ApiHandler extends Handler.Abstract {
         String method = request.getMethod();
         List<String> path = new ArrayList<>();
         String rawPath = request.getHttpURI().getPath();
-        if (rawPath == null || rawPath.length() > 2048) {
+        if (rawPath == null || rawPath.length() > HubLimits.PATH_CHARS) {
             throw ApiException.badRequest("bad_path", "path missing or too long");
         }
         for (String s : rawPath.split("/")) {

@@ -1,5 +1,6 @@
 package dev.carapace.hub.http;
 
+import dev.carapace.hub.limits.HubLimits;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -11,12 +12,12 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class BodyBudget {
     /** One address's share: sixteen full-size bodies in flight at once. */
-    public static final long PER_ADDRESS_BYTES = 16L << 20;
+    public static final long PER_ADDRESS_BYTES = HubLimits.BODY_BYTES_PER_ADDRESS;
     /**
      * The whole hub's, whatever number of addresses take part: a quarter of the heap the JVM may grow to (at least
      * 64 MiB), so that bodies in flight never starve the rest of the hub of memory.
      */
-    public static final long HUB_BYTES = Math.max(64L << 20, Runtime.getRuntime().maxMemory() / 4);
+    public static final long HUB_BYTES = HubLimits.BODY_BYTES_HUB;
 
     /** The outcome of a reservation. */
     public enum Verdict { RESERVED, ADDRESS_FULL, HUB_FULL }

@@ -1,5 +1,6 @@
 package dev.carapace.hub.http;
 
+import dev.carapace.hub.limits.HubLimits;
 import java.io.ByteArrayOutputStream;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -15,9 +16,9 @@ import org.eclipse.jetty.util.thread.Scheduler;
  */
 final class BodyReader implements Runnable {
     /** Any body gets this long, however small. */
-    static final long GRACE_MS = 10_000;
+    static final long GRACE_MS = HubLimits.BODY_GRACE_MS;
     /** On top of the grace, the body must arrive at this average rate (bytes per second). */
-    static final long MIN_BYTES_PER_SECOND = 64 * 1024;
+    static final long MIN_BYTES_PER_SECOND = HubLimits.BODY_MIN_BYTES_PER_SECOND;
 
     /** What became of the body: the bytes, or the error to answer with. */
     interface Done {

@@ -16,7 +16,11 @@ public final class RateLimiter {
     /** Requests per minute for each tier and for each client address. */
     public record Limits(int perIpPerMinute, Map<Tier, Integer> perTierPerMinute) {
         public static Limits defaults() {
-            return new Limits(600, Map.of(Tier.NEW, 60, Tier.ANONYMOUS, 120, Tier.VERIFIED, 600, Tier.TRUSTED, 3000));
+            return new Limits(HubLimits.REQUESTS_PER_ADDRESS_PER_MINUTE, Map.of(
+                    Tier.NEW, HubLimits.REQUESTS_NEW_PER_MINUTE,
+                    Tier.ANONYMOUS, HubLimits.REQUESTS_ANONYMOUS_PER_MINUTE,
+                    Tier.VERIFIED, HubLimits.REQUESTS_VERIFIED_PER_MINUTE,
+                    Tier.TRUSTED, HubLimits.REQUESTS_TRUSTED_PER_MINUTE));
         }
 
         /** One budget per minute for every address and tier: for tests and load tools that measure past the limits. */
@@ -27,7 +31,7 @@ public final class RateLimiter {
     }
 
     /** Addresses, or identities per tier, with a bucket of their own; more share one (see KeyedBuckets). */
-    static final int MAX_KEYS = 100_000;
+    static final int MAX_KEYS = HubLimits.RATE_LIMIT_KEYS;
 
     private final Limits limits;
     private final KeyedBuckets perIp;

@@ -1,6 +1,7 @@
 package dev.carapace.hub.log;
 
 import dev.carapace.crypto.Ed25519KeyPair;
+import dev.carapace.hub.limits.HubLimits;
 import dev.carapace.tlog.Checkpoint;
 import dev.carapace.tlog.Frontier;
 import dev.carapace.tlog.Merkle;
@@ -24,9 +25,9 @@ import java.util.function.LongConsumer;
  * that loses the race for the next index rolls back and is retried on top of the winner's.
  */
 public final class LogSequencer implements AutoCloseable {
-    public static final int MAX_BATCH = 1000;
+    public static final int MAX_BATCH = HubLimits.LOG_BATCH_ENTRIES;
     /** Entry bundles prefix each entry with a uint16 length. */
-    public static final int MAX_ENTRY_BYTES = 65_535;
+    public static final int MAX_ENTRY_BYTES = HubLimits.LOG_ENTRY_BYTES;
 
     /** An acknowledged append: its index and the signed checkpoint that covers it. */
     public record Appended(long index, long size, String checkpoint) {}
@@ -40,7 +41,7 @@ public final class LogSequencer implements AutoCloseable {
     private final Clock clock;
     /** Told each checkpointed size once it is committed. */
     private final LongConsumer checkpointed;
-    private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>(100_000);
+    private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>(HubLimits.LOG_QUEUE_ENTRIES);
     private final Thread thread;
     private volatile boolean running = true;
     private Frontier frontier; // sequencer thread only

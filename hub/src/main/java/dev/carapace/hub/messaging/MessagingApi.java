@@ -7,6 +7,7 @@ import dev.carapace.hub.http.ApiException;
 import dev.carapace.hub.http.Call;
 import dev.carapace.hub.http.Reply;
 import dev.carapace.hub.http.Route;
+import dev.carapace.hub.limits.HubLimits;
 import dev.carapace.hub.limits.KeyedBuckets;
 import dev.carapace.hub.store.Database;
 import dev.carapace.hub.store.GroupLog;
@@ -41,33 +42,33 @@ import tools.jackson.databind.node.ObjectNode;
 public final class MessagingApi {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(MessagingApi.class);
 
-    static final int MAX_ONE_TIME_PER_INSTALLATION = 100;
-    static final int MAX_KEY_PACKAGES_PER_UPLOAD = 50;
-    static final int MAX_INBOX_ITEMS = 200;
-    static final int MAX_ROUTING_ENTRIES = 100;
-    static final long LONG_POLL_MS = 25_000;
-    static final int MAX_LONG_POLLS = 64;
-    static final int MAX_LONG_POLLS_PER_SPENDER = 4;
+    static final int MAX_ONE_TIME_PER_INSTALLATION = HubLimits.ONE_TIME_PER_INSTALLATION;
+    static final int MAX_KEY_PACKAGES_PER_UPLOAD = HubLimits.KEY_PACKAGES_PER_UPLOAD;
+    static final int MAX_INBOX_ITEMS = HubLimits.INBOX_ITEMS;
+    static final int MAX_ROUTING_ENTRIES = HubLimits.ROUTING_ENTRIES;
+    static final long LONG_POLL_MS = HubLimits.LONG_POLL_MS;
+    static final int MAX_LONG_POLLS = HubLimits.LONG_POLLS;
+    static final int MAX_LONG_POLLS_PER_SPENDER = HubLimits.LONG_POLLS_PER_SPENDER;
     /**
      * Bytes of commits and messages (as sent, base64 included) one spender (an identity, or an address for new ones)
      * may have the hub store per hour: what is stored stays until every member acknowledged it or retention ends, so
      * storage is bounded per address and identity, not per key.
      */
-    public static final int STORED_BYTES_PER_HOUR = 64 << 20;
+    public static final int STORED_BYTES_PER_HOUR = HubLimits.STORED_BYTES_PER_HOUR;
     /** Claims (answered with any KeyPackage) per claimer and target per hour. */
-    public static final int CLAIMS_PER_HOUR = 30;
+    public static final int CLAIMS_PER_HOUR = HubLimits.CLAIMS_PER_TARGET_PER_HOUR;
     /** KeyPackage claims one identity may make per hour across all targets. */
-    public static final int CLAIMS_PER_CLAIMER_PER_HOUR = 600;
+    public static final int CLAIMS_PER_CLAIMER_PER_HOUR = HubLimits.CLAIMS_PER_CLAIMER_PER_HOUR;
     /**
      * One-time KeyPackages per installation that one claimer may take from one target per hour; beyond it, and beyond
      * the target's budget below, claims get the (reusable) last-resort KeyPackage, as RFC 9420 §16.8 intends, so a
      * stranger can never take more than a small share of anyone's supply (a client keeps 10 and tops up).
      */
-    public static final int ONE_TIME_PER_CLAIMER_PER_HOUR = 2;
+    public static final int ONE_TIME_PER_CLAIMER_PER_HOUR = HubLimits.ONE_TIME_PER_CLAIMER_PER_HOUR;
     /** One-time KeyPackages per installation that all claimers together may take from one target per hour. */
-    public static final int ONE_TIME_PER_TARGET_PER_HOUR = 5;
+    public static final int ONE_TIME_PER_TARGET_PER_HOUR = HubLimits.ONE_TIME_PER_TARGET_PER_HOUR;
     /** Installations one agent may hold KeyPackages for (each holds at most {@value #MAX_ONE_TIME_PER_INSTALLATION}). */
-    static final int MAX_INSTALLATIONS_PER_AGENT = 32;
+    static final int MAX_INSTALLATIONS_PER_AGENT = HubLimits.INSTALLATIONS_PER_AGENT;
     private static final KeyPackageStore.Quota KEY_PACKAGE_QUOTA = new KeyPackageStore.Quota(
             MAX_INSTALLATIONS_PER_AGENT, MAX_ONE_TIME_PER_INSTALLATION);
 
@@ -78,14 +79,15 @@ public final class MessagingApi {
     private final Clock clock;
     private final long retentionMs;
     /** Per claimer and target; bounded without resets, so nobody can refill a target's claim budget by flooding. */
-    private final KeyedBuckets claims = new KeyedBuckets(CLAIMS_PER_HOUR, Duration.ofHours(1), 200_000);
+    private final KeyedBuckets claims = new KeyedBuckets(CLAIMS_PER_HOUR, Duration.ofHours(1), HubLimits.CLAIM_KEYS);
     private final KeyedBuckets claimsByClaimer = new KeyedBuckets(CLAIMS_PER_CLAIMER_PER_HOUR, Duration.ofHours(1),
-            100_000);
-    private final KeyedBuckets storedBytes = new KeyedBuckets(STORED_BYTES_PER_HOUR, Duration.ofHours(1), 100_000);
+            HubLimits.QUOTA_KEYS);
+    private final KeyedBuckets storedBytes = new KeyedBuckets(STORED_BYTES_PER_HOUR, Duration.ofHours(1),
+            HubLimits.QUOTA_KEYS);
     private final KeyedBuckets oneTimeShares = new KeyedBuckets(ONE_TIME_PER_CLAIMER_PER_HOUR, Duration.ofHours(1),
-            200_000);
+            HubLimits.CLAIM_KEYS);
     private final KeyedBuckets oneTimeByTarget = new KeyedBuckets(ONE_TIME_PER_TARGET_PER_HOUR, Duration.ofHours(1),
-            100_000);
+            HubLimits.QUOTA_KEYS);
     // Installations waiting in a long poll; woken when a message for them is committed by this process.
     private final Map<String, Object> waiters = new ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.AtomicLong lastPurgeMs = new java.util.concurrent.atomic.AtomicLong();
@@ -249,7 +251,8 @@ public final class MessagingApi {
         String spender = call.spender();
         // Per claimer first, so one identity cannot fill the per-pair table with made-up targets.
         if (claimsByClaimer.tryAcquire(spender) != 0 || claims.tryAcquire(spender + ">" + target) != 0) {
-            throw new ApiException(429, "rate_limited", "too many KeyPackage claims for this agent; try later", 120);
+            throw new ApiException(429, "rate_limited", "too many KeyPackage claims for this agent; try later",
+                    HubLimits.CLAIMS_RETRY_AFTER_SECONDS);
         }
         if (inboxes.denies(target, claimer)) {
             throw ApiException.forbidden("this agent does not accept you");
@@ -269,7 +272,7 @@ public final class MessagingApi {
         if (out.isEmpty()) {
             if (!oneTime) {
                 throw new ApiException(429, "rate_limited", "your share of this agent's one-time KeyPackages is used"
-                        + " and it has no last-resort one; try later", 600);
+                        + " and it has no last-resort one; try later", HubLimits.ONE_TIME_RETRY_AFTER_SECONDS);
             }
             throw ApiException.notFound("agent " + target + " has no KeyPackages");
         }
@@ -544,7 +547,8 @@ public final class MessagingApi {
                 items = pending(me, installation);
                 if (items.isEmpty()) {
                     // Woken by a commit in this process; the 1 s bound picks up writes by other hub processes.
-                    monitor.wait(Math.max(1, Math.min(1000, deadline - System.currentTimeMillis())));
+                    monitor.wait(Math.max(1, Math.min(HubLimits.LONG_POLL_RECHECK_MS,
+                            deadline - System.currentTimeMillis())));
                 }
             }
             if (items.isEmpty()) {
@@ -599,8 +603,9 @@ public final class MessagingApi {
         JsonNode body = call.json();
         Call.onlyFields(body, "acks");
         JsonNode acks = body.path("acks");
-        if (!acks.isArray() || acks.isEmpty() || acks.size() > 1000) {
-            throw ApiException.badRequest("invalid_field", "field 'acks' must hold 1 to 1000 {group, seq}");
+        if (!acks.isArray() || acks.isEmpty() || acks.size() > HubLimits.ACKS_PER_REQUEST) {
+            throw ApiException.badRequest("invalid_field", "field 'acks' must hold 1 to " + HubLimits.ACKS_PER_REQUEST
+                    + " {group, seq}");
         }
         List<InboxStore.Ack> list = new ArrayList<>();
         for (JsonNode a : acks) {
@@ -616,7 +621,7 @@ public final class MessagingApi {
         long now = clock.millis();
         long last = lastPurgeMs.get();
         // Retention runs at most every 10 minutes, piggybacked on acknowledgements (no thread to manage).
-        if (now - last > 10 * 60_000 && lastPurgeMs.compareAndSet(last, now)) {
+        if (now - last > HubLimits.RETENTION_SWEEP_MS && lastPurgeMs.compareAndSet(last, now)) {
             Thread.ofVirtual().start(this::purge);
         }
         ObjectNode o = Json.object();

@@ -5,8 +5,10 @@ import dev.carapace.crypto.Bytes;
 import dev.carapace.crypto.CryptoException;
 import dev.carapace.crypto.GroupAdmins;
 import dev.carapace.crypto.InstallationCertificate;
+import dev.carapace.crypto.InstallationCredential;
 import dev.carapace.crypto.KeyEventLog;
 import dev.carapace.hub.http.ApiException;
+import dev.carapace.hub.limits.HubLimits;
 import dev.carapace.mls.MlsException;
 import dev.carapace.mls.codec.TlsReader;
 import dev.carapace.mls.crypto.CipherSuite;
@@ -14,7 +16,7 @@ import dev.carapace.mls.framing.MlsMessage;
 import dev.carapace.mls.framing.FramedContent;
 import dev.carapace.mls.framing.PrivateMessage;
 import dev.carapace.mls.framing.Sender;
-import dev.carapace.mls.message.Credential;
+import dev.carapace.mls.group.KeyPackageValidator;
 import dev.carapace.mls.message.KeyPackage;
 import dev.carapace.mls.message.LeafNode;
 import java.time.Instant;
@@ -26,8 +28,8 @@ import java.util.Set;
  * KeyPackages that do not speak for the uploader.
  */
 final class MlsWire {
-    static final int MAX_MESSAGE_BYTES = 256 * 1024;
-    static final int MAX_KEY_PACKAGE_BYTES = 8 * 1024;
+    static final int MAX_MESSAGE_BYTES = HubLimits.MLS_MESSAGE_BYTES;
+    static final int MAX_KEY_PACKAGE_BYTES = HubLimits.KEY_PACKAGE_BYTES;
 
     private MlsWire() {}
 
@@ -215,16 +217,12 @@ final class MlsWire {
 
     /** The external commit's new leaf must carry a credential certified by the caller for this installation. */
     static void ownLeaf(LeafNode leaf, KeyEventLog caller, String installation) throws ApiException {
-        Credential c = leaf.credential();
         try {
-            if (c.type() != Credential.BASIC || !InstallationCertificate.verify(c.identity(), caller,
-                    leaf.signatureKey()).installation().equals(installation)) {
-                throw ApiException.forbidden("an external commit must bring the submitting installation's own"
-                        + " leaf");
-            }
+            InstallationCredential.verifyOwn(leaf.credential().type(), leaf.credential().identity(),
+                    leaf.signatureKey(), caller, installation);
         } catch (CryptoException e) {
-            throw ApiException.forbidden("an external commit must bring a leaf certified by your current key: "
-                    + e.getMessage());
+            throw ApiException.forbidden("an external commit must bring the submitting installation's own leaf,"
+                    + " certified by your current key: " + e.getMessage());
         }
     }
 
@@ -255,8 +253,10 @@ final class MlsWire {
     }
 
     /**
-     * Decodes and checks a KeyPackage: supported suite, valid signature, current lifetime, a basic credential holding
-     * an installation certificate signed by the uploader's current key for this installation and this leaf key.
+     * Decodes and checks a KeyPackage by the rules every member applies ({@link KeyPackageValidator}: supported suite,
+     * valid signatures, current lifetime, init key distinct from the encryption key, capabilities listing what the
+     * leaf uses) and the installation-credential policy ({@link InstallationCredential}: certified by the uploader's
+     * current key for this installation and this leaf key).
      */
     static CheckedKeyPackage keyPackage(byte[] bytes, KeyEventLog uploader, String installation, Instant now)
             throws ApiException {
@@ -268,33 +268,30 @@ final class MlsWire {
         } catch (MlsException | IllegalArgumentException | IndexOutOfBoundsException e) {
             throw ApiException.badRequest("invalid_key_package", "not a KeyPackage: " + e.getMessage());
         }
-        CipherSuite suite = CipherSuite.byId(kp.cipherSuite()).orElseThrow(() ->
-                ApiException.badRequest("invalid_key_package", "unsupported cipher suite " + kp.cipherSuite()));
-        LeafNode leaf = kp.leafNode();
-        if (kp.version() != 1 || leaf.source() != LeafNode.SOURCE_KEY_PACKAGE || !kp.verifySignature(suite)
-                || !leaf.verifySignature(suite, null, 0)) {
-            throw ApiException.badRequest("invalid_key_package", "the KeyPackage or its leaf is not validly signed");
-        }
-        long t = now.getEpochSecond();
-        if (Long.compareUnsigned(t, leaf.notBefore()) < 0 || Long.compareUnsigned(t, leaf.notAfter()) > 0) {
-            throw ApiException.badRequest("invalid_key_package", "the KeyPackage is not valid now");
-        }
-        Credential c = leaf.credential();
-        if (c.type() != Credential.BASIC) {
-            throw ApiException.badRequest("invalid_key_package", "the credential must be basic");
-        }
+        CipherSuite suite;
         try {
-            InstallationCertificate.Claims claims = InstallationCertificate.verify(c.identity(), uploader,
-                    leaf.signatureKey());
-            if (!claims.installation().equals(installation)) {
-                throw ApiException.forbidden("the KeyPackage's credential is for another installation");
-            }
-        } catch (CryptoException e) {
-            // A well-formed KeyPackage that does not speak for the uploader (someone else's, or certified by a
-            // rotated-out key): not the caller's to publish.
-            throw ApiException.forbidden("the KeyPackage's credential is not certified by your current key: "
-                    + e.getMessage());
+            suite = KeyPackageValidator.keyPackage(kp, now, (c, key) -> {
+                try {
+                    InstallationCredential.verifyOwn(c.type(), c.identity(), key, uploader, installation);
+                } catch (CryptoException e) {
+                    throw new NotTheCallers(e.getMessage());
+                }
+            });
+        } catch (NotTheCallers e) {
+            // A well-formed KeyPackage that does not speak for the uploader (someone else's, another installation's,
+            // or certified by a rotated-out key): not the caller's to publish.
+            throw ApiException.forbidden("the KeyPackage's credential is not certified by your current key for this"
+                    + " installation: " + e.getMessage());
+        } catch (MlsException e) {
+            throw ApiException.badRequest("invalid_key_package", e.getMessage());
         }
         return new CheckedKeyPackage(Bytes.b64url(kp.ref(suite)), bytes);
+    }
+
+    /** The credential validator's refusal of a credential that is not the caller's, told apart from a malformed one. */
+    private static final class NotTheCallers extends RuntimeException {
+        NotTheCallers(String message) {
+            super(message, null, false, false);
+        }
     }
 }

@@ -1,6 +1,7 @@
 package dev.carapace.hub.messaging;
 
 import dev.carapace.crypto.Bytes;
+import dev.carapace.hub.limits.HubLimits;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
@@ -21,7 +22,7 @@ import org.eclipse.jetty.websocket.server.WebSocketUpgradeHandler;
  */
 final class PushChannel {
     static final String PATH = "/v1/push";
-    static final long TICKET_MS = 60_000;
+    static final long TICKET_MS = HubLimits.PUSH_TICKET_MS;
     private static final String PENDING = "{\"type\":\"pending\"}";
 
     record Ticket(String ticket, String installationKey, long expiresMs) {}
@@ -37,7 +38,7 @@ final class PushChannel {
     /** A ticket for the installation {@code agent/installation}. */
     Ticket issue(String installationKey) {
         long now = clock.millis();
-        if (tickets.size() > 100_000) {
+        if (tickets.size() > HubLimits.PUSH_TICKETS) {
             tickets.values().removeIf(t -> t.expiresMs() < now);
         }
         Ticket t = new Ticket(Bytes.b64url(Bytes.random(32)), installationKey, now + TICKET_MS);
@@ -70,8 +71,8 @@ final class PushChannel {
     /** Puts the WebSocket endpoint in front of {@code api}; every other request goes on to it. */
     Handler wrap(Server server, Handler api) {
         WebSocketUpgradeHandler ws = WebSocketUpgradeHandler.from(server, container -> {
-            container.setIdleTimeout(Duration.ofMinutes(30));
-            container.setMaxTextMessageSize(1024);
+            container.setIdleTimeout(Duration.ofMillis(HubLimits.PUSH_IDLE_MS));
+            container.setMaxTextMessageSize(HubLimits.PUSH_TEXT_BYTES);
             container.addMapping(PATH, (req, resp, cb) -> {
                 String query = req.getHttpURI().getQuery();
                 String ticket = query != null && query.startsWith("ticket=") ? query.substring(7) : null;

@@ -1,5 +1,6 @@
 package dev.carapace.hub.skills;
 
+import dev.carapace.hub.limits.HubLimits;
 import dev.carapace.skills.NamespaceClaim;
 import dev.carapace.skills.RevocationRule;
 import dev.carapace.crypto.Bytes;
@@ -54,17 +55,17 @@ public final class SkillsApi {
      * Uploaded packages that no publication names yet, per client address and per owner (not per key: identities
      * are free): storage is not a free-for-all.
      */
-    public static final int MAX_PENDING_UPLOADS = 8;
+    public static final int MAX_PENDING_UPLOADS = HubLimits.PENDING_UPLOADS;
     /** Bytes of unpublished uploads per client address and per owner. */
-    public static final long MAX_PENDING_BYTES = 4L * SkillPackage.MAX_PACKAGE_BYTES;
+    public static final long MAX_PENDING_BYTES = HubLimits.PENDING_BYTES;
     /** Uploads and parts that no publication names are deleted after this long. */
-    public static final long PENDING_UPLOAD_TTL_MS = 24L * 3600 * 1000;
+    public static final long PENDING_UPLOAD_TTL_MS = HubLimits.PENDING_UPLOAD_TTL_MS;
     /** Parts one package may be uploaded in, and unassembled parts per client address and per owner. */
-    public static final int MAX_PARTS = 64;
+    public static final int MAX_PARTS = HubLimits.UPLOAD_PARTS;
     /** Bytes of unassembled parts per client address and per owner: one package of the largest size. */
-    public static final long MAX_PART_BYTES = SkillPackage.MAX_PACKAGE_BYTES;
+    public static final long MAX_PART_BYTES = HubLimits.UPLOAD_PART_BYTES;
     /** Statements one version may collect, so its record stays bounded whatever Sybils post. */
-    public static final int MAX_STATEMENTS_PER_VERSION = 500;
+    public static final int MAX_STATEMENTS_PER_VERSION = HubLimits.STATEMENTS_PER_VERSION;
 
     private final SkillRegistryStore records;
     private final PackageStore packages;
@@ -348,13 +349,13 @@ public final class SkillsApi {
 
     private Reply search(Call call) throws Exception {
         String q = query(call.targetUri(), "q");
-        if (q != null && q.length() > 100) {
-            throw ApiException.badRequest("invalid_query", "q is longer than 100 characters");
+        if (q != null && q.length() > HubLimits.SEARCH_QUERY_CHARS) {
+            throw ApiException.badRequest("invalid_query", "q is longer than " + HubLimits.SEARCH_QUERY_CHARS + " characters");
         }
         String needle = q == null ? "" : q.toLowerCase(Locale.ROOT);
         ObjectNode o = Json.object();
         ArrayNode arr = o.putArray("skills");
-        for (SkillRegistryStore.Listing l : records.search(needle, 200)) {
+        for (SkillRegistryStore.Listing l : records.search(needle, HubLimits.SEARCH_RESULTS)) {
             ObjectNode n = arr.addObject();
             n.put("name", l.name());
             n.put("latest", l.latest());

@@ -2,6 +2,7 @@ package dev.carapace.hub.store;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.carapace.hub.limits.HubLimits;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -66,15 +67,15 @@ public final class Database implements AutoCloseable {
         if (dialect == Dialect.SQLITE) {
             // One writer at a time is SQLite's model; WAL lets readers go on meanwhile. secure_delete overwrites
             // freed pages, so deleted rows do not linger in the file.
-            cfg.setMaximumPoolSize(8);
+            cfg.setMaximumPoolSize(HubLimits.DB_CONNECTIONS_SQLITE);
             cfg.addDataSourceProperty("journal_mode", "WAL");
             cfg.addDataSourceProperty("synchronous", "NORMAL");
-            cfg.addDataSourceProperty("busy_timeout", "10000");
+            cfg.addDataSourceProperty("busy_timeout", String.valueOf(HubLimits.SQLITE_BUSY_TIMEOUT_MS));
             cfg.addDataSourceProperty("secure_delete", "true");
             cfg.addDataSourceProperty("foreign_keys", "true");
             cfg.addDataSourceProperty("transaction_mode", "IMMEDIATE");
         } else {
-            cfg.setMaximumPoolSize(16);
+            cfg.setMaximumPoolSize(HubLimits.DB_CONNECTIONS_POSTGRES);
         }
         cfg.setPoolName("carapace-" + dialect.name().toLowerCase());
         HikariDataSource pool = new HikariDataSource(cfg);

@@ -27,6 +27,8 @@
  *   <li>{@code OverflowBucketTargetingAttackTest}: keys chosen to share a victim's overflow rate-limit bucket on
  *       every hub (red team after issue 13).</li>
  *   <li>{@code BatchRefundAttackTest}: refused log batches that gave their request's token back.</li>
+ *   <li>{@code KeyPackageValidationAttackTest}: KeyPackages no group accepts (init key equal to the encryption key,
+ *       capabilities missing the suite, version or own credential type) stored and handed to claimers (issue 18).</li>
  * </ul>
  *
  * <p>{@code RawRequest} sends exact request bytes (Host header included); {@code LongHistory} builds long valid key

@@ -125,7 +125,7 @@ final class Joiner {
         byte[] externalPub = Group.decodeAll(pubExt.data(), TlsReader::readVarBytes);
         RatchetTree tree = PublicGroup.receivedTree(config.credentials(), s, gi, ratchetTree);
         LeafNode template = me.keyPackage().leafNode();
-        TreeValidation.validateLeaf(config, s, template, LeafNode.SOURCE_KEY_PACKAGE, null, 0, false);
+        KeyPackageValidator.leaf(config, s, template, LeafNode.SOURCE_KEY_PACKAGE, null, 0, false);
         List<Commit.ProposalOrRef> proposals = new ArrayList<>();
         if (resyncLeaf >= 0) {
             LeafNode old = resyncLeaf < tree.leafCount() ? tree.leaf(resyncLeaf) : null;

@@ -5,8 +5,6 @@ import static dev.carapace.mls.group.TreeValidation.checkExternalSenders;
 import static dev.carapace.mls.group.TreeValidation.checkLeafMeets;
 import static dev.carapace.mls.group.TreeValidation.checkRequiredCapabilities;
 import static dev.carapace.mls.group.TreeValidation.keyInTree;
-import static dev.carapace.mls.group.TreeValidation.validateKeyPackage;
-import static dev.carapace.mls.group.TreeValidation.validateLeaf;
 
 import dev.carapace.mls.InvalidSignatureException;
 import dev.carapace.mls.ProtocolViolationException;
@@ -232,7 +230,7 @@ public final class PublicGroup {
         CipherSuite s = suite;
         RequiredCapabilities required = RequiredCapabilities.in(Extension.decodeBody(context.extensions()));
         if (p instanceof Proposal.Add add) {
-            validateKeyPackage(config, s, add.keyPackage(), true);
+            KeyPackageValidator.keyPackage(config, s, add.keyPackage(), true);
             checkLeafMeets(add.keyPackage().leafNode(), required, "added KeyPackage");
             checkCredentialFits(tree, add.keyPackage().leafNode(), -1, "added KeyPackage");
             // A key already in the tree is not refused here: a Remove of that leaf may come in the same commit.
@@ -241,7 +239,7 @@ public final class PublicGroup {
             if (sender.type() != Sender.MEMBER) {
                 throw new ProtocolViolationException("Update proposal from a non-member");
             }
-            validateLeaf(config, s, u.leafNode(), LeafNode.SOURCE_UPDATE, context.groupId(), (int) sender.index(),
+            KeyPackageValidator.leaf(config, s, u.leafNode(), LeafNode.SOURCE_UPDATE, context.groupId(), (int) sender.index(),
                     true);
             checkLeafMeets(u.leafNode(), required, "Update leaf");
             checkCredentialFits(tree, u.leafNode(), (int) sender.index(), "Update leaf");
@@ -329,7 +327,7 @@ public final class PublicGroup {
                 if (leaf < 0 || leaf == committer || !touched.add(leaf) || a.tree.leaf(leaf) == null) {
                     throw new ProtocolViolationException("invalid Update proposal sender");
                 }
-                validateLeaf(config, s, u.leafNode(), LeafNode.SOURCE_UPDATE, groupId, leaf, true);
+                KeyPackageValidator.leaf(config, s, u.leafNode(), LeafNode.SOURCE_UPDATE, groupId, leaf, true);
                 checkLeafMeets(u.leafNode(), required, "Update leaf");
                 a.tree.updateLeaf(leaf, u.leafNode());
                 a.pathRequired = true;
@@ -353,7 +351,7 @@ public final class PublicGroup {
         for (SenderProposal sp : props) {
             if (sp.proposal() instanceof Proposal.Add add) {
                 KeyPackage kp = add.keyPackage();
-                validateKeyPackage(config, s, kp, false);
+                KeyPackageValidator.keyPackage(config, s, kp, false);
                 checkLeafMeets(kp.leafNode(), required, "added KeyPackage");
                 int leaf = a.tree.addLeaf(kp.leafNode());
                 a.added.add(leaf);

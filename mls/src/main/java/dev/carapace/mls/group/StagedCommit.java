@@ -136,7 +136,7 @@ public final class StagedCommit {
             // resync's Remove may count, the new leaf must carry a valid signature at its index and a credential
             // the application binds to that key. Otherwise anyone holding a GroupInfo could copy a member's public
             // credential and make that member believe it was removed.
-            TreeValidation.validateLeaf(config, s, commit.path().leafNode(), LeafNode.SOURCE_COMMIT,
+            KeyPackageValidator.leaf(config, s, commit.path().leafNode(), LeafNode.SOURCE_COMMIT,
                     st.context().groupId(), committer, true);
         }
         // By index, not by key: a resync may put the same member (same keys) back at the same index.
@@ -162,7 +162,7 @@ public final class StagedCommit {
         if (commit.path() != null) {
             LeafNode pl = commit.path().leafNode();
             // Signature and source are checked by TreeKem.process, with the leaf index bound in.
-            TreeValidation.validateLeaf(config, s, pl, LeafNode.SOURCE_COMMIT, null, committer, false);
+            KeyPackageValidator.leaf(config, s, pl, LeafNode.SOURCE_COMMIT, null, committer, false);
             TreeValidation.checkLeafInGroup(pl, Extension.decodeBody(ext), "commit path leaf");
             final RatchetTree t = tree;
             TreeKem.Processed pr = TreeKem.process(s, t, committer, commit.path(), st.context().groupId(),

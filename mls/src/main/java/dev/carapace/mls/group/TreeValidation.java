@@ -5,7 +5,6 @@ import dev.carapace.mls.ProtocolViolationException;
 import dev.carapace.mls.crypto.CipherSuite;
 import dev.carapace.mls.message.Extension;
 import dev.carapace.mls.message.ExternalSender;
-import dev.carapace.mls.message.KeyPackage;
 import dev.carapace.mls.message.LeafNode;
 import dev.carapace.mls.message.RequiredCapabilities;
 import dev.carapace.mls.schedule.GroupContext;
@@ -154,46 +153,6 @@ final class TreeValidation {
         if (unmet != null) {
             throw new ProtocolViolationException(who + " lacks required capability: " + unmet);
         }
-    }
-
-    /** @param checkSignatures false when the caller has already verified both signatures (see verifyAll) */
-    static void validateKeyPackage(GroupConfig config, CipherSuite s, KeyPackage kp, boolean checkSignatures) {
-        if (kp.version() != GroupContext.MLS10 || kp.cipherSuite() != s.id()) {
-            throw new ProtocolViolationException("KeyPackage version or cipher suite mismatch");
-        }
-        if (checkSignatures && !kp.verifySignature(s)) {
-            throw new InvalidSignatureException("KeyPackage signature");
-        }
-        if (MessageDigest.isEqual(kp.initKey(), kp.leafNode().encryptionKey())) {
-            throw new ProtocolViolationException("KeyPackage init key equals its encryption key");
-        }
-        validateLeaf(config, s, kp.leafNode(), LeafNode.SOURCE_KEY_PACKAGE, null, 0, checkSignatures);
-    }
-
-    /** LeafNode checks (RFC 9420 §7.3): source, signature, lifetime, capabilities, credential. */
-    static void validateLeaf(GroupConfig config, CipherSuite s, LeafNode leaf, int source, byte[] groupId,
-            int leafIndex, boolean checkSignature) {
-        if (leaf.source() != source) {
-            throw new ProtocolViolationException("leaf node source " + leaf.source() + ", expected " + source);
-        }
-        if (checkSignature && !leaf.verifySignature(s, groupId, leafIndex)) {
-            throw new InvalidSignatureException("leaf node signature");
-        }
-        if (source == LeafNode.SOURCE_KEY_PACKAGE && config.clock() != null) {
-            long now = config.clock().instant().getEpochSecond();
-            if (Long.compareUnsigned(now, leaf.notBefore()) < 0 || Long.compareUnsigned(now, leaf.notAfter()) > 0) {
-                throw new ProtocolViolationException("leaf node lifetime does not cover the current time");
-            }
-        }
-        if (!leaf.capabilities().cipherSuites().contains(s.id()) || !leaf.capabilities().versions().contains(1)) {
-            throw new ProtocolViolationException("leaf node does not support this group's version and suite");
-        }
-        for (Extension e : leaf.extensions()) {
-            if (!leaf.capabilities().supportsExtension(e.type())) {
-                throw new ProtocolViolationException("leaf node uses extension " + e.type() + " it does not list");
-            }
-        }
-        config.credentials().validate(leaf.credential(), leaf.signatureKey());
     }
 
     /** RFC 9420 §5.3.1: the credentials of external senders are validated when the extension appears or changes. */
