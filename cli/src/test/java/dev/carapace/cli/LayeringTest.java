@@ -23,20 +23,21 @@ import org.junit.jupiter.api.Test;
 class LayeringTest {
     private static final String BASE = "dev.carapace.";
     private static final List<String> MODULES =
-            List.of("crypto", "tlog", "mls", "skills", "sandbox", "client", "hub", "cli", "bench");
+            List.of("crypto", "protocol", "tlog", "mls", "skills", "sandbox", "client", "hub", "cli", "bench");
 
     /** The Carapace modules each module may import besides itself. */
     private static final Map<String, Set<String>> MAY_IMPORT = new LinkedHashMap<>();
 
     static {
         MAY_IMPORT.put("crypto", Set.of());
+        MAY_IMPORT.put("protocol", Set.of("crypto"));
         MAY_IMPORT.put("tlog", Set.of("crypto"));
         MAY_IMPORT.put("mls", Set.of());
         MAY_IMPORT.put("skills", Set.of("crypto"));
         MAY_IMPORT.put("sandbox", Set.of("crypto"));
-        MAY_IMPORT.put("client", Set.of("crypto", "tlog", "mls", "skills", "sandbox"));
-        MAY_IMPORT.put("hub", Set.of("crypto", "tlog", "mls", "skills", "sandbox"));
-        MAY_IMPORT.put("cli", Set.of("crypto", "tlog", "mls", "skills", "sandbox", "client", "hub"));
+        MAY_IMPORT.put("client", Set.of("crypto", "protocol", "tlog", "mls", "skills", "sandbox"));
+        MAY_IMPORT.put("hub", Set.of("crypto", "protocol", "tlog", "mls", "skills", "sandbox"));
+        MAY_IMPORT.put("cli", Set.of("crypto", "protocol", "tlog", "mls", "skills", "sandbox", "client", "hub"));
     }
 
     private static JavaClasses main;
@@ -90,6 +91,10 @@ class LayeringTest {
         classes().that().resideInAPackage(BASE + "sandbox..").should().onlyDependOnClassesThat()
                 .resideInAnyPackage(BASE + "sandbox..", BASE + "crypto..", "run.endive..", "tools.jackson..",
                         "java..", "javax..")
+                .check(main);
+        // protocol package-info: only crypto and the JDK (it is what every hub and client share, nothing more).
+        classes().that().resideInAPackage(BASE + "protocol..").should().onlyDependOnClassesThat()
+                .resideInAnyPackage(BASE + "protocol..", BASE + "crypto..", "java..")
                 .check(main);
         // mls package-info: only the conformance harness reads JSON; the protocol engine never depends on Jackson.
         noClasses().that().resideInAPackage(BASE + "mls..").and().resideOutsideOfPackage(BASE + "mls.vectors..")

@@ -10,6 +10,7 @@ import dev.carapace.hub.http.Call;
 import dev.carapace.hub.http.Reply;
 import dev.carapace.hub.http.Route;
 import dev.carapace.hub.log.TransparencyLog;
+import dev.carapace.protocol.ErrorReason;
 import dev.carapace.tlog.TilePath;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -65,9 +66,9 @@ final class LogApi {
         try {
             a = log.appendAndWait(entry, call.caller().id());
         } catch (IllegalArgumentException e) {
-            throw ApiException.badRequest("invalid_entry", e.getMessage());
+            throw new ApiException(ErrorReason.INVALID_ENTRY, e.getMessage());
         } catch (TransparencyLog.UnavailableException e) {
-            throw new ApiException(503, "log_unavailable", e.getMessage() + "; retry", 1);
+            throw new ApiException(ErrorReason.LOG_UNAVAILABLE, e.getMessage() + "; retry", 1);
         }
         ObjectNode o = log.receipt(a, entry);
         return Reply.json(201, o);
@@ -81,7 +82,7 @@ final class LogApi {
     private Reply appendBatch(Call call) throws Exception {
         JsonNode list = call.json().get("envelopes");
         if (list == null || !list.isArray() || list.isEmpty() || list.size() > MAX_BATCH_ENVELOPES) {
-            throw ApiException.badRequest("invalid_batch", "\"envelopes\" must be an array of 1 to "
+            throw new ApiException(ErrorReason.INVALID_BATCH, "\"envelopes\" must be an array of 1 to "
                     + MAX_BATCH_ENVELOPES + " DSSE envelopes");
         }
         call.chargeAsRequests(list.size());
@@ -93,9 +94,9 @@ final class LogApi {
         try {
             appended = log.appendAllAndWait(entries, call.caller().id());
         } catch (IllegalArgumentException e) {
-            throw ApiException.badRequest("invalid_entry", e.getMessage());
+            throw new ApiException(ErrorReason.INVALID_ENTRY, e.getMessage());
         } catch (TransparencyLog.UnavailableException e) {
-            throw new ApiException(503, "log_unavailable", e.getMessage() + "; retry", 1);
+            throw new ApiException(ErrorReason.LOG_UNAVAILABLE, e.getMessage() + "; retry", 1);
         }
         ObjectNode o = Json.object();
         ArrayNode receipts = o.putArray("entries");
@@ -111,12 +112,12 @@ final class LogApi {
         try {
             env = Dsse.fromJson(json);
         } catch (CryptoException e) {
-            throw ApiException.badRequest("invalid_envelope", what + ": " + e.getMessage());
+            throw new ApiException(ErrorReason.INVALID_ENVELOPE, what + ": " + e.getMessage());
         }
         try {
             call.caller().key().requireSigned(env);
         } catch (CryptoException e) {
-            throw ApiException.badRequest("invalid_envelope", what + " is not signed by your current key");
+            throw new ApiException(ErrorReason.INVALID_ENVELOPE, what + " is not signed by your current key");
         }
         return env.toBytes();
     }
@@ -152,7 +153,7 @@ final class LogApi {
     }
 
     private Reply witnessed(Call call) throws Exception {
-        long k = call.pathNumber("k", Long.MAX_VALUE);
+        long k = call.pathNumber("k", Long.MAX_VALUE, ErrorReason.INVALID_K);
         if (k < 1 || k > log.witnesses().size()) {
             throw ApiException.notFound("this log has " + log.witnesses().size() + " witnesses");
         }
@@ -169,7 +170,7 @@ final class LogApi {
             try {
                 note = Utf8.decode(call.body());
             } catch (CryptoException e) {
-                throw ApiException.badRequest("malformed_note", e.getMessage());
+                throw new ApiException(ErrorReason.MALFORMED_NOTE, e.getMessage());
             }
             List<String> accepted = log.addCosignatures(note);
             ObjectNode o = Json.object();
@@ -177,12 +178,7 @@ final class LogApi {
             accepted.forEach(names::add);
             return Reply.ok(o);
         } catch (TransparencyLog.CosignatureException e) {
-            int status = switch (e.reason()) {
-                case "unknown_checkpoint" -> 404;
-                case "unknown_witness" -> 403;
-                default -> 400;
-            };
-            throw new ApiException(status, e.reason(), e.getMessage());
+            throw new ApiException(e.reason(), e.getMessage());
         }
     }
 
@@ -191,7 +187,7 @@ final class LogApi {
     }
 
     private Reply entry(Call call) throws Exception {
-        long index = call.pathNumber("index", Long.MAX_VALUE);
+        long index = call.pathNumber("index", Long.MAX_VALUE, ErrorReason.INVALID_INDEX);
         byte[] e = log.entry(index);
         if (e == null) {
             throw ApiException.notFound("no entry " + index);
@@ -203,8 +199,8 @@ final class LogApi {
     }
 
     private Reply inclusion(Call call) throws Exception {
-        long index = call.pathNumber("index", Long.MAX_VALUE);
-        long size = call.pathNumber("size", Long.MAX_VALUE);
+        long index = call.pathNumber("index", Long.MAX_VALUE, ErrorReason.INVALID_INDEX);
+        long size = call.pathNumber("size", Long.MAX_VALUE, ErrorReason.INVALID_SIZE);
         try {
             ObjectNode o = Json.object();
             o.put("leafIdx", index);
@@ -217,8 +213,8 @@ final class LogApi {
     }
 
     private Reply consistency(Call call) throws Exception {
-        long from = call.pathNumber("from", Long.MAX_VALUE);
-        long to = call.pathNumber("to", Long.MAX_VALUE);
+        long from = call.pathNumber("from", Long.MAX_VALUE, ErrorReason.INVALID_FROM);
+        long to = call.pathNumber("to", Long.MAX_VALUE, ErrorReason.INVALID_TO);
         try {
             ObjectNode o = Json.object();
             o.put("size1", from);

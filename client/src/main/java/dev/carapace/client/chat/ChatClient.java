@@ -31,6 +31,7 @@ import dev.carapace.mls.message.LeafNode;
 import dev.carapace.mls.message.Proposal;
 import dev.carapace.mls.message.Welcome;
 import dev.carapace.mls.tree.RatchetTree;
+import dev.carapace.protocol.ErrorReason;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -559,7 +560,7 @@ public final class ChatClient {
                 r.save();
                 return r.state.epoch();
             } catch (HubException e) {
-                if (e.status() != 409 || !"epoch_conflict".equals(e.reason())) {
+                if (e.error() != ErrorReason.EPOCH_CONFLICT) {
                     throw e;
                 }
                 syncLocked();
@@ -713,7 +714,7 @@ public final class ChatClient {
             try {
                 return hub.send("POST", "/v1/groups/" + group + "/messages", body, signer()).get("seq").asLong();
             } catch (HubException e) {
-                if (e.status() != 409 || !"stale_epoch".equals(e.reason())) {
+                if (e.error() != ErrorReason.STALE_EPOCH) {
                     throw e;
                 }
                 long from = r.state.epoch();
@@ -935,7 +936,7 @@ public final class ChatClient {
                 r.save();
                 return;
             } catch (HubException e) {
-                if (e.status() != 409 || !"epoch_conflict".equals(e.reason())) {
+                if (e.error() != ErrorReason.EPOCH_CONFLICT) {
                     throw e;
                 }
                 // Someone committed meanwhile: that GroupInfo is stale; fetch the new one and try again.

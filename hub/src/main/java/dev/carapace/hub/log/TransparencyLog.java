@@ -5,6 +5,7 @@ import dev.carapace.crypto.CryptoException;
 import dev.carapace.crypto.Ed25519KeyPair;
 import dev.carapace.crypto.Json;
 import dev.carapace.hub.store.Database;
+import dev.carapace.protocol.ErrorReason;
 import dev.carapace.tlog.Checkpoint;
 import dev.carapace.tlog.Cosigner;
 import dev.carapace.tlog.Frontier;
@@ -330,14 +331,14 @@ public final class TransparencyLog implements AutoCloseable {
 
     /** Why cosignatures were refused; the reason is an API error code. */
     public static final class CosignatureException extends Exception {
-        private final String reason;
+        private final ErrorReason reason;
 
-        CosignatureException(String reason, String message) {
+        CosignatureException(ErrorReason reason, String message) {
             super(message);
             this.reason = reason;
         }
 
-        public String reason() {
+        public ErrorReason reason() {
             return reason;
         }
     }
@@ -353,10 +354,10 @@ public final class TransparencyLog implements AutoCloseable {
             cp = Checkpoint.open(note, verifier);
             lines = Cosigner.validLines(note, witnesses);
         } catch (CryptoException e) {
-            throw new CosignatureException("invalid_checkpoint", "not a checkpoint of this log: " + e.getMessage());
+            throw new CosignatureException(ErrorReason.INVALID_CHECKPOINT, "not a checkpoint of this log: " + e.getMessage());
         }
         if (lines.isEmpty()) {
-            throw new CosignatureException("unknown_witness", "the note carries no valid cosignature by a witness"
+            throw new CosignatureException(ErrorReason.UNKNOWN_WITNESS, "the note carries no valid cosignature by a witness"
                     + " this log is configured to accept");
         }
         // Checkpoints are never deleted, so checking before the insert leaves no race.
@@ -369,7 +370,7 @@ public final class TransparencyLog implements AutoCloseable {
             }
         });
         if (root == null || !Bytes.constantTimeEquals(root, cp.root())) {
-            throw new CosignatureException("unknown_checkpoint", "this log never issued a checkpoint of size "
+            throw new CosignatureException(ErrorReason.UNKNOWN_CHECKPOINT, "this log never issued a checkpoint of size "
                     + cp.size() + " with that root");
         }
         return db.inTransaction(c -> {

@@ -12,6 +12,7 @@ import dev.carapace.hub.store.Database;
 import dev.carapace.hub.store.IdentityStore;
 import dev.carapace.mls.framing.FramedContent;
 import dev.carapace.mls.framing.PrivateMessage;
+import dev.carapace.protocol.ErrorReason;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Server;
 import java.sql.Connection;
@@ -178,7 +179,7 @@ public final class MessagingApi {
                 .log();
         JsonNode list = body.path("keyPackages");
         if (!list.isArray() || list.size() > MAX_KEY_PACKAGES_PER_UPLOAD) {
-            throw ApiException.badRequest("invalid_field", "field 'keyPackages' must be an array of at most "
+            throw new ApiException(ErrorReason.INVALID_FIELD, "field 'keyPackages' must be an array of at most "
                     + MAX_KEY_PACKAGES_PER_UPLOAD + " base64 KeyPackages");
         }
         List<MlsWire.CheckedKeyPackage> oneTime = new ArrayList<>();
@@ -202,11 +203,11 @@ public final class MessagingApi {
             int have = countOneTime(c, agent, installation);
             if (have == 0 && installations(c, agent) >= MAX_INSTALLATIONS_PER_AGENT
                     && !hasKeyPackages(c, agent, installation)) {
-                throw new Refusal(ApiException.conflict("too_many_installations", "an agent may keep KeyPackages"
+                throw new Refusal(new ApiException(ErrorReason.TOO_MANY_INSTALLATIONS, "an agent may keep KeyPackages"
                         + " for at most " + MAX_INSTALLATIONS_PER_AGENT + " installations"));
             }
             if (have + oneTime.size() > MAX_ONE_TIME_PER_INSTALLATION) {
-                throw new Refusal(ApiException.conflict("too_many_key_packages", "an installation may hold at most "
+                throw new Refusal(new ApiException(ErrorReason.TOO_MANY_KEY_PACKAGES, "an installation may hold at most "
                         + MAX_ONE_TIME_PER_INSTALLATION + " unused KeyPackages; it has " + have));
             }
             for (MlsWire.CheckedKeyPackage kp : oneTime) {
@@ -367,7 +368,7 @@ public final class MessagingApi {
         String spender = call.spender();
         // Per claimer first, so one identity cannot fill the per-pair table with made-up targets.
         if (claimsByClaimer.tryAcquire(spender) != 0 || claims.tryAcquire(spender + ">" + target) != 0) {
-            throw new ApiException(429, "rate_limited", "too many KeyPackage claims for this agent; try later", 120);
+            throw new ApiException(ErrorReason.RATE_LIMITED, "too many KeyPackage claims for this agent; try later", 120);
         }
         if (denies(target, claimer)) {
             throw ApiException.forbidden("this agent does not accept you");
@@ -435,7 +436,7 @@ public final class MessagingApi {
         });
         if (out.isEmpty()) {
             if (!oneTime) {
-                throw new ApiException(429, "rate_limited", "your share of this agent's one-time KeyPackages is used"
+                throw new ApiException(ErrorReason.RATE_LIMITED, "your share of this agent's one-time KeyPackages is used"
                         + " and it has no last-resort one; try later", 600);
             }
             throw ApiException.notFound("agent " + target + " has no KeyPackages");
@@ -464,7 +465,7 @@ public final class MessagingApi {
         if (body.has("direct")) {
             String peer = MlsWire.agentId(body.get("direct").asString(null));
             if (peer.equals(me)) {
-                throw ApiException.badRequest("invalid_field", "a direct group needs another identity");
+                throw new ApiException(ErrorReason.INVALID_FIELD, "a direct group needs another identity");
             }
             pair = pairKey(me, peer);
         }
@@ -477,7 +478,7 @@ public final class MessagingApi {
                 ps.setLong(2, epoch);
                 ps.setLong(3, now);
                 if (ps.executeUpdate() != 1) {
-                    throw new Refusal(ApiException.conflict("group_exists", "group " + group + " exists"));
+                    throw new Refusal(new ApiException(ErrorReason.GROUP_EXISTS, "group " + group + " exists"));
                 }
             }
             if (pairKey != null) {
@@ -486,7 +487,7 @@ public final class MessagingApi {
                     ps.setString(1, pairKey);
                     ps.setString(2, group);
                     if (ps.executeUpdate() != 1) {
-                        throw new Refusal(ApiException.conflict("direct_exists", "a direct group for this pair"
+                        throw new Refusal(new ApiException(ErrorReason.DIRECT_EXISTS, "a direct group for this pair"
                                 + " exists; fetch it with GET /v1/direct/{id}"));
                     }
                 }
@@ -535,19 +536,19 @@ public final class MessagingApi {
             return out;
         }
         if (!list.isArray() || list.size() > MAX_ROUTING_ENTRIES) {
-            throw ApiException.badRequest("invalid_field", "field '" + field + "' must be an array of at most "
+            throw new ApiException(ErrorReason.INVALID_FIELD, "field '" + field + "' must be an array of at most "
                     + MAX_ROUTING_ENTRIES + " {agent, installation}");
         }
         Set<Routed> seen = new LinkedHashSet<>();
         for (JsonNode n : list) {
             if (!n.isObject()) {
-                throw ApiException.badRequest("invalid_field", "field '" + field + "' holds {agent, installation}");
+                throw new ApiException(ErrorReason.INVALID_FIELD, "field '" + field + "' holds {agent, installation}");
             }
             Call.onlyFields(n, "agent", "installation");
             Routed r = new Routed(MlsWire.agentId(n.path("agent").asString(null)),
                     MlsWire.installation(n.path("installation").asString(null)));
             if (!seen.add(r)) {
-                throw ApiException.badRequest("invalid_field", "field '" + field + "' names an installation twice");
+                throw new ApiException(ErrorReason.INVALID_FIELD, "field '" + field + "' names an installation twice");
             }
             out.add(r);
         }
@@ -558,7 +559,7 @@ public final class MessagingApi {
     private void spendStorage(Call call) throws ApiException {
         long wait = storedBytes.tryAcquire(call.spender(), Math.max(1, call.body().length));
         if (wait > 0) {
-            throw new ApiException(429, "rate_limited", "you stored " + STORED_BYTES_PER_HOUR + " bytes of messages"
+            throw new ApiException(ErrorReason.RATE_LIMITED, "you stored " + STORED_BYTES_PER_HOUR + " bytes of messages"
                     + " this hour (new identities count by address); try later", wait);
         }
     }
@@ -575,7 +576,7 @@ public final class MessagingApi {
         byte[] commit = MlsWire.base64("commit", body.path("commit").asString(null), MlsWire.MAX_MESSAGE_BYTES);
         MlsWire.CommitHeader header = MlsWire.commit(commit, gid);
         if (header.epoch() != epoch) {
-            throw ApiException.badRequest("invalid_message", "the commit is for epoch " + header.epoch() + ", not "
+            throw new ApiException(ErrorReason.INVALID_MESSAGE, "the commit is for epoch " + header.epoch() + ", not "
                     + epoch);
         }
         boolean external = header.externalLeaf() != null;
@@ -589,7 +590,7 @@ public final class MessagingApi {
             MlsWire.welcome(welcome);
         }
         if (add.isEmpty() != (welcome == null)) {
-            throw ApiException.badRequest("invalid_field", "a commit that adds installations carries their Welcome,"
+            throw new ApiException(ErrorReason.INVALID_FIELD, "a commit that adds installations carries their Welcome,"
                     + " and only such a commit does");
         }
         String me = call.caller().id();
@@ -597,7 +598,7 @@ public final class MessagingApi {
             // An external commit here only resyncs the caller's own installation: no routing changes, and the leaf
             // it brings must be certified by the caller for the installation it submits from.
             if (!add.isEmpty() || !remove.isEmpty()) {
-                throw ApiException.badRequest("invalid_field", "an external commit changes no routing");
+                throw new ApiException(ErrorReason.INVALID_FIELD, "an external commit changes no routing");
             }
             KeyEventLog log = identities.find(me).orElseThrow(() -> ApiException.notFound("no identity " + me))
                     .log();
@@ -616,7 +617,7 @@ public final class MessagingApi {
                     ps.setString(1, group);
                     try (ResultSet rs = ps.executeQuery()) {
                         if (!rs.next()) {
-                            throw new Refusal(ApiException.conflict("no_group_info",
+                            throw new Refusal(new ApiException(ErrorReason.NO_GROUP_INFO,
                                     "the hub holds no GroupInfo for this group"));
                         }
                         try {
@@ -649,7 +650,7 @@ public final class MessagingApi {
                 ps.setString(2, group);
                 ps.setLong(3, epoch);
                 if (ps.executeUpdate() != 1) {
-                    throw new Refusal(ApiException.conflict("epoch_conflict", "a commit for epoch " + epoch
+                    throw new Refusal(new ApiException(ErrorReason.EPOCH_CONFLICT, "a commit for epoch " + epoch
                             + " was already accepted (the group is at epoch " + currentEpoch(c, group)
                             + "); process it and try again"));
                 }
@@ -770,7 +771,7 @@ public final class MessagingApi {
                 ps.setString(1, group);
                 ps.setLong(2, pm.epoch());
                 if (ps.executeUpdate() != 1) {
-                    throw new Refusal(ApiException.conflict("stale_epoch", "the group is at epoch "
+                    throw new Refusal(new ApiException(ErrorReason.STALE_EPOCH, "the group is at epoch "
                             + currentEpoch(c, group) + ", the message is for " + pm.epoch()
                             + "; process pending commits and send again"));
                 }
@@ -1055,7 +1056,7 @@ public final class MessagingApi {
         Call.onlyFields(body, "acks");
         JsonNode acks = body.path("acks");
         if (!acks.isArray() || acks.isEmpty() || acks.size() > 1000) {
-            throw ApiException.badRequest("invalid_field", "field 'acks' must hold 1 to 1000 {group, seq}");
+            throw new ApiException(ErrorReason.INVALID_FIELD, "field 'acks' must hold 1 to 1000 {group, seq}");
         }
         record Ack(String group, long seq) {}
         List<Ack> list = new ArrayList<>();

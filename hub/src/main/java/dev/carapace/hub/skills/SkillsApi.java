@@ -1,5 +1,6 @@
 package dev.carapace.hub.skills;
 
+import dev.carapace.protocol.ErrorReason;
 import dev.carapace.skills.NamespaceClaim;
 import dev.carapace.skills.RevocationRule;
 import dev.carapace.crypto.Bytes;
@@ -120,18 +121,18 @@ public final class SkillsApi {
         try {
             claim = NamespaceClaim.parse(env);
         } catch (CryptoException e) {
-            throw ApiException.badRequest("invalid_claim", e.getMessage());
+            throw new ApiException(ErrorReason.INVALID_CLAIM, e.getMessage());
         }
         return exclusive(() -> {
             String owner = owner(claim.namespace());
             if (owner != null) {
                 throw owner.equals(call.caller().id())
-                        ? ApiException.conflict("namespace_claimed", "you already own namespace " + claim.namespace())
+                        ? new ApiException(ErrorReason.NAMESPACE_CLAIMED, "you already own namespace " + claim.namespace())
                         : ApiException.forbidden("namespace " + claim.namespace() + " belongs to another identity");
             }
             List<NameGuard.Match> similar = NameGuard.confusables(claim.namespace(), namespaces());
             if (!similar.isEmpty() && !allowConfusable) {
-                throw ApiException.conflict("confusable_name", "namespace " + claim.namespace()
+                throw new ApiException(ErrorReason.CONFUSABLE_NAME, "namespace " + claim.namespace()
                         + " is confusable with " + describe(similar) + "; pass allowConfusable to claim it anyway");
             }
             TransparencyLog.Appended a = append(env, call.caller().id());
@@ -161,10 +162,10 @@ public final class SkillsApi {
 
     private Reply part(Call call) throws Exception {
         String digest = digestParam(call);
-        int index = (int) call.pathNumber("part", MAX_PARTS - 1);
+        int index = (int) call.pathNumber("part", MAX_PARTS - 1, ErrorReason.INVALID_PART);
         byte[] bytes = call.body();
         if (bytes.length == 0) {
-            throw ApiException.badRequest("invalid_part", "a part is not empty");
+            throw new ApiException(ErrorReason.INVALID_PART, "a part is not empty");
         }
         boolean stored = db.inTransaction(c -> {
             expireUploads(c);
@@ -194,7 +195,7 @@ public final class SkillsApi {
             return true;
         });
         if (!stored) {
-            throw ApiException.conflict("too_many_parts", "your address or owner holds " + MAX_PARTS
+            throw new ApiException(ErrorReason.TOO_MANY_PARTS, "your address or owner holds " + MAX_PARTS
                     + " unassembled parts or " + MAX_PART_BYTES + " bytes of them; assemble them first");
         }
         ObjectNode o = Json.object();
@@ -233,10 +234,10 @@ public final class SkillsApi {
             }
         });
         if (bytes == null) {
-            throw ApiException.badRequest("missing_part", "parts 0.." + (parts - 1) + " are not all uploaded");
+            throw new ApiException(ErrorReason.MISSING_PART, "parts 0.." + (parts - 1) + " are not all uploaded");
         }
         if (bytes.length == 0) {
-            throw ApiException.badRequest("invalid_package", "package > " + SkillPackage.MAX_PACKAGE_BYTES + " bytes");
+            throw new ApiException(ErrorReason.INVALID_PACKAGE, "package > " + SkillPackage.MAX_PACKAGE_BYTES + " bytes");
         }
         try {
             return storeBlob(call, digest, bytes);
@@ -318,12 +319,12 @@ public final class SkillsApi {
     /** Stores package bytes under their digest once they prove to be a strict package. */
     private Reply storeBlob(Call call, String digest, byte[] bytes) throws Exception {
         if (!Bytes.hex(Bytes.sha256(bytes)).equals(digest)) {
-            throw ApiException.badRequest("digest_mismatch", "the body's SHA-256 is not " + digest);
+            throw new ApiException(ErrorReason.PACKAGE_DIGEST_MISMATCH, "the body's SHA-256 is not " + digest);
         }
         try {
             SkillPackage.read(bytes);
         } catch (PackageException e) {
-            throw ApiException.badRequest("invalid_package", e.getMessage());
+            throw new ApiException(ErrorReason.INVALID_PACKAGE, e.getMessage());
         }
         boolean[] tooMany = {false};
         boolean created = db.inTransaction(c -> {
@@ -352,7 +353,7 @@ public final class SkillsApi {
             return true;
         });
         if (tooMany[0]) {
-            throw ApiException.conflict("too_many_pending_uploads", "your address or owner has " + MAX_PENDING_UPLOADS
+            throw new ApiException(ErrorReason.TOO_MANY_PENDING_UPLOADS, "your address or owner has " + MAX_PENDING_UPLOADS
                     + " uploaded packages (or " + MAX_PENDING_BYTES + " bytes) that no publication names; publish"
                     + " them first");
         }
@@ -373,7 +374,7 @@ public final class SkillsApi {
         byte[] bytes = blob(s.digest());
         // Marking the upload as just used keeps expiry (a day after the last use) away while it is logged and listed.
         if (bytes == null || !touchBlob(s.digest())) {
-            throw ApiException.badRequest("package_missing", "upload the package first: PUT /v1/packages/" + s.digest()
+            throw new ApiException(ErrorReason.PACKAGE_MISSING, "upload the package first: PUT /v1/packages/" + s.digest()
                     + " (uploads no publication names expire after 24 hours)");
         }
         JsonNode manifest;
@@ -382,31 +383,31 @@ public final class SkillsApi {
             manifestBytes = SkillPackage.read(bytes).manifest();
             manifest = Json.parse(manifestBytes);
         } catch (PackageException | CryptoException e) {
-            throw ApiException.badRequest("invalid_package", e.getMessage());
+            throw new ApiException(ErrorReason.INVALID_PACKAGE, e.getMessage());
         }
         try {
             // The sandbox's own strict parser: unknown fields, bad grants or out-of-range limits are refused here,
             // so the registry never lists a version no client could run.
             dev.carapace.sandbox.Manifest.parse(manifestBytes);
         } catch (dev.carapace.sandbox.ManifestException e) {
-            throw ApiException.badRequest("invalid_manifest", "manifest.json: " + e.getMessage());
+            throw new ApiException(ErrorReason.INVALID_MANIFEST, "manifest.json: " + e.getMessage());
         }
         if (!canonical(manifest).equals(canonical(s.predicate().get("manifest")))) {
-            throw ApiException.badRequest("manifest_mismatch", "the statement's manifest is not the package's manifest.json");
+            throw new ApiException(ErrorReason.MANIFEST_MISMATCH, "the statement's manifest is not the package's manifest.json");
         }
         if (!s.name().equals(manifest.path("name").asString("")) || !s.version().equals(manifest.path("version").asString(""))) {
-            throw ApiException.badRequest("manifest_mismatch", "manifest name/version are not " + s.name() + "@" + s.version());
+            throw new ApiException(ErrorReason.MANIFEST_MISMATCH, "manifest name/version are not " + s.name() + "@" + s.version());
         }
         return exclusive(() -> {
             String owner = owner(namespace);
             if (owner == null) {
-                throw ApiException.conflict("namespace_unclaimed", "claim namespace " + namespace + " first: POST /v1/namespaces");
+                throw new ApiException(ErrorReason.NAMESPACE_UNCLAIMED, "claim namespace " + namespace + " first: POST /v1/namespaces");
             }
             if (!owner.equals(call.caller().id())) {
                 throw ApiException.forbidden("namespace " + namespace + " belongs to another identity");
             }
             if (version(s.name(), s.version()) != null) {
-                throw ApiException.conflict("version_exists", s.name() + "@" + s.version()
+                throw new ApiException(ErrorReason.VERSION_EXISTS, s.name() + "@" + s.version()
                         + " is already published; versions are immutable, publish a new version");
             }
             List<String> others = new ArrayList<>();
@@ -417,7 +418,7 @@ public final class SkillsApi {
             }
             List<NameGuard.Match> similar = NameGuard.confusables(s.name(), others);
             if (!similar.isEmpty() && !allowConfusable) {
-                throw ApiException.conflict("confusable_name", s.name() + " is confusable with " + describe(similar)
+                throw new ApiException(ErrorReason.CONFUSABLE_NAME, s.name() + " is confusable with " + describe(similar)
                         + "; pass allowConfusable to publish anyway (installers will be warned)");
             }
             ArrayNode confusable = Json.MAPPER.createArrayNode();
@@ -457,11 +458,11 @@ public final class SkillsApi {
         try {
             type = InTotoStatement.fromEnvelope(env).predicateType();
         } catch (CryptoException e) {
-            throw ApiException.badRequest("invalid_statement", e.getMessage());
+            throw new ApiException(ErrorReason.INVALID_STATEMENT, e.getMessage());
         }
         String kind = Attestations.kindOf(type);
         if (kind == null) {
-            throw ApiException.badRequest("invalid_statement",
+            throw new ApiException(ErrorReason.INVALID_STATEMENT,
                     "predicateType must be the audit, vouch or revoke type, not " + type);
         }
         Subject s = subject(env, type);
@@ -471,7 +472,7 @@ public final class SkillsApi {
                 throw ApiException.notFound("no published version " + s.name() + "@" + s.version());
             }
             if (!v.digest().equals(s.digest())) {
-                throw ApiException.conflict("digest_mismatch", "the statement's digest is not the published digest of "
+                throw new ApiException(ErrorReason.PUBLISHED_DIGEST_MISMATCH, "the statement's digest is not the published digest of "
                         + s.name() + "@" + s.version());
             }
             if (!kind.equals("revoke") && v.publisher().equals(call.caller().id())) {
@@ -491,11 +492,11 @@ public final class SkillsApi {
                 }
             });
             if (counts[1] > 0) {
-                throw ApiException.conflict("duplicate_statement", "you already made a " + kind + " statement about "
+                throw new ApiException(ErrorReason.DUPLICATE_STATEMENT, "you already made a " + kind + " statement about "
                         + s.name() + "@" + s.version());
             }
             if (counts[0] >= MAX_STATEMENTS_PER_VERSION) {
-                throw ApiException.conflict("too_many_statements", s.name() + "@" + s.version() + " has "
+                throw new ApiException(ErrorReason.TOO_MANY_STATEMENTS, s.name() + "@" + s.version() + " has "
                         + MAX_STATEMENTS_PER_VERSION + " statements already");
             }
             TransparencyLog.Appended a = append(env, call.caller().id());
@@ -558,7 +559,7 @@ public final class SkillsApi {
     private Reply search(Call call) throws Exception {
         String q = query(call.targetUri(), "q");
         if (q != null && q.length() > 100) {
-            throw ApiException.badRequest("invalid_query", "q is longer than 100 characters");
+            throw new ApiException(ErrorReason.INVALID_QUERY, "q is longer than 100 characters");
         }
         String needle = q == null ? "" : q.toLowerCase(Locale.ROOT);
         ObjectNode o = Json.object();
@@ -755,22 +756,22 @@ public final class SkillsApi {
             }
             return new Subject(name, version, sub.sha256Hex(), predicate);
         } catch (CryptoException e) {
-            throw ApiException.badRequest("invalid_statement", e.getMessage());
+            throw new ApiException(ErrorReason.INVALID_STATEMENT, e.getMessage());
         }
     }
 
     private static Dsse.Envelope envelope(JsonNode node, String field) throws ApiException {
         if (node == null || !node.isObject()) {
-            throw ApiException.badRequest("invalid_field", "field '" + field + "' must be a DSSE envelope object");
+            throw new ApiException(ErrorReason.INVALID_FIELD, "field '" + field + "' must be a DSSE envelope object");
         }
         try {
             Dsse.Envelope env = Dsse.fromJson(node);
             if (env.signatures().size() != 1) {
-                throw ApiException.badRequest("invalid_envelope", "field '" + field + "' must carry exactly one signature");
+                throw new ApiException(ErrorReason.INVALID_ENVELOPE, "field '" + field + "' must carry exactly one signature");
             }
             return env;
         } catch (CryptoException e) {
-            throw ApiException.badRequest("invalid_envelope", field + ": " + e.getMessage());
+            throw new ApiException(ErrorReason.INVALID_ENVELOPE, field + ": " + e.getMessage());
         }
     }
 
@@ -780,7 +781,7 @@ public final class SkillsApi {
         try {
             signer.requireSigned(env);
         } catch (CryptoException e) {
-            throw ApiException.badRequest("invalid_envelope", "the envelope is not signed by your current key ("
+            throw new ApiException(ErrorReason.INVALID_ENVELOPE, "the envelope is not signed by your current key ("
                     + signer.keyId() + ")");
         }
     }
@@ -791,7 +792,7 @@ public final class SkillsApi {
             return false;
         }
         if (!v.isBoolean()) {
-            throw ApiException.badRequest("invalid_field", "field '" + field + "' must be true or false");
+            throw new ApiException(ErrorReason.INVALID_FIELD, "field '" + field + "' must be true or false");
         }
         return v.booleanValue();
     }
@@ -799,7 +800,7 @@ public final class SkillsApi {
     private static String digestParam(Call call) throws ApiException {
         String d = call.param("digest");
         if (d == null || !DIGEST.matcher(d).matches()) {
-            throw ApiException.badRequest("invalid_digest", "digest must be 64 lower-case hex characters (SHA-256)");
+            throw new ApiException(ErrorReason.INVALID_DIGEST, "digest must be 64 lower-case hex characters (SHA-256)");
         }
         return d;
     }
@@ -808,9 +809,9 @@ public final class SkillsApi {
         try {
             return log.appendAndWait(env.toBytes(), by);
         } catch (IllegalArgumentException e) {
-            throw ApiException.badRequest("invalid_entry", e.getMessage());
+            throw new ApiException(ErrorReason.INVALID_ENTRY, e.getMessage());
         } catch (TransparencyLog.UnavailableException e) {
-            throw new ApiException(503, "log_unavailable", e.getMessage() + "; retry", 1);
+            throw new ApiException(ErrorReason.LOG_UNAVAILABLE, e.getMessage() + "; retry", 1);
         }
     }
 
@@ -884,7 +885,7 @@ public final class SkillsApi {
         try {
             return new String(CanonicalJson.encode(n), StandardCharsets.UTF_8);
         } catch (CryptoException e) {
-            throw ApiException.badRequest("invalid_manifest", e.getMessage());
+            throw new ApiException(ErrorReason.INVALID_MANIFEST, e.getMessage());
         }
     }
 
