@@ -154,6 +154,28 @@ class HostileHubTest {
     }
 
     @Test
+    void malformedInboxItemsAreRefusedOneByOneNotTheWholeInbox() throws Exception {
+        long epoch = h.alice.group(bob.group).epoch();
+        // An item for no group id at all, and one whose body is not base64: each refused, the rest applied.
+        h.deliver("../../installation", 10, "application", epoch, bob.party, bob.installation,
+                bob.state.encrypt(new byte[] {1}, new byte[0]));
+        h.deliver(bob.group, 11, "application", epoch, bob.party, bob.installation,
+                bob.state.encrypt(new byte[] {1}, new byte[0])).put("body", "not base64!");
+        bob.says("after the junk", 12);
+        ChatClient.SyncReport r = h.alice.sync();
+        assertThat(texts(r.received())).containsExactly("after the junk");
+        assertThat(r.rejected()).hasSize(2).anySatisfy(s -> assertThat(s).contains("not a group id"))
+                .anySatisfy(s -> assertThat(s).contains("#11").contains("not base64"));
+        // Only the real group is acknowledged, up to the last item.
+        ObjectNode ack = (ObjectNode) h.hub.received("POST", "/v1/inbox/.*/ack").get(0).json();
+        assertThat(ack.get("acks")).hasSize(1);
+        assertThat(ack.get("acks").get(0).get("group").asString()).isEqualTo(bob.group);
+        assertThat(ack.get("acks").get(0).get("seq").asLong()).isEqualTo(12);
+        assertThat(texts(h.alice.read(bob.group))).containsExactly("after the junk");
+        stillWorks(epoch, 100);
+    }
+
+    @Test
     void oversizedAnswersAreRefusedUnread() throws Exception {
         long epoch = h.alice.group(bob.group).epoch();
         byte[] huge = new byte[(int) FakeHubChat.ANSWER_LIMIT + 1];
