@@ -12,6 +12,7 @@ import dev.carapace.crypto.Ed25519KeyPair;
 import dev.carapace.crypto.Json;
 import dev.carapace.crypto.SecureFiles;
 import dev.carapace.crypto.Utf8;
+import dev.carapace.protocol.ErrorReason;
 import dev.carapace.tlog.Checkpoint;
 import dev.carapace.tlog.Merkle;
 import dev.carapace.tlog.NoteVerifier;
@@ -299,7 +300,7 @@ public final class LogCommand extends CommandGroup {
                     try {
                         receipts = client.appendAllToLog(signer, batch);
                     } catch (HubException e) {
-                        if ("batch_too_large".equals(e.reason()) && batch.size() > 1) {
+                        if (e.error() == ErrorReason.BATCH_TOO_LARGE && batch.size() > 1) {
                             most = batch.size() / 2; // a hub with lower limits: send smaller batches
                             continue;
                         }

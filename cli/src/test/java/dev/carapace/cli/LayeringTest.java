@@ -23,24 +23,25 @@ import org.junit.jupiter.api.Test;
 class LayeringTest {
     private static final String BASE = "dev.carapace.";
     private static final List<String> MODULES =
-            List.of("crypto", "tlog", "mls", "skills", "sandbox", "tasks", "reputation", "client", "hub", "cli",
-                    "bench");
+            List.of("crypto", "protocol", "tlog", "mls", "skills", "sandbox", "tasks", "reputation", "client", "hub",
+                    "cli", "bench");
 
     /** The Carapace modules each module may import besides itself. */
     private static final Map<String, Set<String>> MAY_IMPORT = new LinkedHashMap<>();
 
     static {
         MAY_IMPORT.put("crypto", Set.of());
+        MAY_IMPORT.put("protocol", Set.of("crypto"));
         MAY_IMPORT.put("tlog", Set.of("crypto"));
         MAY_IMPORT.put("mls", Set.of());
         MAY_IMPORT.put("skills", Set.of("crypto"));
         MAY_IMPORT.put("sandbox", Set.of("crypto", "skills"));
         MAY_IMPORT.put("tasks", Set.of("crypto", "skills"));
         MAY_IMPORT.put("reputation", Set.of("crypto", "skills", "tasks"));
-        MAY_IMPORT.put("client", Set.of("crypto", "tlog", "mls", "skills", "tasks", "reputation"));
-        MAY_IMPORT.put("hub", Set.of("crypto", "tlog", "mls", "skills", "tasks", "reputation"));
-        MAY_IMPORT.put("cli", Set.of("crypto", "tlog", "mls", "skills", "sandbox", "tasks", "reputation", "client",
-                "hub"));
+        MAY_IMPORT.put("client", Set.of("crypto", "protocol", "tlog", "mls", "skills", "tasks", "reputation"));
+        MAY_IMPORT.put("hub", Set.of("crypto", "protocol", "tlog", "mls", "skills", "tasks", "reputation"));
+        MAY_IMPORT.put("cli", Set.of("crypto", "protocol", "tlog", "mls", "skills", "sandbox", "tasks", "reputation",
+                "client", "hub"));
     }
 
     private static JavaClasses main;
@@ -104,6 +105,10 @@ class LayeringTest {
         classes().that().resideInAPackage(BASE + "tasks..").should().onlyDependOnClassesThat()
                 .resideInAnyPackage(BASE + "tasks..", BASE + "crypto..", BASE + "skills..", "tools.jackson..",
                         "java..")
+                .check(main);
+        // protocol package-info: only crypto and the JDK (it is what every hub and client share, nothing more).
+        classes().that().resideInAPackage(BASE + "protocol..").should().onlyDependOnClassesThat()
+                .resideInAnyPackage(BASE + "protocol..", BASE + "crypto..", "java..")
                 .check(main);
         // mls package-info: only the conformance harness reads JSON; the protocol engine never depends on Jackson.
         noClasses().that().resideInAPackage(BASE + "mls..").and().resideOutsideOfPackage(BASE + "mls.vectors..")

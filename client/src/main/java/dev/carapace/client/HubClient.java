@@ -16,6 +16,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -32,6 +33,10 @@ import tools.jackson.databind.node.ObjectNode;
  * the request sent again (signed afresh), at most {@value #MAX_RATE_LIMIT_RETRIES} times per request and only when
  * the hub asks for at most {@value #MAX_RETRY_AFTER_SECONDS} s; otherwise, and by default, the 429 is thrown. The hub
  * refuses a rate-limited request before handling it, so sending it again never does anything twice.
+ *
+ * <p>A hub is not trusted to be well-behaved: every request times out (30 s by default), and an answer longer than
+ * {@link #MAX_ANSWER_BYTES} (or the limit given) is refused as soon as it is announced or read that far, never
+ * buffered whole.
  */
 public final class HubClient {
     public static final String LINK_CONSENT_TYPE = dev.carapace.crypto.PayloadTypes.OWNER_LINK_CONSENT;
@@ -39,6 +44,12 @@ public final class HubClient {
     public static final int MAX_RETRY_AFTER_SECONDS = 60;
     /** How many times one request is sent again after a 429. */
     public static final int MAX_RATE_LIMIT_RETRIES = 3;
+    /**
+     * The longest answer read by default: above the largest the documented protocol allows (an inbox page of 200
+     * items of up to 256 KiB each, in base64).
+     */
+    public static final long MAX_ANSWER_BYTES = 96L << 20;
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
 
     /** Told about each wait for a rate limit, once a second with the seconds left (a countdown), then with 0. */
     @FunctionalInterface
@@ -50,12 +61,25 @@ public final class HubClient {
 
     private final URI base;
     private final HttpClient http;
+    private final Duration timeout;
+    private final long maxAnswerBytes;
     private volatile RateLimitWait rateLimitWait; // null: a 429 is thrown at once
 
     public HubClient(URI base) {
+        this(base, DEFAULT_TIMEOUT, MAX_ANSWER_BYTES);
+    }
+
+    /** A client whose requests time out after {@code timeout} and refuse answers longer than {@code maxAnswerBytes}. */
+    public HubClient(URI base, Duration timeout, long maxAnswerBytes) {
+        if (timeout.isNegative() || timeout.isZero() || maxAnswerBytes < 1) {
+            throw new IllegalArgumentException("a timeout and an answer limit must be positive");
+        }
+        this.timeout = timeout;
+        this.maxAnswerBytes = maxAnswerBytes;
         String s = base.toString();
         this.base = URI.create(s.endsWith("/") ? s.substring(0, s.length() - 1) : s);
-        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
+        this.http = HttpClient.newBuilder().connectTimeout(timeout.compareTo(Duration.ofSeconds(10)) < 0 ? timeout
+                        : Duration.ofSeconds(10))
                 .followRedirects(HttpClient.Redirect.NEVER).build();
     }
 
@@ -116,7 +140,7 @@ public final class HubClient {
     public HttpResponse<byte[]> sendRaw(String method, String path, byte[] body, Signer signer,
                                         Map<String, String> extraHeaders) throws IOException {
         URI uri = URI.create(base + path);
-        HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30))
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(timeout)
                 .method(method, body.length == 0 ? HttpRequest.BodyPublishers.noBody()
                         : HttpRequest.BodyPublishers.ofByteArray(body));
         if (body.length > 0 && extraHeaders.keySet().stream().noneMatch("Content-Type"::equalsIgnoreCase)) {
@@ -152,7 +176,9 @@ public final class HubClient {
             }
         }
         try {
-            return http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+            return http.send(b.build(), info -> BoundedBody.of(info, maxAnswerBytes));
+        } catch (HttpTimeoutException e) {
+            throw new HttpTimeoutException("the hub did not answer " + method + " " + path + " within " + timeout);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);

@@ -1,14 +1,23 @@
 package dev.carapace.client;
 
-/** The hub refused a request; {@link #reason} is its machine-readable code, {@link #status} the HTTP status. */
+import dev.carapace.protocol.ErrorReason;
+
+/**
+ * The hub refused a request, or answered something this client cannot use. {@link #status} is the HTTP status,
+ * {@link #reason} the reason as the answer spelled it (or as this client named a bad answer), and {@link #error} what
+ * it means: the {@link ErrorReason} the hub documents for that status and name, {@link ErrorReason#UNKNOWN} for
+ * anything else. Decide on {@link #error}, never on the string.
+ */
 public final class HubException extends Exception {
     private final int status;
     private final String reason;
+    private final ErrorReason error;
 
     public HubException(int status, String reason, String message) {
         super(message);
         this.status = status;
         this.reason = reason;
+        this.error = ErrorReason.fromWire(status, reason);
     }
 
     public int status() {
@@ -17,6 +26,10 @@ public final class HubException extends Exception {
 
     public String reason() {
         return reason;
+    }
+
+    public ErrorReason error() {
+        return error;
     }
 
     @Override

@@ -41,6 +41,7 @@ class LogVerifierSplitViewTest {
     /** The tree the server computes consistency proofs from: the history it claims to extend. */
     volatile List<byte[]> history = leaves(10, "a");
     volatile String announcedKey = vkey.encode();
+    volatile boolean tamperInclusion;
 
     static List<byte[]> leaves(int n, String salt) {
         List<byte[]> out = new ArrayList<>();
@@ -74,6 +75,17 @@ class LogVerifierSplitViewTest {
                 ArrayNode arr = o.putArray("proof");
                 Merkle.consistencyProof(history.subList(0, Integer.parseInt(p[6])), from)
                         .forEach(h -> arr.add(Bytes.b64(h)));
+                body = Json.compact(o).getBytes(StandardCharsets.UTF_8);
+            } else if (path.startsWith("/v1/log/proof/inclusion/")) {
+                String[] p = path.split("/");
+                ObjectNode o = Json.object();
+                ArrayNode arr = o.putArray("proof");
+                List<byte[]> proof = Merkle.inclusionProof(history.subList(0, Integer.parseInt(p[6])),
+                        Integer.parseInt(p[5]));
+                if (tamperInclusion && !proof.isEmpty()) {
+                    proof.get(0)[0] ^= 1;
+                }
+                proof.forEach(h -> arr.add(Bytes.b64(h)));
                 body = Json.compact(o).getBytes(StandardCharsets.UTF_8);
             } else {
                 status = 404;
@@ -136,6 +148,21 @@ class LogVerifierSplitViewTest {
         served = leaves(5, "b"); // older than the trusted checkpoint, and from the other history
         history = leaves(10, "b");
         assertThatThrownBy(() -> connect().update()).isInstanceOf(SplitViewException.class);
+    }
+
+    @Test
+    void anInclusionProofThatDoesNotVerifyIsRefused() throws Exception {
+        LogVerifier v = connect();
+        byte[] entry = ("a" + 3).getBytes(StandardCharsets.UTF_8);
+        assertThat(v.verifyInclusion(3, entry).size()).isEqualTo(10);
+        tamperInclusion = true;
+        assertThatThrownBy(() -> connect().verifyInclusion(3, entry)).isInstanceOf(LogVerificationException.class)
+                .hasMessageContaining("not in the log");
+        // An entry the log never held is refused under an honest proof too; the trusted checkpoint is unchanged.
+        tamperInclusion = false;
+        assertThatThrownBy(() -> connect().verifyInclusion(3, "b3".getBytes(StandardCharsets.UTF_8)))
+                .isInstanceOf(LogVerificationException.class);
+        assertThat(connect().trusted().root()).isEqualTo(Merkle.root(leaves(10, "a")));
     }
 
     @Test

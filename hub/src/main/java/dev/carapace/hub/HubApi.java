@@ -21,6 +21,7 @@ import dev.carapace.hub.log.TransparencyLog;
 import dev.carapace.hub.owners.OwnerService;
 import dev.carapace.hub.store.Database;
 import dev.carapace.hub.store.IdentityStore;
+import dev.carapace.protocol.ErrorReason;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -137,7 +138,7 @@ final class HubApi {
             }
             return new RequestAuthenticator.CurrentKey(claim.id(), claim.seq(), inception.kind(), claimed.key());
         } catch (KelException e) {
-            throw ApiException.badRequest("invalid_identity", e.reason().name().toLowerCase() + ": " + e.getMessage());
+            throw new ApiException(ErrorReason.INVALID_IDENTITY, e.reason().name().toLowerCase() + ": " + e.getMessage());
         }
     }
 
@@ -151,16 +152,16 @@ final class HubApi {
             try {
                 return KeyEventLog.fromJson(historyJson(call));
             } catch (KelException e) {
-                throw ApiException.badRequest("invalid_identity", e.reason().name().toLowerCase() + ": "
+                throw new ApiException(ErrorReason.INVALID_IDENTITY, e.reason().name().toLowerCase() + ": "
                         + e.getMessage());
             }
         });
         RequestAuthenticator.CurrentKey signer = call.caller().key();
         if (!log.id().toString().equals(signer.id())) {
-            throw ApiException.badRequest("wrong_identity", "the history in the body is not the signer's");
+            throw new ApiException(ErrorReason.WRONG_IDENTITY, "the history in the body is not the signer's");
         }
         if (log.currentSeq() != signer.seq() || !log.currentKey().equals(signer.key())) {
-            throw ApiException.unauthorized("stale_key", "the request must be signed by the current key of the"
+            throw new ApiException(ErrorReason.STALE_KEY, "the request must be signed by the current key of the"
                     + " history it carries (" + log.currentKeyId() + ")");
         }
         return log;
@@ -172,16 +173,16 @@ final class HubApi {
      */
     private static JsonNode historyJson(Call call) throws ApiException {
         if (call.body().length > MAX_HISTORY_BODY_BYTES) {
-            throw new ApiException(413, "body_too_large", "a request carrying an identity document is limited to "
+            throw new ApiException(ErrorReason.BODY_TOO_LARGE, "a request carrying an identity document is limited to "
                     + MAX_HISTORY_BODY_BYTES + " bytes");
         }
         JsonNode doc = call.json().get("identity");
         if (doc == null || !doc.isObject()) {
-            throw ApiException.badRequest("invalid_field", "field 'identity' (an identity document) is required");
+            throw new ApiException(ErrorReason.INVALID_FIELD, "field 'identity' (an identity document) is required");
         }
         JsonNode events = doc.get("events");
         if (events != null && events.isArray() && events.size() > MAX_HISTORY_EVENTS) {
-            throw ApiException.badRequest("history_too_long", "this hub accepts identity histories of at most "
+            throw new ApiException(ErrorReason.HISTORY_TOO_LONG, "this hub accepts identity histories of at most "
                     + MAX_HISTORY_EVENTS + " events");
         }
         return doc;
@@ -238,8 +239,7 @@ final class HubApi {
         List<LogOutbox.Pending> owed = switch (identities.register(log, clock.millis(),
                 (c, from) -> oweEvents(c, log, from))) {
             case IdentityStore.Registered<List<LogOutbox.Pending>> r -> r.alongside();
-            case IdentityStore.AlreadyRegistered<List<LogOutbox.Pending>> r -> throw ApiException.conflict(
-                    "already_registered", "identity " + log.id() + " is already registered");
+            case IdentityStore.AlreadyRegistered<List<LogOutbox.Pending>> r -> throw new ApiException(ErrorReason.ALREADY_REGISTERED, "identity " + log.id() + " is already registered");
         };
         ObjectNode o = Json.object();
         o.put("id", log.id().toString());
@@ -300,10 +300,8 @@ final class HubApi {
             // Signed by the key its own body names, for an id this hub never registered: nothing to extend.
             case IdentityStore.UnknownIdentity<List<LogOutbox.Pending>> e -> throw ApiException.notFound(
                     "no identity " + id);
-            case IdentityStore.Fork<List<LogOutbox.Pending>> e -> throw ApiException.conflict("fork",
-                    "the history does not extend the stored one: " + e.why());
-            case IdentityStore.NotNewer<List<LogOutbox.Pending>> e -> throw ApiException.conflict("not_newer",
-                    "the stored history is already at or past this one");
+            case IdentityStore.Fork<List<LogOutbox.Pending>> e -> throw new ApiException(ErrorReason.FORK, "the history does not extend the stored one: " + e.why());
+            case IdentityStore.NotNewer<List<LogOutbox.Pending>> e -> throw new ApiException(ErrorReason.NOT_NEWER, "the stored history is already at or past this one");
         };
         ObjectNode o = Json.object();
         o.put("id", id);
@@ -328,11 +326,11 @@ final class HubApi {
         Call.onlyFields(body, "identity", "email", "displayName");
         KeyEventLog log = signedHistory(call);
         if (!"owner".equals(log.kind())) {
-            throw ApiException.badRequest("wrong_kind", "an owner identity has kind 'owner'");
+            throw new ApiException(ErrorReason.WRONG_KIND, "an owner identity has kind 'owner'");
         }
         String email = Call.text(body, "email", HubLimits.EMAIL_CHARS);
         if (!email.matches("[^@\\s]+@[^@\\s]+")) {
-            throw ApiException.badRequest("invalid_field", "field 'email' is not an email address");
+            throw new ApiException(ErrorReason.INVALID_FIELD, "field 'email' is not an email address");
         }
         String name = Call.text(body, "displayName", HubLimits.DISPLAY_NAME_CHARS);
         long now = clock.millis();
@@ -346,11 +344,11 @@ final class HubApi {
             return new Registration(true, newOwner, newIdentity ? oweEvents(c, log, 0) : List.of());
         });
         if (!r.current()) {
-            throw ApiException.unauthorized("stale_key", "the stored history of " + log.id() + " is not the one"
+            throw new ApiException(ErrorReason.STALE_KEY, "the stored history of " + log.id() + " is not the one"
                     + " this request carries; sign with the current key and carry the stored history");
         }
         if (!r.newOwner()) {
-            throw ApiException.conflict("already_registered", "owner " + log.id() + " is already registered");
+            throw new ApiException(ErrorReason.ALREADY_REGISTERED, "owner " + log.id() + " is already registered");
         }
         ObjectNode o = Json.object();
         putLogIndex(o, r.owed());
@@ -373,7 +371,7 @@ final class HubApi {
     private Reply link(Call call) throws Exception {
         String ownerId = requireSelf(call);
         if (!"owner".equals(call.caller().kind())) {
-            throw new ApiException(403, "not_an_owner", "only a registered owner links agents");
+            throw new ApiException(ErrorReason.NOT_AN_OWNER, "only a registered owner links agents");
         }
         JsonNode body = call.json();
         Call.onlyFields(body, "consent");
@@ -383,19 +381,19 @@ final class HubApi {
             consent = Dsse.fromJson(body.get("consent"));
             statement = OwnerLinkConsent.parse(consent);
         } catch (CryptoException e) {
-            throw ApiException.badRequest("invalid_consent", e.getMessage());
+            throw new ApiException(ErrorReason.INVALID_CONSENT, e.getMessage());
         }
         if (!ownerId.equals(statement.owner())) {
-            throw ApiException.badRequest("invalid_consent", "the consent is not for this owner");
+            throw new ApiException(ErrorReason.INVALID_CONSENT, "the consent is not for this owner");
         }
         String agentId = requireId(statement.agent());
         long ts = statement.ts();
         long now = clock.millis();
         if (ts > now + CONSENT_SKEW_MS) {
-            throw ApiException.badRequest("invalid_consent", "the consent is dated in the future");
+            throw new ApiException(ErrorReason.INVALID_CONSENT, "the consent is dated in the future");
         }
         if (now - ts > CONSENT_MAX_AGE_MS) {
-            throw ApiException.badRequest("invalid_consent", "the consent is older than 10 minutes");
+            throw new ApiException(ErrorReason.INVALID_CONSENT, "the consent is older than 10 minutes");
         }
         RequestAuthenticator.CurrentKey agent = storedKey(agentId);
         if (agent == null || !"agent".equals(agent.kind())) {
@@ -428,9 +426,9 @@ final class HubApi {
             throw ApiException.forbidden("the consent is not signed by the agent's current key");
         }
         switch (linked) {
-            case NOT_AN_OWNER -> throw new ApiException(403, "not_an_owner", "only a registered owner links agents"
+            case NOT_AN_OWNER -> throw new ApiException(ErrorReason.NOT_AN_OWNER, "only a registered owner links agents"
                     + " (POST /v1/owners first)");
-            case ALREADY_LINKED -> throw ApiException.conflict("already_linked", "agent " + agentId
+            case ALREADY_LINKED -> throw new ApiException(ErrorReason.ALREADY_LINKED, "agent " + agentId
                     + " already has an owner");
             case LINKED -> { }
         }
@@ -478,7 +476,7 @@ final class HubApi {
         try {
             return AgentId.parse(id).toString();
         } catch (CryptoException e) {
-            throw ApiException.badRequest("invalid_id", "not a valid identity id: " + e.getMessage());
+            throw new ApiException(ErrorReason.INVALID_ID, "not a valid identity id: " + e.getMessage());
         }
     }
 

@@ -14,6 +14,7 @@ import dev.carapace.hub.limits.HubLimits;
 import dev.carapace.hub.log.LogSequencer;
 import dev.carapace.hub.log.LogServer;
 import dev.carapace.hub.log.TransparencyLog;
+import dev.carapace.protocol.ErrorReason;
 import dev.carapace.tlog.TilePath;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -73,9 +74,9 @@ final class LogApi {
         try {
             a = sequencer.appendAndWait(entry, call.caller().id());
         } catch (IllegalArgumentException e) {
-            throw ApiException.badRequest("invalid_entry", e.getMessage());
+            throw new ApiException(ErrorReason.INVALID_ENTRY, e.getMessage());
         } catch (TransparencyLog.UnavailableException e) {
-            throw new ApiException(503, "log_unavailable", e.getMessage() + "; retry", 1);
+            throw new ApiException(ErrorReason.LOG_UNAVAILABLE, e.getMessage() + "; retry", 1);
         }
         return Reply.json(201, LogReceipts.json(server.receipt(a, entry)));
     }
@@ -88,7 +89,7 @@ final class LogApi {
     private Reply appendBatch(Call call) throws Exception {
         JsonNode list = call.json().get("envelopes");
         if (list == null || !list.isArray() || list.isEmpty() || list.size() > MAX_BATCH_ENVELOPES) {
-            throw ApiException.badRequest("invalid_batch", "\"envelopes\" must be an array of 1 to "
+            throw new ApiException(ErrorReason.INVALID_BATCH, "\"envelopes\" must be an array of 1 to "
                     + MAX_BATCH_ENVELOPES + " DSSE envelopes");
         }
         call.chargeAsRequests(list.size());
@@ -100,9 +101,9 @@ final class LogApi {
         try {
             appended = sequencer.appendAllAndWait(entries, call.caller().id());
         } catch (IllegalArgumentException e) {
-            throw ApiException.badRequest("invalid_entry", e.getMessage());
+            throw new ApiException(ErrorReason.INVALID_ENTRY, e.getMessage());
         } catch (TransparencyLog.UnavailableException e) {
-            throw new ApiException(503, "log_unavailable", e.getMessage() + "; retry", 1);
+            throw new ApiException(ErrorReason.LOG_UNAVAILABLE, e.getMessage() + "; retry", 1);
         }
         ObjectNode o = Json.object();
         ArrayNode receipts = o.putArray("entries");
@@ -118,18 +119,18 @@ final class LogApi {
         try {
             env = Dsse.fromJson(json);
         } catch (CryptoException e) {
-            throw ApiException.badRequest("invalid_envelope", what + ": " + e.getMessage());
+            throw new ApiException(ErrorReason.INVALID_ENVELOPE, what + ": " + e.getMessage());
         }
         if (dev.carapace.crypto.PayloadTypes.OWNER_LINK_CONSENT.equals(env.payloadType())) {
             // A logged consent makes the agent count as that owner for reputation: only the owner's signed link
             // request (POST /v1/owners/{id}/agents) logs one, never the agent alone.
-            throw ApiException.badRequest("reserved_payload_type", what + ": owner-link consents are logged by"
+            throw new ApiException(ErrorReason.RESERVED_PAYLOAD_TYPE, what + ": owner-link consents are logged by"
                     + " the owner's link request, not appended");
         }
         try {
             call.caller().key().requireSigned(env);
         } catch (CryptoException e) {
-            throw ApiException.badRequest("invalid_envelope", what + " is not signed by your current key");
+            throw new ApiException(ErrorReason.INVALID_ENVELOPE, what + " is not signed by your current key");
         }
         return env.toBytes();
     }
@@ -149,7 +150,7 @@ final class LogApi {
     }
 
     private Reply witnessed(Call call) throws Exception {
-        long k = call.pathNumber("k", Long.MAX_VALUE);
+        long k = call.pathNumber("k", Long.MAX_VALUE, ErrorReason.INVALID_K);
         if (k < 1 || k > log.witnesses().size()) {
             throw ApiException.notFound("this log has " + log.witnesses().size() + " witnesses");
         }
@@ -162,7 +163,7 @@ final class LogApi {
         try {
             note = Utf8.decode(call.body());
         } catch (CryptoException e) {
-            throw ApiException.badRequest("malformed_note", e.getMessage());
+            throw new ApiException(ErrorReason.MALFORMED_NOTE, e.getMessage());
         }
         return switch (log.addCosignatures(note)) {
             case TransparencyLog.Cosigned c -> {
@@ -171,12 +172,9 @@ final class LogApi {
                 c.witnesses().forEach(names::add);
                 yield Reply.ok(o);
             }
-            case TransparencyLog.NotACheckpoint n -> throw new ApiException(400, "invalid_checkpoint",
-                    "not a checkpoint of this log: " + n.reason());
-            case TransparencyLog.NoKnownWitness n -> throw new ApiException(403, "unknown_witness",
-                    "the note carries no valid cosignature by a witness this log is configured to accept");
-            case TransparencyLog.UnknownCheckpoint u -> throw new ApiException(404, "unknown_checkpoint",
-                    "this log never issued a checkpoint of size " + u.size() + " with that root");
+            case TransparencyLog.NotACheckpoint n -> throw new ApiException(ErrorReason.INVALID_CHECKPOINT, "not a checkpoint of this log: " + n.reason());
+            case TransparencyLog.NoKnownWitness n -> throw new ApiException(ErrorReason.UNKNOWN_WITNESS, "the note carries no valid cosignature by a witness this log is configured to accept");
+            case TransparencyLog.UnknownCheckpoint u -> throw new ApiException(ErrorReason.UNKNOWN_CHECKPOINT, "this log never issued a checkpoint of size " + u.size() + " with that root");
         };
     }
 
@@ -185,7 +183,7 @@ final class LogApi {
     }
 
     private Reply entry(Call call) throws Exception {
-        long index = call.pathNumber("index", Long.MAX_VALUE);
+        long index = call.pathNumber("index", Long.MAX_VALUE, ErrorReason.INVALID_INDEX);
         byte[] e = server.entry(index).orElseThrow(() -> ApiException.notFound("no entry " + index));
         ObjectNode o = Json.object();
         o.put("index", index);
@@ -194,8 +192,8 @@ final class LogApi {
     }
 
     private Reply inclusion(Call call) throws Exception {
-        long index = call.pathNumber("index", Long.MAX_VALUE);
-        long size = call.pathNumber("size", Long.MAX_VALUE);
+        long index = call.pathNumber("index", Long.MAX_VALUE, ErrorReason.INVALID_INDEX);
+        long size = call.pathNumber("size", Long.MAX_VALUE, ErrorReason.INVALID_SIZE);
         try {
             ObjectNode o = Json.object();
             o.put("leafIdx", index);
@@ -208,8 +206,8 @@ final class LogApi {
     }
 
     private Reply consistency(Call call) throws Exception {
-        long from = call.pathNumber("from", Long.MAX_VALUE);
-        long to = call.pathNumber("to", Long.MAX_VALUE);
+        long from = call.pathNumber("from", Long.MAX_VALUE, ErrorReason.INVALID_FROM);
+        long to = call.pathNumber("to", Long.MAX_VALUE, ErrorReason.INVALID_TO);
         try {
             ObjectNode o = Json.object();
             o.put("size1", from);

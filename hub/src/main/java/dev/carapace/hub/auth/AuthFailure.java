@@ -1,15 +1,17 @@
 package dev.carapace.hub.auth;
 
-/** Why a request was not authenticated; {@link #reason} is the machine-readable code sent with the 401. */
-public final class AuthFailure extends Exception {
-    private final String reason;
+import dev.carapace.protocol.ErrorReason;
 
-    public AuthFailure(String reason, String message) {
+/** Why a request was not authenticated; {@link #reason} is sent with the 401. */
+public final class AuthFailure extends Exception {
+    private final ErrorReason reason;
+
+    public AuthFailure(ErrorReason reason, String message) {
         super(message, null, false, false);
         this.reason = reason;
     }
 
-    public String reason() {
+    public ErrorReason reason() {
         return reason;
     }
 }

@@ -9,6 +9,7 @@ import dev.carapace.crypto.httpsig.ContentDigest;
 import dev.carapace.crypto.httpsig.HttpSignature;
 import dev.carapace.hub.limits.HubLimits;
 import dev.carapace.hub.store.NonceStore;
+import dev.carapace.protocol.ErrorReason;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.util.concurrent.ConcurrentHashMap;
@@ -87,55 +88,55 @@ public final class RequestAuthenticator {
         String input = msg.header("signature-input");
         String sig = msg.header("signature");
         if (input == null && sig == null) {
-            throw new AuthFailure("unsigned", "this request must be signed (RFC 9421)");
+            throw new AuthFailure(ErrorReason.UNSIGNED, "this request must be signed (RFC 9421)");
         }
         HttpSignature.Parsed p;
         try {
             p = HttpSignature.parse(input, sig, HttpSignature.LABEL);
         } catch (CryptoException e) {
-            throw new AuthFailure("malformed_signature", e.getMessage());
+            throw new AuthFailure(ErrorReason.MALFORMED_SIGNATURE, e.getMessage());
         }
         if (p == null) {
-            throw new AuthFailure("unsigned", "this request carries no signature under the label \""
+            throw new AuthFailure(ErrorReason.UNSIGNED, "this request carries no signature under the label \""
                     + HttpSignature.LABEL + "\" (RFC 9421)");
         }
         if (!p.components().containsAll(HttpSignature.PROFILE_COMPONENTS)) {
-            throw new AuthFailure("insufficient_coverage",
+            throw new AuthFailure(ErrorReason.INSUFFICIENT_COVERAGE,
                     "the signature must cover @method, @target-uri and content-digest");
         }
         if (!HttpSignature.ALG.equals(p.alg())) {
-            throw new AuthFailure("unsupported_algorithm", "alg must be \"ed25519\"");
+            throw new AuthFailure(ErrorReason.UNSUPPORTED_ALGORITHM, "alg must be \"ed25519\"");
         }
         Long created = p.created();
         if (created == null) {
-            throw new AuthFailure("missing_created", "the signature has no created parameter");
+            throw new AuthFailure(ErrorReason.MISSING_CREATED, "the signature has no created parameter");
         }
         long now = clock.millis() / 1000;
         if (created > now + WINDOW_SECONDS) {
-            throw new AuthFailure("future", "the signature is dated in the future");
+            throw new AuthFailure(ErrorReason.FUTURE, "the signature is dated in the future");
         }
         if (created < now - WINDOW_SECONDS) {
-            throw new AuthFailure("expired", "the signature is older than " + WINDOW_SECONDS + " s");
+            throw new AuthFailure(ErrorReason.EXPIRED, "the signature is older than " + WINDOW_SECONDS + " s");
         }
         if (p.params().containsKey("expires")) {
             Long expires = p.expires();
             if (expires == null || expires < created) {
-                throw new AuthFailure("malformed_signature", "expires must be an integer not before created");
+                throw new AuthFailure(ErrorReason.MALFORMED_SIGNATURE, "expires must be an integer not before created");
             }
             if (expires <= now) {
-                throw new AuthFailure("expired", "the signature expired (RFC 9421 expires)");
+                throw new AuthFailure(ErrorReason.EXPIRED, "the signature expired (RFC 9421 expires)");
             }
         }
         String nonce = p.nonce();
         if (nonce == null || nonce.length() < HubLimits.NONCE_MIN_CHARS
                 || nonce.length() > HubLimits.NONCE_MAX_CHARS) {
-            throw new AuthFailure("missing_nonce", "the signature needs a nonce of "
+            throw new AuthFailure(ErrorReason.MISSING_NONCE, "the signature needs a nonce of "
                     + HubLimits.NONCE_MIN_CHARS + " to " + HubLimits.NONCE_MAX_CHARS + " characters");
         }
         try {
             return new Claim(p, KeyId.parse(p.keyid()));
         } catch (CryptoException e) {
-            throw new AuthFailure("malformed_keyid", "keyid must be <agent id>#<seq> in canonical form: "
+            throw new AuthFailure(ErrorReason.MALFORMED_KEYID, "keyid must be <agent id>#<seq> in canonical form: "
                     + e.getMessage());
         }
     }
@@ -149,21 +150,21 @@ public final class RequestAuthenticator {
             throws AuthFailure, SQLException {
         String keyid = claim.keyId().toString();
         if (current == null || !current.id().equals(claim.id()) || claim.seq() > current.seq()) {
-            throw new AuthFailure("unknown_key", "no key " + keyid + " is registered");
+            throw new AuthFailure(ErrorReason.UNKNOWN_KEY, "no key " + keyid + " is registered");
         }
         if (claim.seq() < current.seq()) {
-            throw new AuthFailure("stale_key", "key " + keyid + " is not the identity's current key (#"
+            throw new AuthFailure(ErrorReason.STALE_KEY, "key " + keyid + " is not the identity's current key (#"
                     + current.seq() + ")");
         }
         if (!ContentDigest.matches(msg.header("content-digest"), body)) {
-            throw new AuthFailure("digest_mismatch", "Content-Digest is missing or does not match the body");
+            throw new AuthFailure(ErrorReason.DIGEST_MISMATCH, "Content-Digest is missing or does not match the body");
         }
         if (!HttpSignature.verify(msg, claim.signature(), current.key())) {
-            throw new AuthFailure("bad_signature", "the signature does not verify with key " + keyid);
+            throw new AuthFailure(ErrorReason.BAD_SIGNATURE, "the signature does not verify with key " + keyid);
         }
         long now = clock.millis() / 1000;
         if (!nonces.claim(keyid, claim.signature().nonce(), (now + 2 * WINDOW_SECONDS + 1) * 1000)) {
-            throw new AuthFailure("replayed", "this nonce was already used");
+            throw new AuthFailure(ErrorReason.REPLAYED, "this nonce was already used");
         }
         return current;
     }

@@ -1,47 +1,41 @@
 package dev.carapace.hub.http;
 
-/** A request that cannot be served; becomes a JSON error {@code {"error": message, "reason": reason}}. */
+import dev.carapace.protocol.ErrorReason;
+
+/**
+ * A request that cannot be served; becomes a JSON error {@code {"error": message, "reason": reason.wire()}} with the
+ * reason's status. Every reason is an {@link ErrorReason}, the list clients read back.
+ */
 public final class ApiException extends Exception {
-    private final int status;
-    private final String reason;
+    private final ErrorReason reason;
     private final long retryAfterSeconds;
 
-    public ApiException(int status, String reason, String message) {
-        this(status, reason, message, 0);
+    public ApiException(ErrorReason reason, String message) {
+        this(reason, message, 0);
     }
 
-    public ApiException(int status, String reason, String message, long retryAfterSeconds) {
+    public ApiException(ErrorReason reason, String message, long retryAfterSeconds) {
         super(message, null, false, false);
-        this.status = status;
+        if (reason == ErrorReason.UNKNOWN) {
+            throw new IllegalArgumentException("the hub never answers reason UNKNOWN");
+        }
         this.reason = reason;
         this.retryAfterSeconds = retryAfterSeconds;
     }
 
-    public static ApiException badRequest(String reason, String message) {
-        return new ApiException(400, reason, message);
-    }
-
-    public static ApiException unauthorized(String reason, String message) {
-        return new ApiException(401, reason, message);
-    }
-
     public static ApiException forbidden(String message) {
-        return new ApiException(403, "forbidden", message);
+        return new ApiException(ErrorReason.FORBIDDEN, message);
     }
 
     public static ApiException notFound(String message) {
-        return new ApiException(404, "not_found", message);
-    }
-
-    public static ApiException conflict(String reason, String message) {
-        return new ApiException(409, reason, message);
+        return new ApiException(ErrorReason.NOT_FOUND, message);
     }
 
     public int status() {
-        return status;
+        return reason.status();
     }
 
-    public String reason() {
+    public ErrorReason reason() {
         return reason;
     }
 

@@ -6,6 +6,7 @@ import dev.carapace.hub.auth.AuthFailure;
 import dev.carapace.hub.auth.RequestAuthenticator;
 import dev.carapace.hub.limits.HubLimits;
 import dev.carapace.hub.limits.RateLimiter;
+import dev.carapace.protocol.ErrorReason;
 import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.Bucket;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -100,7 +101,7 @@ public final class ApiHandler extends Handler.Abstract {
         long wait = limiter.tryAcquireIp(address);
         if (wait > 0) {
             reply(request, response, callback, sample, "none",
-                    closing(error(new ApiException(429, "rate_limited", "too many requests from this address", wait)),
+                    closing(error(new ApiException(ErrorReason.RATE_LIMITED, "too many requests from this address", wait)),
                             request));
             return true;
         }
@@ -114,8 +115,8 @@ public final class ApiHandler extends Handler.Abstract {
         BodyBudget.Verdict verdict = bodies.reserve(address, reservation);
         if (verdict != BodyBudget.Verdict.RESERVED) {
             ApiException busy = verdict == BodyBudget.Verdict.ADDRESS_FULL
-                    ? new ApiException(429, "too_many_bodies", "too many request bodies in flight from this address", 1)
-                    : new ApiException(503, "hub_busy", "the hub holds too many request bodies; retry later", 1);
+                    ? new ApiException(ErrorReason.TOO_MANY_BODIES, "too many request bodies in flight from this address", 1)
+                    : new ApiException(ErrorReason.HUB_BUSY, "the hub holds too many request bodies; retry later", 1);
             reply(request, response, callback, sample, "none", closing(error(busy), request));
             return true;
         }
@@ -157,10 +158,10 @@ public final class ApiHandler extends Handler.Abstract {
             reply = error(e);
         } catch (SQLException e) {
             LOG.warn("storage error on {} {}: {}", request.getMethod(), request.getHttpURI().getPath(), e.getMessage());
-            reply = error(new ApiException(503, "storage_unavailable", "storage is unavailable; retry later", 1));
+            reply = error(new ApiException(ErrorReason.STORAGE_UNAVAILABLE, "storage is unavailable; retry later", 1));
         } catch (Exception e) {
             LOG.error("internal error on {} {}", request.getMethod(), request.getHttpURI().getPath(), e);
-            reply = error(new ApiException(500, "internal", "internal error"));
+            reply = error(new ApiException(ErrorReason.INTERNAL, "internal error"));
         }
         reply(request, response, callback, sample, routeName, reply);
     }
@@ -194,7 +195,7 @@ public final class ApiHandler extends Handler.Abstract {
     private void clientFault(Request request, ApiException failure) {
         if (faultLines.tryConsume(1)) {
             long more = faultsNotLogged.getAndSet(0);
-            LOG.info("client fault from {}: {} ({} {}){}", clientIp(request), failure.reason(), request.getMethod(),
+            LOG.info("client fault from {}: {} ({} {}){}", clientIp(request), failure.reason().wire(), request.getMethod(),
                     request.getHttpURI().getPath(), more > 0 ? "; " + more + " more not logged" : "");
         } else {
             faultsNotLogged.incrementAndGet();
@@ -208,7 +209,7 @@ public final class ApiHandler extends Handler.Abstract {
         List<String> path = new ArrayList<>();
         String rawPath = request.getHttpURI().getPath();
         if (rawPath == null || rawPath.length() > HubLimits.PATH_CHARS) {
-            throw ApiException.badRequest("bad_path", "path missing or too long");
+            throw new ApiException(ErrorReason.BAD_PATH, "path missing or too long");
         }
         for (String s : rawPath.split("/")) {
             if (!s.isEmpty()) {
@@ -230,13 +231,13 @@ public final class ApiHandler extends Handler.Abstract {
             }
         }
         if (route == null) {
-            throw pathKnown ? new ApiException(405, "method_not_allowed", method + " is not allowed here")
-                    : new ApiException(404, "no_route", "no such endpoint");
+            throw pathKnown ? new ApiException(ErrorReason.METHOD_NOT_ALLOWED, method + " is not allowed here")
+                    : new ApiException(ErrorReason.NO_ROUTE, "no such endpoint");
         }
         if (body.length > 0) {
             String ct = request.getHeaders().get(HttpHeader.CONTENT_TYPE);
             if (ct == null || !ct.toLowerCase(java.util.Locale.ROOT).startsWith(route.bodyType())) {
-                throw new ApiException(415, "unsupported_media_type", "this body must be " + route.bodyType());
+                throw new ApiException(ErrorReason.UNSUPPORTED_MEDIA_TYPE, "this body must be " + route.bodyType());
             }
         }
         String address = rateLimitKey(request);
@@ -245,7 +246,7 @@ public final class ApiHandler extends Handler.Abstract {
         if (route.auth() != Route.Auth.PUBLIC) {
             // Before anything is verified: a request addressed to another authority was signed for someone else.
             if (!origin.isAuthority(request.getHttpURI().getHost(), request.getHttpURI().getPort())) {
-                throw new ApiException(421, "wrong_authority", "this hub is " + origin
+                throw new ApiException(ErrorReason.WRONG_AUTHORITY, "this hub is " + origin
                         + "; the request is addressed to another authority");
             }
             HttpSignature.Message msg = message(request, call.targetUri());
@@ -255,7 +256,7 @@ public final class ApiHandler extends Handler.Abstract {
                         ? storedKeys.lookup(claim.id()) : bodyKeys.forBody(call, claim);
                 call.caller(new Call.Caller(authenticator.verify(msg, body, claim, key)));
             } catch (AuthFailure f) {
-                throw ApiException.unauthorized(f.reason(), f.getMessage());
+                throw new ApiException(f.reason(), f.getMessage());
             }
             // Identities cost nothing to make: new ones from one address share that address's budget and quotas.
             RateLimiter.Tier tier = tiers.tierOf(call.caller());
@@ -273,7 +274,7 @@ public final class ApiHandler extends Handler.Abstract {
             });
             long idWait = limiter.tryAcquireIdentity(spender, tier);
             if (idWait > 0) {
-                throw new ApiException(429, "rate_limited", "too many requests from this identity", idWait);
+                throw new ApiException(ErrorReason.RATE_LIMITED, "too many requests from this identity", idWait);
             }
         }
         return new Dispatch(route, route.handler().handle(call));
@@ -332,7 +333,7 @@ public final class ApiHandler extends Handler.Abstract {
     static Reply error(ApiException e) {
         ObjectNode o = Json.object();
         o.put("error", e.getMessage());
-        o.put("reason", e.reason());
+        o.put("reason", e.reason().wire());
         Reply r = Reply.json(e.status(), o);
         if (e.status() == 413 || e.status() == 408) {
             // The rest of the body is not read: say the connection ends, so no client reuses it.

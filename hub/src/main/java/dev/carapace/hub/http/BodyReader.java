@@ -1,6 +1,7 @@
 package dev.carapace.hub.http;
 
 import dev.carapace.hub.limits.HubLimits;
+import dev.carapace.protocol.ErrorReason;
 import java.io.ByteArrayOutputStream;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -60,14 +61,14 @@ final class BodyReader implements Runnable {
             return;
         }
         Scheduler scheduler = request.getComponents().getScheduler();
-        r.deadline = scheduler.schedule(() -> r.finish(null, new ApiException(408, "body_too_slow",
+        r.deadline = scheduler.schedule(() -> r.finish(null, new ApiException(ErrorReason.BODY_TOO_SLOW,
                 "the request body did not arrive in time"), true), deadlineMs(declared, maxBytes),
                 TimeUnit.MILLISECONDS);
         r.run();
     }
 
     private static ApiException tooLarge(int maxBytes) {
-        return new ApiException(413, "body_too_large", "bodies are limited to " + maxBytes + " bytes");
+        return new ApiException(ErrorReason.BODY_TOO_LARGE, "bodies are limited to " + maxBytes + " bytes");
     }
 
     @Override
@@ -80,7 +81,7 @@ final class BodyReader implements Runnable {
             }
             if (Content.Chunk.isFailure(chunk)) {
                 // The client went away, reset, or sent a malformed body: its fault, not the hub's.
-                finish(null, ApiException.badRequest("body_aborted", "the request body could not be read"), true);
+                finish(null, new ApiException(ErrorReason.BODY_ABORTED, "the request body could not be read"), true);
                 return;
             }
             int n = chunk.remaining();

@@ -2,6 +2,7 @@ package dev.carapace.hub.http;
 
 import dev.carapace.crypto.CryptoException;
 import dev.carapace.crypto.Json;
+import dev.carapace.protocol.ErrorReason;
 import java.util.HashMap;
 import java.util.Map;
 import tools.jackson.databind.JsonNode;
@@ -96,12 +97,12 @@ public final class Call {
             throw new IllegalStateException("only a signed request spends a budget");
         }
         if (units > budget.capacity()) {
-            throw ApiException.badRequest("batch_too_large", "your rate limit allows " + budget.capacity()
+            throw new ApiException(ErrorReason.BATCH_TOO_LARGE, "your rate limit allows " + budget.capacity()
                     + " requests per minute and this batch counts as " + units + "; send smaller batches");
         }
         long wait = units > 1 ? budget.tryAcquireMore(units - 1) : 0;
         if (wait > 0) {
-            throw new ApiException(429, "rate_limited", "too many requests from this identity", wait);
+            throw new ApiException(ErrorReason.RATE_LIMITED, "too many requests from this identity", wait);
         }
     }
 
@@ -138,17 +139,17 @@ public final class Call {
             return json;
         }
         if (body.length == 0) {
-            throw ApiException.badRequest("malformed_json", "a JSON body is required");
+            throw new ApiException(ErrorReason.MALFORMED_JSON, "a JSON body is required");
         }
         try {
             JsonNode n = Json.parse(body);
             if (!n.isObject()) {
-                throw ApiException.badRequest("malformed_json", "the body must be a JSON object");
+                throw new ApiException(ErrorReason.MALFORMED_JSON, "the body must be a JSON object");
             }
             json = n;
             return n;
         } catch (CryptoException e) {
-            throw ApiException.badRequest("malformed_json", e.getMessage());
+            throw new ApiException(ErrorReason.MALFORMED_JSON, e.getMessage());
         }
     }
 
@@ -157,17 +158,17 @@ public final class Call {
         try {
             Json.onlyFields(obj, "request", allowed);
         } catch (CryptoException e) {
-            throw ApiException.badRequest("unknown_field", e.getMessage());
+            throw new ApiException(ErrorReason.UNKNOWN_FIELD, e.getMessage());
         }
     }
 
     public static String text(JsonNode obj, String field, int maxLength) throws ApiException {
         JsonNode v = obj.get(field);
         if (v == null || !v.isString() || v.stringValue().isEmpty()) {
-            throw ApiException.badRequest("invalid_field", "field '" + field + "' must be a non-empty string");
+            throw new ApiException(ErrorReason.INVALID_FIELD, "field '" + field + "' must be a non-empty string");
         }
         if (v.stringValue().length() > maxLength) {
-            throw ApiException.badRequest("invalid_field", "field '" + field + "' is longer than " + maxLength);
+            throw new ApiException(ErrorReason.INVALID_FIELD, "field '" + field + "' is longer than " + maxLength);
         }
         return v.stringValue();
     }
@@ -179,18 +180,18 @@ public final class Call {
     public static long integer(JsonNode obj, String field, long min, long max) throws ApiException {
         JsonNode v = obj == null ? null : obj.get(field);
         if (v == null || !v.isIntegralNumber() || !v.canConvertToLong() || v.longValue() < min || v.longValue() > max) {
-            throw ApiException.badRequest("invalid_field", "field '" + field + "' must be an integer from " + min
+            throw new ApiException(ErrorReason.INVALID_FIELD, "field '" + field + "' must be an integer from " + min
                     + " to " + max);
         }
         return v.longValue();
     }
 
     /** A path parameter holding a decimal integer from 0 to {@code max}, or a 400 {@code invalid_<name>}. */
-    public long pathNumber(String name, long max) throws ApiException {
+    public long pathNumber(String name, long max, ErrorReason invalid) throws ApiException {
         String v = param(name);
         // At most 18 digits always fits a long; leading zeros are not a second spelling of the same number.
         if (v == null || !v.matches("0|[1-9][0-9]{0,17}") || Long.parseLong(v) > max) {
-            throw ApiException.badRequest("invalid_" + name, name + " must be an integer from 0 to " + max);
+            throw new ApiException(invalid, name + " must be an integer from 0 to " + max);
         }
         return Long.parseLong(v);
     }

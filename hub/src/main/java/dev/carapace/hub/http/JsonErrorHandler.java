@@ -1,5 +1,6 @@
 package dev.carapace.hub.http;
 
+import dev.carapace.protocol.ErrorReason;
 import java.nio.ByteBuffer;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Request;
@@ -19,10 +20,11 @@ public final class JsonErrorHandler extends ErrorHandler {
     public boolean handle(Request request, Response response, Callback callback) {
         int status = response.getStatus() >= 400 ? response.getStatus() : 500;
         String reason = switch (status) {
-            case 400 -> "bad_request";
-            case 413 -> "body_too_large";
-            case 414 -> "uri_too_long";
-            case 431 -> "headers_too_large";
+            case 400 -> ErrorReason.BAD_REQUEST.wire();
+            case 413 -> ErrorReason.BODY_TOO_LARGE.wire();
+            case 414 -> ErrorReason.URI_TOO_LONG.wire();
+            case 431 -> ErrorReason.HEADERS_TOO_LARGE.wire();
+            // Any other status Jetty raises itself (none in normal operation): clients read it as UNKNOWN.
             default -> "http_" + status;
         };
         String body = "{\"error\":\"the request was rejected by the HTTP layer\",\"reason\":\"" + reason + "\"}";

@@ -19,6 +19,7 @@ import dev.carapace.hub.store.JdbcKeyPackageStore;
 import dev.carapace.hub.store.KeyPackageStore;
 import dev.carapace.mls.framing.FramedContent;
 import dev.carapace.mls.framing.PrivateMessage;
+import dev.carapace.protocol.ErrorReason;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Server;
 import java.sql.SQLException;
@@ -186,7 +187,7 @@ public final class MessagingApi {
                 .log();
         JsonNode list = body.path("keyPackages");
         if (!list.isArray() || list.size() > MAX_KEY_PACKAGES_PER_UPLOAD) {
-            throw ApiException.badRequest("invalid_field", "field 'keyPackages' must be an array of at most "
+            throw new ApiException(ErrorReason.INVALID_FIELD, "field 'keyPackages' must be an array of at most "
                     + MAX_KEY_PACKAGES_PER_UPLOAD + " base64 KeyPackages");
         }
         List<MlsWire.CheckedKeyPackage> oneTime = new ArrayList<>();
@@ -202,10 +203,8 @@ public final class MessagingApi {
                 oneTime.stream().map(MessagingApi::stored).toList(), lastResort == null ? null : stored(lastResort),
                 KEY_PACKAGE_QUOTA, clock.millis())) {
             case KeyPackageStore.Stored st -> st.available();
-            case KeyPackageStore.TooManyInstallations t -> throw ApiException.conflict("too_many_installations",
-                    "an agent may keep KeyPackages for at most " + t.limit() + " installations");
-            case KeyPackageStore.TooManyKeyPackages t -> throw ApiException.conflict("too_many_key_packages",
-                    "an installation may hold at most " + t.limit() + " unused KeyPackages; it has " + t.have());
+            case KeyPackageStore.TooManyInstallations t -> throw new ApiException(ErrorReason.TOO_MANY_INSTALLATIONS, "an agent may keep KeyPackages for at most " + t.limit() + " installations");
+            case KeyPackageStore.TooManyKeyPackages t -> throw new ApiException(ErrorReason.TOO_MANY_KEY_PACKAGES, "an installation may hold at most " + t.limit() + " unused KeyPackages; it has " + t.have());
         };
         ObjectNode o = Json.object();
         o.put("installation", installation);
@@ -251,7 +250,7 @@ public final class MessagingApi {
         String spender = call.spender();
         // Per claimer first, so one identity cannot fill the per-pair table with made-up targets.
         if (claimsByClaimer.tryAcquire(spender) != 0 || claims.tryAcquire(spender + ">" + target) != 0) {
-            throw new ApiException(429, "rate_limited", "too many KeyPackage claims for this agent; try later",
+            throw new ApiException(ErrorReason.RATE_LIMITED, "too many KeyPackage claims for this agent; try later",
                     HubLimits.CLAIMS_RETRY_AFTER_SECONDS);
         }
         if (inboxes.denies(target, claimer)) {
@@ -271,7 +270,7 @@ public final class MessagingApi {
         }
         if (out.isEmpty()) {
             if (!oneTime) {
-                throw new ApiException(429, "rate_limited", "your share of this agent's one-time KeyPackages is used"
+                throw new ApiException(ErrorReason.RATE_LIMITED, "your share of this agent's one-time KeyPackages is used"
                         + " and it has no last-resort one; try later", HubLimits.ONE_TIME_RETRY_AFTER_SECONDS);
             }
             throw ApiException.notFound("agent " + target + " has no KeyPackages");
@@ -300,14 +299,14 @@ public final class MessagingApi {
         if (body.has("direct")) {
             peer = MlsWire.agentId(body.get("direct").asString(null));
             if (peer.equals(me)) {
-                throw ApiException.badRequest("invalid_field", "a direct group needs another identity");
+                throw new ApiException(ErrorReason.INVALID_FIELD, "a direct group needs another identity");
             }
         }
         switch (groups.create(new GroupLog.NewGroup(group, epoch, new GroupLog.Installation(me, installation), admins,
                 peer, groupInfo), clock.millis())) {
             case GroupLog.Created c -> { }
-            case GroupLog.GroupExists c -> throw ApiException.conflict("group_exists", "group " + group + " exists");
-            case GroupLog.DirectExists c -> throw ApiException.conflict("direct_exists", "a direct group for this"
+            case GroupLog.GroupExists c -> throw new ApiException(ErrorReason.GROUP_EXISTS, "group " + group + " exists");
+            case GroupLog.DirectExists c -> throw new ApiException(ErrorReason.DIRECT_EXISTS, "a direct group for this"
                     + " pair exists; fetch it with GET /v1/direct/{id}");
         }
         ObjectNode o = Json.object();
@@ -331,19 +330,19 @@ public final class MessagingApi {
             return out;
         }
         if (!list.isArray() || list.size() > MAX_ROUTING_ENTRIES) {
-            throw ApiException.badRequest("invalid_field", "field '" + field + "' must be an array of at most "
+            throw new ApiException(ErrorReason.INVALID_FIELD, "field '" + field + "' must be an array of at most "
                     + MAX_ROUTING_ENTRIES + " {agent, installation}");
         }
         Set<GroupLog.Installation> seen = new LinkedHashSet<>();
         for (JsonNode n : list) {
             if (!n.isObject()) {
-                throw ApiException.badRequest("invalid_field", "field '" + field + "' holds {agent, installation}");
+                throw new ApiException(ErrorReason.INVALID_FIELD, "field '" + field + "' holds {agent, installation}");
             }
             Call.onlyFields(n, "agent", "installation");
             GroupLog.Installation r = new GroupLog.Installation(MlsWire.agentId(n.path("agent").asString(null)),
                     MlsWire.installation(n.path("installation").asString(null)));
             if (!seen.add(r)) {
-                throw ApiException.badRequest("invalid_field", "field '" + field + "' names an installation twice");
+                throw new ApiException(ErrorReason.INVALID_FIELD, "field '" + field + "' names an installation twice");
             }
             out.add(r);
         }
@@ -354,7 +353,7 @@ public final class MessagingApi {
     private void spendStorage(Call call) throws ApiException {
         long wait = storedBytes.tryAcquire(call.spender(), Math.max(1, call.body().length));
         if (wait > 0) {
-            throw new ApiException(429, "rate_limited", "you stored " + STORED_BYTES_PER_HOUR + " bytes of messages"
+            throw new ApiException(ErrorReason.RATE_LIMITED, "you stored " + STORED_BYTES_PER_HOUR + " bytes of messages"
                     + " this hour (new identities count by address); try later", wait);
         }
     }
@@ -371,7 +370,7 @@ public final class MessagingApi {
         byte[] commit = MlsWire.base64("commit", body.path("commit").asString(null), MlsWire.MAX_MESSAGE_BYTES);
         MlsWire.CommitHeader header = MlsWire.commit(commit, gid);
         if (header.epoch() != epoch) {
-            throw ApiException.badRequest("invalid_message", "the commit is for epoch " + header.epoch() + ", not "
+            throw new ApiException(ErrorReason.INVALID_MESSAGE, "the commit is for epoch " + header.epoch() + ", not "
                     + epoch);
         }
         boolean external = header.externalLeaf() != null;
@@ -385,7 +384,7 @@ public final class MessagingApi {
             MlsWire.welcome(welcome);
         }
         if (add.isEmpty() != (welcome == null)) {
-            throw ApiException.badRequest("invalid_field", "a commit that adds installations carries their Welcome,"
+            throw new ApiException(ErrorReason.INVALID_FIELD, "a commit that adds installations carries their Welcome,"
                     + " and only such a commit does");
         }
         String me = call.caller().id();
@@ -393,7 +392,7 @@ public final class MessagingApi {
             // An external commit here only resyncs the caller's own installation: no routing changes, and the leaf
             // it brings must be certified by the caller for the installation it submits from.
             if (!add.isEmpty() || !remove.isEmpty()) {
-                throw ApiException.badRequest("invalid_field", "an external commit changes no routing");
+                throw new ApiException(ErrorReason.INVALID_FIELD, "an external commit changes no routing");
             }
             KeyEventLog log = identities.find(me).orElseThrow(() -> ApiException.notFound("no identity " + me))
                     .log();
@@ -408,15 +407,14 @@ public final class MessagingApi {
                 yield c.seq();
             }
             case GroupLog.NotMember r -> throw notMember();
-            case GroupLog.NoGroupInfo r -> throw ApiException.conflict("no_group_info",
-                    "the hub holds no GroupInfo for this group");
+            case GroupLog.NoGroupInfo r -> throw new ApiException(ErrorReason.NO_GROUP_INFO, "the hub holds no GroupInfo for this group");
             case GroupLog.ResyncRefused r -> throw r.why();
             case GroupLog.NotAdmin r -> throw ApiException.forbidden("only an admin may add or remove members");
             // Members refuse such a commit, so accepting it would only stall the group.
             case GroupLog.PolicyChangeRefused r -> throw ApiException.forbidden(r.external()
                     ? "an external commit may not change the group policy"
                     : "only an admin may change the group policy");
-            case GroupLog.EpochConflict r -> throw ApiException.conflict("epoch_conflict", "a commit for epoch "
+            case GroupLog.EpochConflict r -> throw new ApiException(ErrorReason.EPOCH_CONFLICT, "a commit for epoch "
                     + epoch + " was already accepted (the group is at epoch " + r.current()
                     + "); process it and try again");
         };
@@ -472,7 +470,7 @@ public final class MessagingApi {
                 yield a.seq();
             }
             case GroupLog.NotMember r -> throw notMember();
-            case GroupLog.StaleEpoch r -> throw ApiException.conflict("stale_epoch", "the group is at epoch "
+            case GroupLog.StaleEpoch r -> throw new ApiException(ErrorReason.STALE_EPOCH, "the group is at epoch "
                     + r.current() + ", the message is for " + pm.epoch() + "; process pending commits and send again");
         };
         ObjectNode o = Json.object();
@@ -604,7 +602,7 @@ public final class MessagingApi {
         Call.onlyFields(body, "acks");
         JsonNode acks = body.path("acks");
         if (!acks.isArray() || acks.isEmpty() || acks.size() > HubLimits.ACKS_PER_REQUEST) {
-            throw ApiException.badRequest("invalid_field", "field 'acks' must hold 1 to " + HubLimits.ACKS_PER_REQUEST
+            throw new ApiException(ErrorReason.INVALID_FIELD, "field 'acks' must hold 1 to " + HubLimits.ACKS_PER_REQUEST
                     + " {group, seq}");
         }
         List<InboxStore.Ack> list = new ArrayList<>();

@@ -19,6 +19,7 @@ import dev.carapace.mls.framing.Sender;
 import dev.carapace.mls.group.KeyPackageValidator;
 import dev.carapace.mls.message.KeyPackage;
 import dev.carapace.mls.message.LeafNode;
+import dev.carapace.protocol.ErrorReason;
 import java.time.Instant;
 import java.util.Set;
 
@@ -35,13 +36,13 @@ final class MlsWire {
 
     static byte[] base64(String field, String value, int maxBytes) throws ApiException {
         if (value == null || value.length() > (maxBytes / 3 + 1) * 4) {
-            throw ApiException.badRequest("invalid_field", "field '" + field + "' is missing or larger than "
+            throw new ApiException(ErrorReason.INVALID_FIELD, "field '" + field + "' is missing or larger than "
                     + maxBytes + " bytes");
         }
         try {
             return Bytes.fromB64(value);
         } catch (CryptoException e) {
-            throw ApiException.badRequest("invalid_field", "field '" + field + "' is not base64");
+            throw new ApiException(ErrorReason.INVALID_FIELD, "field '" + field + "' is not base64");
         }
     }
 
@@ -54,14 +55,14 @@ final class MlsWire {
             b = null;
         }
         if (b == null || b.length < 16 || b.length > 32) {
-            throw ApiException.badRequest("invalid_group", "a group id is 16 to 32 bytes in base64url");
+            throw new ApiException(ErrorReason.INVALID_GROUP, "a group id is 16 to 32 bytes in base64url");
         }
         return b;
     }
 
     static String installation(String value) throws ApiException {
         if (value == null || !InstallationCertificate.INSTALLATION_ID.matcher(value).matches()) {
-            throw ApiException.badRequest("invalid_installation", "an installation id is 8 to 64 base64url"
+            throw new ApiException(ErrorReason.INVALID_INSTALLATION, "an installation id is 8 to 64 base64url"
                     + " characters");
         }
         return value;
@@ -71,7 +72,7 @@ final class MlsWire {
         try {
             return AgentId.parse(value).toString();
         } catch (CryptoException | RuntimeException e) {
-            throw ApiException.badRequest("invalid_id", "not a valid agent id");
+            throw new ApiException(ErrorReason.INVALID_ID, "not a valid agent id");
         }
     }
 
@@ -85,21 +86,21 @@ final class MlsWire {
         try {
             return MlsMessage.decode(bytes);
         } catch (MlsException | IllegalArgumentException | IndexOutOfBoundsException e) {
-            throw ApiException.badRequest("invalid_message", what + " is not an MLS message: " + e.getMessage());
+            throw new ApiException(ErrorReason.INVALID_MESSAGE, what + " is not an MLS message: " + e.getMessage());
         }
     }
 
     private static PrivateMessage privateMessage(MlsMessage m, byte[] groupId, int contentType, String what)
             throws ApiException {
         if (m.wireFormat() != MlsMessage.PRIVATE_MESSAGE) {
-            throw ApiException.badRequest("invalid_message", what + " must be an MLS PrivateMessage");
+            throw new ApiException(ErrorReason.INVALID_MESSAGE, what + " must be an MLS PrivateMessage");
         }
         PrivateMessage pm = m.privateMessage();
         if (!java.util.Arrays.equals(pm.groupId(), groupId)) {
-            throw ApiException.badRequest("invalid_message", what + " is for another group");
+            throw new ApiException(ErrorReason.INVALID_MESSAGE, what + " is for another group");
         }
         if (pm.contentType() != contentType) {
-            throw ApiException.badRequest("invalid_message", what + " has the wrong content type");
+            throw new ApiException(ErrorReason.INVALID_MESSAGE, what + " has the wrong content type");
         }
         return pm;
     }
@@ -111,16 +112,16 @@ final class MlsWire {
             MlsMessage m = MlsMessage.decode(bytes);
             gi = m.wireFormat() == MlsMessage.GROUP_INFO ? m.groupInfo() : null;
         } catch (MlsException | IllegalArgumentException | IndexOutOfBoundsException e) {
-            throw ApiException.badRequest("invalid_message", "groupInfo is not an MLS message: " + e.getMessage());
+            throw new ApiException(ErrorReason.INVALID_MESSAGE, "groupInfo is not an MLS message: " + e.getMessage());
         }
         if (gi == null) {
-            throw ApiException.badRequest("invalid_message", "groupInfo must be an MLS GroupInfo");
+            throw new ApiException(ErrorReason.INVALID_MESSAGE, "groupInfo must be an MLS GroupInfo");
         }
         if (!java.util.Arrays.equals(gi.groupContext().groupId(), groupId)) {
-            throw ApiException.badRequest("invalid_message", "groupInfo is for another group");
+            throw new ApiException(ErrorReason.INVALID_MESSAGE, "groupInfo is for another group");
         }
         if (gi.groupContext().epoch() != epoch) {
-            throw ApiException.badRequest("invalid_message", "groupInfo is for epoch " + gi.groupContext().epoch()
+            throw new ApiException(ErrorReason.INVALID_MESSAGE, "groupInfo is for epoch " + gi.groupContext().epoch()
                     + ", not " + epoch);
         }
     }
@@ -135,7 +136,7 @@ final class MlsWire {
                     MlsMessage.decode(groupInfo).groupInfo().groupContext().extensions()), GroupAdmins.EXTENSION_TYPE);
             return ext == null ? Set.of() : GroupAdmins.decode(ext.data());
         } catch (MlsException | IllegalArgumentException | IndexOutOfBoundsException e) {
-            throw ApiException.badRequest("invalid_message", "the GroupInfo's extensions are unreadable: "
+            throw new ApiException(ErrorReason.INVALID_MESSAGE, "the GroupInfo's extensions are unreadable: "
                     + e.getMessage());
         }
     }
@@ -152,16 +153,16 @@ final class MlsWire {
             return new CommitHeader(privateMessage(m, groupId, FramedContent.COMMIT, "commit").epoch(), null, -1);
         }
         if (m.wireFormat() != MlsMessage.PUBLIC_MESSAGE) {
-            throw ApiException.badRequest("invalid_message", "commit must be an MLS PrivateMessage, or a"
+            throw new ApiException(ErrorReason.INVALID_MESSAGE, "commit must be an MLS PrivateMessage, or a"
                     + " PublicMessage for an external commit");
         }
         FramedContent fc = m.publicMessage().content();
         if (!java.util.Arrays.equals(fc.groupId(), groupId)) {
-            throw ApiException.badRequest("invalid_message", "commit is for another group");
+            throw new ApiException(ErrorReason.INVALID_MESSAGE, "commit is for another group");
         }
         if (fc.contentType() != FramedContent.COMMIT || fc.sender().type() != Sender.NEW_MEMBER_COMMIT
                 || fc.commit().path() == null) {
-            throw ApiException.badRequest("invalid_message", "a PublicMessage commit must be an external commit"
+            throw new ApiException(ErrorReason.INVALID_MESSAGE, "a PublicMessage commit must be an external commit"
                     + " (new_member_commit) with a path");
         }
         // Members accept an external commit only as a resync: one ExternalInit, one Remove (of the joiner's old leaf),
@@ -191,7 +192,7 @@ final class MlsWire {
     static void resyncOfOwnLeaf(byte[] storedGroupInfo, long epoch, CommitHeader header) throws ApiException {
         if (header.resyncedLeaf() < 0) {
             // Refusing it here keeps a member from stalling the group with a commit every member would refuse.
-            throw ApiException.badRequest("invalid_message", "an external commit here is a resync: one ExternalInit,"
+            throw new ApiException(ErrorReason.INVALID_MESSAGE, "an external commit here is a resync: one ExternalInit,"
                     + " one Remove of the joiner's old leaf, PreSharedKeys at most");
         }
         dev.carapace.mls.message.GroupInfo gi;
@@ -206,7 +207,7 @@ final class MlsWire {
             gi = null;
         }
         if (gi == null || tree == null || gi.groupContext().epoch() != epoch) {
-            throw ApiException.conflict("no_group_info", "the hub holds no GroupInfo with a tree for epoch " + epoch);
+            throw new ApiException(ErrorReason.NO_GROUP_INFO, "the hub holds no GroupInfo with a tree for epoch " + epoch);
         }
         LeafNode old = header.resyncedLeaf() < tree.leafCount() ? tree.leaf(header.resyncedLeaf()) : null;
         if (old == null || !java.util.Arrays.equals(old.credential().encode(),
@@ -229,10 +230,10 @@ final class MlsWire {
     static void welcome(byte[] bytes) throws ApiException {
         try {
             if (MlsMessage.decode(bytes).wireFormat() != MlsMessage.WELCOME) {
-                throw ApiException.badRequest("invalid_message", "welcome must be an MLS Welcome");
+                throw new ApiException(ErrorReason.INVALID_MESSAGE, "welcome must be an MLS Welcome");
             }
         } catch (MlsException | IllegalArgumentException | IndexOutOfBoundsException e) {
-            throw ApiException.badRequest("invalid_message", "welcome is not an MLS message: " + e.getMessage());
+            throw new ApiException(ErrorReason.INVALID_MESSAGE, "welcome is not an MLS message: " + e.getMessage());
         }
     }
 
@@ -266,7 +267,7 @@ final class MlsWire {
             kp = KeyPackage.decode(r);
             r.requireFullyConsumed();
         } catch (MlsException | IllegalArgumentException | IndexOutOfBoundsException e) {
-            throw ApiException.badRequest("invalid_key_package", "not a KeyPackage: " + e.getMessage());
+            throw new ApiException(ErrorReason.INVALID_KEY_PACKAGE, "not a KeyPackage: " + e.getMessage());
         }
         CipherSuite suite;
         try {
@@ -283,7 +284,7 @@ final class MlsWire {
             throw ApiException.forbidden("the KeyPackage's credential is not certified by your current key for this"
                     + " installation: " + e.getMessage());
         } catch (MlsException e) {
-            throw ApiException.badRequest("invalid_key_package", e.getMessage());
+            throw new ApiException(ErrorReason.INVALID_KEY_PACKAGE, e.getMessage());
         }
         return new CheckedKeyPackage(Bytes.b64url(kp.ref(suite)), bytes);
     }

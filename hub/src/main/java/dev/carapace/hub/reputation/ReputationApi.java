@@ -8,6 +8,7 @@ import dev.carapace.hub.http.Call;
 import dev.carapace.hub.http.Reply;
 import dev.carapace.hub.http.Route;
 import dev.carapace.reputation.Scores;
+import dev.carapace.protocol.ErrorReason;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
@@ -66,7 +67,7 @@ public final class ReputationApi {
     }
 
     private Reply page(Call call) throws Exception {
-        long page = call.pathNumber("page", Integer.MAX_VALUE);
+        long page = call.pathNumber("page", Integer.MAX_VALUE, ErrorReason.INVALID_PAGE);
         Scores s = reputation.current();
         List<Map.Entry<String, Long>> all = new ArrayList<>(s.all().entrySet());
         long first = page * PAGE_SIZE;
@@ -89,7 +90,7 @@ public final class ReputationApi {
             AgentId parsed = AgentId.parse(call.param("id"));
             id = parsed.toString();
         } catch (CryptoException e) {
-            throw ApiException.badRequest("invalid_id", "not a valid identity id: " + e.getMessage());
+            throw new ApiException(ErrorReason.INVALID_ID, "not a valid identity id: " + e.getMessage());
         }
         Scores s = reputation.current();
         ObjectNode o = s.explain(id).toJson();

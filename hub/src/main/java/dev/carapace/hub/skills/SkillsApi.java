@@ -1,6 +1,7 @@
 package dev.carapace.hub.skills;
 
 import dev.carapace.hub.limits.HubLimits;
+import dev.carapace.protocol.ErrorReason;
 import dev.carapace.skills.NamespaceClaim;
 import dev.carapace.skills.RevocationRule;
 import dev.carapace.crypto.Bytes;
@@ -130,7 +131,7 @@ public final class SkillsApi {
         try {
             claim = NamespaceClaim.parse(env);
         } catch (CryptoException e) {
-            throw ApiException.badRequest("invalid_claim", e.getMessage());
+            throw new ApiException(ErrorReason.INVALID_CLAIM, e.getMessage());
         }
         return switch (registry.claim(call.caller().id(), claim.namespace(), env, allowConfusable)) {
             case SkillRegistry.Claimed c -> {
@@ -140,9 +141,9 @@ public final class SkillsApi {
                 yield Reply.json(201, o);
             }
             case SkillRegistry.AlreadyYours a ->
-                    throw ApiException.conflict("namespace_claimed", "you already own namespace " + a.namespace());
+                    throw new ApiException(ErrorReason.NAMESPACE_CLAIMED, "you already own namespace " + a.namespace());
             case SkillRegistry.NotYourNamespace n -> throw notYours(n);
-            case SkillRegistry.Confusable c -> throw ApiException.conflict("confusable_name", "namespace "
+            case SkillRegistry.Confusable c -> throw new ApiException(ErrorReason.CONFUSABLE_NAME, "namespace "
                     + claim.namespace() + " is confusable with " + describe(c.similar())
                     + "; pass allowConfusable to claim it anyway");
             case SkillRegistry.NotLogged n -> throw notLogged(n);
@@ -155,10 +156,10 @@ public final class SkillsApi {
 
     private Reply part(Call call) throws Exception {
         String digest = digestParam(call);
-        int index = (int) call.pathNumber("part", MAX_PARTS - 1);
+        int index = (int) call.pathNumber("part", MAX_PARTS - 1, ErrorReason.INVALID_PART);
         byte[] bytes = call.body();
         if (bytes.length == 0) {
-            throw ApiException.badRequest("invalid_part", "a part is not empty");
+            throw new ApiException(ErrorReason.INVALID_PART, "a part is not empty");
         }
         return switch (packages.storePart(digest, index, bytes, uploader(call),
                 new PackageStore.Quota(MAX_PARTS, MAX_PART_BYTES))) {
@@ -169,7 +170,7 @@ public final class SkillsApi {
                 o.put("size", bytes.length);
                 yield Reply.json(201, o);
             }
-            case PackageStore.OverQuota q -> throw ApiException.conflict("too_many_parts", "your address or owner holds "
+            case PackageStore.OverQuota q -> throw new ApiException(ErrorReason.TOO_MANY_PARTS, "your address or owner holds "
                     + MAX_PARTS + " unassembled parts or " + MAX_PART_BYTES + " bytes of them; assemble them first");
         };
     }
@@ -183,9 +184,9 @@ public final class SkillsApi {
                 SkillPackage.MAX_PACKAGE_BYTES);
         byte[] bytes = switch (assembly) {
             case PackageStore.Assembled a -> a.bytes();
-            case PackageStore.MissingPart m -> throw ApiException.badRequest("missing_part", "parts 0.." + (parts - 1)
+            case PackageStore.MissingPart m -> throw new ApiException(ErrorReason.MISSING_PART, "parts 0.." + (parts - 1)
                     + " are not all uploaded");
-            case PackageStore.TooLarge t -> throw ApiException.badRequest("invalid_package", "package > "
+            case PackageStore.TooLarge t -> throw new ApiException(ErrorReason.INVALID_PACKAGE, "package > "
                     + SkillPackage.MAX_PACKAGE_BYTES + " bytes");
         };
         try {
@@ -199,18 +200,18 @@ public final class SkillsApi {
     /** Stores package bytes under their digest once they prove to be a strict package. */
     private Reply storePackage(Call call, String digest, byte[] bytes) throws Exception {
         if (!Bytes.hex(Bytes.sha256(bytes)).equals(digest)) {
-            throw ApiException.badRequest("digest_mismatch", "the body's SHA-256 is not " + digest);
+            throw new ApiException(ErrorReason.PACKAGE_DIGEST_MISMATCH, "the body's SHA-256 is not " + digest);
         }
         try {
             SkillPackage.read(bytes);
         } catch (PackageException e) {
-            throw ApiException.badRequest("invalid_package", e.getMessage());
+            throw new ApiException(ErrorReason.INVALID_PACKAGE, e.getMessage());
         }
         int status = switch (packages.storePackage(digest, bytes, uploader(call),
                 new PackageStore.Quota(MAX_PENDING_UPLOADS, MAX_PENDING_BYTES))) {
             case PackageStore.Stored s -> 201;
             case PackageStore.AlreadyStored a -> 200;
-            case PackageStore.OverQuota q -> throw ApiException.conflict("too_many_pending_uploads", "your address or"
+            case PackageStore.OverQuota q -> throw new ApiException(ErrorReason.TOO_MANY_PENDING_UPLOADS, "your address or"
                     + " owner has " + MAX_PENDING_UPLOADS + " uploaded packages (or " + MAX_PENDING_BYTES + " bytes)"
                     + " that no publication names; publish them first");
         };
@@ -234,7 +235,7 @@ public final class SkillsApi {
         byte[] bytes = packages.find(s.digest()).orElse(null);
         // Marking the upload as just used keeps expiry (a day after the last use) away while it is logged and listed.
         if (bytes == null || !packages.touch(s.digest())) {
-            throw ApiException.badRequest("package_missing", "upload the package first: PUT /v1/packages/" + s.digest()
+            throw new ApiException(ErrorReason.PACKAGE_MISSING, "upload the package first: PUT /v1/packages/" + s.digest()
                     + " (uploads no publication names expire after 24 hours)");
         }
         JsonNode manifest;
@@ -243,20 +244,20 @@ public final class SkillsApi {
             manifestBytes = SkillPackage.read(bytes).manifest();
             manifest = Json.parse(manifestBytes);
         } catch (PackageException | CryptoException e) {
-            throw ApiException.badRequest("invalid_package", e.getMessage());
+            throw new ApiException(ErrorReason.INVALID_PACKAGE, e.getMessage());
         }
         try {
             // The sandbox's own strict parser: unknown fields, bad grants or out-of-range limits are refused here,
             // so the registry never lists a version no client could run.
             dev.carapace.skills.Manifest.parse(manifestBytes);
         } catch (dev.carapace.skills.ManifestException e) {
-            throw ApiException.badRequest("invalid_manifest", "manifest.json: " + e.getMessage());
+            throw new ApiException(ErrorReason.INVALID_MANIFEST, "manifest.json: " + e.getMessage());
         }
         if (!canonical(manifest).equals(canonical(s.predicate().get("manifest")))) {
-            throw ApiException.badRequest("manifest_mismatch", "the statement's manifest is not the package's manifest.json");
+            throw new ApiException(ErrorReason.MANIFEST_MISMATCH, "the statement's manifest is not the package's manifest.json");
         }
         if (!s.name().equals(manifest.path("name").asString("")) || !s.version().equals(manifest.path("version").asString(""))) {
-            throw ApiException.badRequest("manifest_mismatch", "manifest name/version are not " + s.name() + "@" + s.version());
+            throw new ApiException(ErrorReason.MANIFEST_MISMATCH, "manifest name/version are not " + s.name() + "@" + s.version());
         }
         return switch (registry.publish(call.caller().id(), s.subject(), env, allowConfusable)) {
             case SkillRegistry.Published p -> {
@@ -267,12 +268,11 @@ public final class SkillsApi {
                 o.set("confusableWith", SkillRegistry.confusableJson(p.confusableWith()));
                 yield Reply.json(201, o);
             }
-            case SkillRegistry.NamespaceUnclaimed u -> throw ApiException.conflict("namespace_unclaimed",
-                    "claim namespace " + u.namespace() + " first: POST /v1/namespaces");
+            case SkillRegistry.NamespaceUnclaimed u -> throw new ApiException(ErrorReason.NAMESPACE_UNCLAIMED, "claim namespace " + u.namespace() + " first: POST /v1/namespaces");
             case SkillRegistry.NotYourNamespace n -> throw notYours(n);
-            case SkillRegistry.VersionExists v -> throw ApiException.conflict("version_exists", s.name() + "@"
+            case SkillRegistry.VersionExists v -> throw new ApiException(ErrorReason.VERSION_EXISTS, s.name() + "@"
                     + s.version() + " is already published; versions are immutable, publish a new version");
-            case SkillRegistry.Confusable c -> throw ApiException.conflict("confusable_name", s.name()
+            case SkillRegistry.Confusable c -> throw new ApiException(ErrorReason.CONFUSABLE_NAME, s.name()
                     + " is confusable with " + describe(c.similar())
                     + "; pass allowConfusable to publish anyway (installers will be warned)");
             case SkillRegistry.NotLogged n -> throw notLogged(n);
@@ -288,11 +288,11 @@ public final class SkillsApi {
         try {
             type = InTotoStatement.fromEnvelope(env).predicateType();
         } catch (CryptoException e) {
-            throw ApiException.badRequest("invalid_statement", e.getMessage());
+            throw new ApiException(ErrorReason.INVALID_STATEMENT, e.getMessage());
         }
         String kind = Attestations.kindOf(type);
         if (kind == null) {
-            throw ApiException.badRequest("invalid_statement",
+            throw new ApiException(ErrorReason.INVALID_STATEMENT,
                     "predicateType must be the audit, vouch or revoke type, not " + type);
         }
         Subject s = subject(env, type);
@@ -304,13 +304,11 @@ public final class SkillsApi {
                 yield Reply.json(201, o);
             }
             case SkillRegistry.NoSuchVersion n -> throw ApiException.notFound("no published version " + named);
-            case SkillRegistry.DigestMismatch d -> throw ApiException.conflict("digest_mismatch",
-                    "the statement's digest is not the published digest of " + named);
+            case SkillRegistry.DigestMismatch d -> throw new ApiException(ErrorReason.PUBLISHED_DIGEST_MISMATCH, "the statement's digest is not the published digest of " + named);
             case SkillRegistry.OwnPackage o -> throw ApiException.forbidden("an author cannot " + o.kind()
                     + " their own package");
-            case SkillRegistry.DuplicateStatement d -> throw ApiException.conflict("duplicate_statement",
-                    "you already made a " + d.kind() + " statement about " + named);
-            case SkillRegistry.TooManyStatements t -> throw ApiException.conflict("too_many_statements", named
+            case SkillRegistry.DuplicateStatement d -> throw new ApiException(ErrorReason.DUPLICATE_STATEMENT, "you already made a " + d.kind() + " statement about " + named);
+            case SkillRegistry.TooManyStatements t -> throw new ApiException(ErrorReason.TOO_MANY_STATEMENTS, named
                     + " has " + t.max() + " statements already");
             case SkillRegistry.NotLogged n -> throw notLogged(n);
         };
@@ -322,8 +320,8 @@ public final class SkillsApi {
 
     private static ApiException notLogged(SkillRegistry.NotLogged n) {
         return switch (n) {
-            case SkillRegistry.LogRefused r -> ApiException.badRequest("invalid_entry", r.reason());
-            case SkillRegistry.LogUnavailable u -> new ApiException(503, "log_unavailable", u.reason() + "; retry", 1);
+            case SkillRegistry.LogRefused r -> new ApiException(ErrorReason.INVALID_ENTRY, r.reason());
+            case SkillRegistry.LogUnavailable u -> new ApiException(ErrorReason.LOG_UNAVAILABLE, u.reason() + "; retry", 1);
         };
     }
 
@@ -350,7 +348,7 @@ public final class SkillsApi {
     private Reply search(Call call) throws Exception {
         String q = query(call.targetUri(), "q");
         if (q != null && q.length() > HubLimits.SEARCH_QUERY_CHARS) {
-            throw ApiException.badRequest("invalid_query", "q is longer than " + HubLimits.SEARCH_QUERY_CHARS + " characters");
+            throw new ApiException(ErrorReason.INVALID_QUERY, "q is longer than " + HubLimits.SEARCH_QUERY_CHARS + " characters");
         }
         String needle = q == null ? "" : q.toLowerCase(Locale.ROOT);
         ObjectNode o = Json.object();
@@ -451,22 +449,22 @@ public final class SkillsApi {
             }
             return new Subject(name, version, sub.sha256Hex(), predicate);
         } catch (CryptoException e) {
-            throw ApiException.badRequest("invalid_statement", e.getMessage());
+            throw new ApiException(ErrorReason.INVALID_STATEMENT, e.getMessage());
         }
     }
 
     private static Dsse.Envelope envelope(JsonNode node, String field) throws ApiException {
         if (node == null || !node.isObject()) {
-            throw ApiException.badRequest("invalid_field", "field '" + field + "' must be a DSSE envelope object");
+            throw new ApiException(ErrorReason.INVALID_FIELD, "field '" + field + "' must be a DSSE envelope object");
         }
         try {
             Dsse.Envelope env = Dsse.fromJson(node);
             if (env.signatures().size() != 1) {
-                throw ApiException.badRequest("invalid_envelope", "field '" + field + "' must carry exactly one signature");
+                throw new ApiException(ErrorReason.INVALID_ENVELOPE, "field '" + field + "' must carry exactly one signature");
             }
             return env;
         } catch (CryptoException e) {
-            throw ApiException.badRequest("invalid_envelope", field + ": " + e.getMessage());
+            throw new ApiException(ErrorReason.INVALID_ENVELOPE, field + ": " + e.getMessage());
         }
     }
 
@@ -476,7 +474,7 @@ public final class SkillsApi {
         try {
             signer.requireSigned(env);
         } catch (CryptoException e) {
-            throw ApiException.badRequest("invalid_envelope", "the envelope is not signed by your current key ("
+            throw new ApiException(ErrorReason.INVALID_ENVELOPE, "the envelope is not signed by your current key ("
                     + signer.keyId() + ")");
         }
     }
@@ -487,7 +485,7 @@ public final class SkillsApi {
             return false;
         }
         if (!v.isBoolean()) {
-            throw ApiException.badRequest("invalid_field", "field '" + field + "' must be true or false");
+            throw new ApiException(ErrorReason.INVALID_FIELD, "field '" + field + "' must be true or false");
         }
         return v.booleanValue();
     }
@@ -495,7 +493,7 @@ public final class SkillsApi {
     private static String digestParam(Call call) throws ApiException {
         String d = call.param("digest");
         if (d == null || !DIGEST.matcher(d).matches()) {
-            throw ApiException.badRequest("invalid_digest", "digest must be 64 lower-case hex characters (SHA-256)");
+            throw new ApiException(ErrorReason.INVALID_DIGEST, "digest must be 64 lower-case hex characters (SHA-256)");
         }
         return d;
     }
@@ -510,7 +508,7 @@ public final class SkillsApi {
         try {
             return new String(CanonicalJson.encode(n), StandardCharsets.UTF_8);
         } catch (CryptoException e) {
-            throw ApiException.badRequest("invalid_manifest", e.getMessage());
+            throw new ApiException(ErrorReason.INVALID_MANIFEST, e.getMessage());
         }
     }
 

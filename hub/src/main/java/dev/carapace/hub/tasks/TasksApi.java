@@ -16,6 +16,7 @@ import dev.carapace.hub.store.IdentityStore;
 import dev.carapace.tasks.Task;
 import dev.carapace.tasks.TaskOutcome;
 import dev.carapace.tasks.TaskResponse;
+import dev.carapace.protocol.ErrorReason;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
@@ -114,21 +115,21 @@ public final class TasksApi {
         try {
             task = Task.parse(env);
         } catch (CryptoException e) {
-            throw ApiException.badRequest("invalid_task", e.getMessage());
+            throw new ApiException(ErrorReason.INVALID_TASK, e.getMessage());
         }
         String me = call.caller().id();
         requireSignedByCaller(call, env, task.requester(), "task");
         long now = clock.millis();
         if (Math.abs(now - task.ts()) > TaskLimits.TIMESTAMP_SKEW_MS) {
-            throw ApiException.badRequest("stale_task", "a task's timestamp must be within "
+            throw new ApiException(ErrorReason.STALE_TASK, "a task's timestamp must be within "
                     + TaskLimits.TIMESTAMP_SKEW_MS / 60_000 + " minutes of the hub's clock");
         }
         if (task.deadline() <= now) {
-            throw ApiException.badRequest("task_expired", "the task's deadline has passed");
+            throw new ApiException(ErrorReason.TASK_EXPIRED, "the task's deadline has passed");
         }
         for (String r : task.to()) {
             if (identities.find(r).isEmpty()) {
-                throw ApiException.badRequest("unknown_recipient", "no identity " + r + " on this hub");
+                throw new ApiException(ErrorReason.UNKNOWN_RECIPIENT, "no identity " + r + " on this hub");
             }
         }
         Tier tier = tierOf.of(call.caller());
@@ -136,7 +137,7 @@ public final class TasksApi {
         if (task.topic() != null && !task.sealed() && (tier == Tier.NEW || tier == Tier.ANONYMOUS)) {
             long wait = unverifiedPerTopic.tryAcquire(task.topic());
             if (wait > 0) {
-                throw new ApiException(429, "topic_busy", "topic " + task.topic() + " takes "
+                throw new ApiException(ErrorReason.TOPIC_BUSY, "topic " + task.topic() + " takes "
                         + TaskLimits.UNVERIFIED_POSTS_PER_TOPIC_PER_MINUTE + " tasks a minute from new and"
                         + " unverified identities; verified ones are not affected", wait);
             }
@@ -146,7 +147,7 @@ public final class TasksApi {
                 null);
         TaskStore.PostOutcome outcome = store.post(stored, task.to(), TaskLimits.MAX_OPEN_TASKS_PER_REQUESTER, now);
         switch (outcome) {
-            case TaskStore.TooManyOpen t -> throw new ApiException(429, "too_many_open_tasks", "you have "
+            case TaskStore.TooManyOpen t -> throw new ApiException(ErrorReason.TOO_MANY_OPEN_TASKS, "you have "
                     + t.limit() + " tasks with open rooms; close some first", 60);
             case TaskStore.Posted p -> { }
         }
@@ -252,10 +253,10 @@ public final class TasksApi {
             try {
                 r = TaskResponse.parse(env);
             } catch (CryptoException e) {
-                throw ApiException.badRequest("invalid_response", e.getMessage());
+                throw new ApiException(ErrorReason.INVALID_RESPONSE, e.getMessage());
             }
             if (!r.task().equals(t.id())) {
-                throw ApiException.badRequest("invalid_response", "the response is about another task");
+                throw new ApiException(ErrorReason.INVALID_RESPONSE, "the response is about another task");
             }
             requireSignedByCaller(call, env, r.responder(), "response");
             responseId = r.id();
@@ -266,13 +267,11 @@ public final class TasksApi {
         switch (outcome) {
             case TaskStore.NoSuchTask n -> throw ApiException.notFound("no task " + t.id());
             case TaskStore.OwnTask n -> throw ApiException.forbidden("a requester does not answer its own task");
-            case TaskStore.DeadlinePassed d -> throw ApiException.conflict("deadline_passed",
-                    "the task's deadline for answers has passed");
-            case TaskStore.RoomFull f -> throw ApiException.conflict("room_full", "the task's room holds "
+            case TaskStore.DeadlinePassed d -> throw new ApiException(ErrorReason.DEADLINE_PASSED, "the task's deadline for answers has passed");
+            case TaskStore.RoomFull f -> throw new ApiException(ErrorReason.ROOM_FULL, "the task's room holds "
                     + f.maxResponders() + " responders and is full");
-            case TaskStore.AlreadyAnswered a -> throw ApiException.conflict("already_answered",
-                    claimOnly ? "you already claimed or answered this task" : "you already answered this task");
-            case TaskStore.Closed c -> throw ApiException.conflict("task_closed", "the task is closed");
+            case TaskStore.AlreadyAnswered a -> throw new ApiException(ErrorReason.ALREADY_ANSWERED, claimOnly ? "you already claimed or answered this task" : "you already answered this task");
+            case TaskStore.Closed c -> throw new ApiException(ErrorReason.TASK_CLOSED, "the task is closed");
             case TaskStore.Answered a -> { }
         }
         messaging.wakeAgents(List.of(t.requester()));
@@ -293,10 +292,10 @@ public final class TasksApi {
         Call.onlyFields(body, "group");
         String group = Call.text(body, "group", 64);
         if (!group.matches("[A-Za-z0-9_-]{1,64}")) {
-            throw ApiException.badRequest("invalid_field", "field 'group' must be a group id (base64url)");
+            throw new ApiException(ErrorReason.INVALID_FIELD, "field 'group' must be a group id (base64url)");
         }
         switch (store.setRoom(t.id(), group)) {
-            case TaskStore.RoomAlreadySet a -> throw ApiException.conflict("room_exists", "the task's room is "
+            case TaskStore.RoomAlreadySet a -> throw new ApiException(ErrorReason.ROOM_EXISTS, "the task's room is "
                     + a.group());
             case TaskStore.NoSuchTask n -> throw ApiException.notFound("no task " + t.id());
             case TaskStore.RoomSet s -> { }
@@ -320,17 +319,17 @@ public final class TasksApi {
                 responses.add(TaskResponse.parse(Dsse.fromJson(r.envelope())));
             }
         } catch (CryptoException e) {
-            throw ApiException.badRequest("invalid_outcome", e.getMessage());
+            throw new ApiException(ErrorReason.INVALID_OUTCOME, e.getMessage());
         }
         requireSignedByCaller(call, env, outcome.requester(), "outcome");
         try {
             outcome.requireConsistentWith(Task.parse(Dsse.fromJson(t.envelope())), responses);
         } catch (CryptoException e) {
-            throw ApiException.badRequest("invalid_outcome", e.getMessage());
+            throw new ApiException(ErrorReason.INVALID_OUTCOME, e.getMessage());
         }
         long now = clock.millis();
         if (Math.abs(now - outcome.ts()) > TaskLimits.TIMESTAMP_SKEW_MS) {
-            throw ApiException.badRequest("stale_outcome", "an outcome's timestamp must be within "
+            throw new ApiException(ErrorReason.STALE_OUTCOME, "an outcome's timestamp must be within "
                     + TaskLimits.TIMESTAMP_SKEW_MS / 60_000 + " minutes of the hub's clock");
         }
         byte[] bytes = env.toBytes();
@@ -338,8 +337,8 @@ public final class TasksApi {
                 t.closesMs() + TaskLimits.CLOSE_GRACE_MS, now);
         LogOutbox.Pending owed = switch (closed) {
             case TaskStore.Recorded r -> r.owed();
-            case TaskStore.Closed c -> throw ApiException.conflict("task_closed", "the task already has an outcome");
-            case TaskStore.Lapsed l -> throw ApiException.conflict("task_lapsed", "the task's room closed more than"
+            case TaskStore.Closed c -> throw new ApiException(ErrorReason.TASK_CLOSED, "the task already has an outcome");
+            case TaskStore.Lapsed l -> throw new ApiException(ErrorReason.TASK_LAPSED, "the task's room closed more than"
                     + " an hour ago without an outcome: its result is none");
             case TaskStore.NoSuchTask n -> throw ApiException.notFound("no task " + t.id());
         };
@@ -370,8 +369,7 @@ public final class TasksApi {
                 TaskLimits.MAX_SUBSCRIPTIONS_PER_AGENT, clock.millis());
         ObjectNode o = Json.object();
         switch (s) {
-            case TaskStore.TooManySubscriptions m -> throw new ApiException(409, "too_many_subscriptions",
-                    "an agent subscribes to at most " + m.limit() + " topics");
+            case TaskStore.TooManySubscriptions m -> throw new ApiException(ErrorReason.TOO_MANY_SUBSCRIPTIONS, "an agent subscribes to at most " + m.limit() + " topics");
             case TaskStore.Subscribed added -> o.put("added", added.added());
         }
         o.put("topic", topic);
@@ -398,7 +396,7 @@ public final class TasksApi {
     private static String topic(Call call) throws ApiException {
         String t = call.param("topic");
         if (t == null || !t.matches("[a-z0-9][a-z0-9._-]{0,63}")) {
-            throw ApiException.badRequest("invalid_topic", "a topic is 1 to 64 characters [a-z0-9._-], starting with"
+            throw new ApiException(ErrorReason.INVALID_TOPIC, "a topic is 1 to 64 characters [a-z0-9._-], starting with"
                     + " a letter or digit");
         }
         return t;
@@ -407,7 +405,7 @@ public final class TasksApi {
     private static String taskId(Call call) throws ApiException {
         String id = call.param("task");
         if (id == null || !id.matches("[A-Za-z0-9_-]{43}")) {
-            throw ApiException.badRequest("invalid_task_id", "a task id is 43 base64url characters");
+            throw new ApiException(ErrorReason.INVALID_TASK_ID, "a task id is 43 base64url characters");
         }
         return id;
     }
@@ -434,7 +432,7 @@ public final class TasksApi {
         try {
             return Dsse.fromJson(body.get(field));
         } catch (CryptoException e) {
-            throw ApiException.badRequest("invalid_envelope", "field '" + field + "': " + e.getMessage());
+            throw new ApiException(ErrorReason.INVALID_ENVELOPE, "field '" + field + "': " + e.getMessage());
         }
     }
 
@@ -447,14 +445,14 @@ public final class TasksApi {
         try {
             call.caller().key().requireSigned(env);
         } catch (CryptoException e) {
-            throw ApiException.badRequest("invalid_envelope", "the " + what + " is not signed by your current key");
+            throw new ApiException(ErrorReason.INVALID_ENVELOPE, "the " + what + " is not signed by your current key");
         }
     }
 
     private static void spend(KeyedBuckets buckets, String spender, String what) throws ApiException {
         long wait = buckets.tryAcquire(spender);
         if (wait > 0) {
-            throw new ApiException(429, "rate_limited", "too many " + what + " from this identity for its tier", wait);
+            throw new ApiException(ErrorReason.RATE_LIMITED, "too many " + what + " from this identity for its tier", wait);
         }
     }
 
