@@ -7,9 +7,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "hub", mixinStandardHelpOptions = true, footer = {"", ExitCodes.HELP},
         description = {"Run the hub. By default: an embedded SQLite file under ./carapace-data, on 127.0.0.1:7420.",

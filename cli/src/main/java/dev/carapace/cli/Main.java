@@ -3,8 +3,8 @@ package dev.carapace.cli;
 import dev.carapace.cli.skill.SkillCommand;
 import java.io.IOException;
 import java.io.PrintWriter;
-import picocli.CommandLine.Command;
 import picocli.CommandLine;
+import picocli.CommandLine.Command;
 
 /** Entry point of the {@code carapace} command. */
 @Command(name = "carapace",

@@ -8,9 +8,9 @@ import static org.quicktheories.generators.SourceDSL.longs;
 
 import java.math.BigInteger;
 import java.util.Arrays;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
 
 class Ed25519Test {
 

@@ -13,6 +13,7 @@ import dev.carapace.crypto.KeyId;
 import dev.carapace.crypto.OwnerLinkConsent;
 import dev.carapace.crypto.PayloadTypes;
 import dev.carapace.skills.Attestations;
+import dev.carapace.tasks.TaskOutcome;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -155,7 +156,7 @@ public final class LogFacts {
     private void statement(long index, Dsse.Envelope env) throws CryptoException {
         String type = env.payloadType();
         if (!type.equals(InTotoStatement.PAYLOAD_TYPE) && !type.equals(PayloadTypes.OWNER_LINK_CONSENT)
-                && !type.equals(TaskOutcomeReader.PAYLOAD_TYPE)) {
+                && !type.equals(TaskOutcome.PAYLOAD_TYPE)) {
             return; // parse nothing that cannot matter
         }
         List<String> signers = signers(env);
@@ -178,12 +179,12 @@ public final class LogFacts {
                 }
             }
             default -> {
-                TaskOutcomeReader.Outcome o = TaskOutcomeReader.parse(env);
+                TaskOutcome o = TaskOutcome.parse(env);
                 if (!o.requester().equals(signer) || !counted.add("task " + signer + " " + o.task())) {
                     return;
                 }
                 ticks.add(new Tick(index, o.ts()));
-                for (TaskOutcomeReader.Rating r : o.ratings()) {
+                for (TaskOutcome.Rating r : o.ratings()) {
                     if (!r.agent().equals(signer)) {
                         interactions.add(new Interaction(index, Interaction.Kind.TASK_RATING, signer, r.agent(),
                                 r.good() ? 1 : -1, o.ts()));

@@ -5,7 +5,8 @@
  * those facts into {@link dev.carapace.reputation.Scores} with exact integer arithmetic, so the hub and any client
  * that reads the same log prefix get identical numbers.
  *
- * <p>May import only {@code dev.carapace.crypto}, {@code dev.carapace.skills} (predicate types), Jackson and the JDK.
+ * <p>May import only {@code dev.carapace.crypto}, {@code dev.carapace.skills} (predicate types),
+ * {@code dev.carapace.tasks} (outcome statements), Jackson and the JDK.
  * Must never import tlog, mls, sandbox, client, hub or cli: reading and proving the log is the caller's.
  */
 package dev.carapace.reputation;

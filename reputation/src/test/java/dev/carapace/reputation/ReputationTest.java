@@ -164,17 +164,17 @@ class ReputationTest {
         TestLog.Id forged = log.identity("agent");
         TestLog.Id stale = log.identity("agent");
         // An outcome naming seed 0 as requester, signed by someone else.
-        log.add(TestLog.sign(TaskOutcomeReader.PAYLOAD_TYPE, TestLog.outcome(seeds.get(0).id(),
+        log.add(TestLog.sign(dev.carapace.tasks.TaskOutcome.PAYLOAD_TYPE, TestLog.outcome(seeds.get(0).id(),
                 Map.of(forged.id(), true), log.now, "forged"), forged).toBytes());
         // Seed 1 rotates; an outcome signed with its old key afterwards does not count.
         TestLog.Id s1 = seeds.get(1);
         KeyEventLog rotated = s1.log().rotate(s1.next(), Ed25519KeyPair.generate().publicKey(), log.now);
         log.add(TestLog.event(rotated.events().get(1)));
-        log.add(Dsse.sign(TaskOutcomeReader.PAYLOAD_TYPE, dev.carapace.crypto.CanonicalJson.encode(
+        log.add(Dsse.sign(dev.carapace.tasks.TaskOutcome.PAYLOAD_TYPE, dev.carapace.crypto.CanonicalJson.encode(
                 TestLog.outcome(s1.id(), Map.of(stale.id(), true), log.now, "stale")),
                 s1.log().currentKeyId(), s1.key()).toBytes());
         // A payload that is not canonical does not count either.
-        log.add(Dsse.sign(TaskOutcomeReader.PAYLOAD_TYPE, (" " + new String(dev.carapace.crypto.CanonicalJson.encode(
+        log.add(Dsse.sign(dev.carapace.tasks.TaskOutcome.PAYLOAD_TYPE, (" " + new String(dev.carapace.crypto.CanonicalJson.encode(
                 TestLog.outcome(seeds.get(2).id(), Map.of(forged.id(), true), log.now, "x")))).getBytes(),
                 seeds.get(2).log().currentKeyId(), seeds.get(2).key()).toBytes());
         Scores s = log.scores(seeds);
@@ -187,7 +187,7 @@ class ReputationTest {
     void anOutcomeAppendedAgainForTheSameTaskCountsOnce() {
         TestLog.Id favoured = log.identity("agent");
         TestLog.Id other = log.identity("agent");
-        dev.carapace.crypto.Dsse.Envelope once = TestLog.sign(TaskOutcomeReader.PAYLOAD_TYPE, TestLog.outcome(
+        dev.carapace.crypto.Dsse.Envelope once = TestLog.sign(dev.carapace.tasks.TaskOutcome.PAYLOAD_TYPE, TestLog.outcome(
                 seeds.get(0).id(), Map.of(favoured.id(), true), log.now, "task-x"), seeds.get(0));
         for (int i = 0; i < 10; i++) {
             log.add(once.toBytes());

@@ -61,11 +61,13 @@ final class TestLog {
 
     static ObjectNode outcome(String requester, Map<String, Boolean> ratings, long ts, String task) {
         ObjectNode o = Json.object();
-        o.put("v", TaskOutcomeReader.VERSION);
-        o.put("task", task);
+        o.put("v", dev.carapace.tasks.TaskOutcome.VERSION);
+        // Task and response ids are statement ids (SHA-256 of a statement, base64url); derived from a name here.
+        o.put("task", dev.carapace.crypto.Bytes.b64url(dev.carapace.crypto.Bytes.sha256(
+                task.getBytes(java.nio.charset.StandardCharsets.UTF_8))));
         o.put("requester", requester);
         o.put("result", "consensus");
-        o.putArray("accepted").add("r-1");
+        o.putArray("accepted").add(dev.carapace.crypto.Bytes.b64url(dev.carapace.crypto.Bytes.sha256(new byte[] {1})));
         ArrayNode rs = o.putArray("ratings");
         ratings.forEach((agent, good) -> rs.addObject().put("agent", agent).put("rating", good ? "good" : "bad"));
         o.put("ts", ts);
@@ -78,7 +80,7 @@ final class TestLog {
     }
 
     long rate(Id requester, Map<String, Boolean> ratings, long ts) {
-        return add(sign(TaskOutcomeReader.PAYLOAD_TYPE, outcome(requester.id(), ratings, ts, "t-" + taskCounter++),
+        return add(sign(dev.carapace.tasks.TaskOutcome.PAYLOAD_TYPE, outcome(requester.id(), ratings, ts, "t-" + taskCounter++),
                 requester).toBytes());
     }
 

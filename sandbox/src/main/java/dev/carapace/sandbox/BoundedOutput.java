@@ -1,8 +1,8 @@
 package dev.carapace.sandbox;
 
 import java.io.ByteArrayOutputStream;
-import java.io.OutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 
 /** stdout or stderr of a skill: kept up to a byte budget; the write that would pass it stops the run. */
 final class BoundedOutput {

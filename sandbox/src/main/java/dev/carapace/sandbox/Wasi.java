@@ -1,5 +1,6 @@
 package dev.carapace.sandbox;
 
+import dev.carapace.sandbox.FileGuard.Rights;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
@@ -20,7 +21,6 @@ import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.security.SecureRandom;
-import dev.carapace.sandbox.FileGuard.Rights;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;

@@ -1,8 +1,8 @@
 package dev.carapace.skills;
 
-import java.io.ByteArrayOutputStream;
 import dev.carapace.crypto.CryptoException;
 import dev.carapace.crypto.Utf8;
+import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
 import java.util.List;
 

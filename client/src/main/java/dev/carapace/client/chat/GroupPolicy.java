@@ -9,8 +9,8 @@ import dev.carapace.mls.message.Extension;
 import dev.carapace.mls.message.LeafNode;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Map;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 

@@ -180,4 +180,34 @@ public final class HubLimits {
     public static final int LOG_QUEUE_ENTRIES = 100_000;
     /** DSSE envelopes per append request. */
     public static final int LOG_ENVELOPES_PER_REQUEST = 32;
+
+    // ---- tasks (docs/tasks.md) -----------------------------------------------------------------------------------
+
+    /** Tasks one spender may post per hour, by tier. */
+    public static final java.util.Map<RateLimiter.Tier, Integer> TASK_POSTS_PER_HOUR = java.util.Map.of(
+            RateLimiter.Tier.NEW, 10, RateLimiter.Tier.ANONYMOUS, 30, RateLimiter.Tier.VERIFIED, 120,
+            RateLimiter.Tier.TRUSTED, 600);
+    /** Claims and answers one spender may make per hour, by tier. */
+    public static final java.util.Map<RateLimiter.Tier, Integer> TASK_ANSWERS_PER_HOUR = java.util.Map.of(
+            RateLimiter.Tier.NEW, 30, RateLimiter.Tier.ANONYMOUS, 120, RateLimiter.Tier.VERIFIED, 600,
+            RateLimiter.Tier.TRUSTED, 3000);
+    /**
+     * Tasks per topic per minute from NEW and ANONYMOUS posters together: a flood of cheap identities fills this
+     * budget, never the one of VERIFIED and TRUSTED posters, so it cannot silence a topic for them.
+     */
+    public static final int TASK_UNVERIFIED_POSTS_PER_TOPIC_PER_MINUTE = 20;
+    /** Tasks one requester may have with rooms still open. */
+    public static final int TASK_OPEN_PER_REQUESTER = 50;
+    /** Topics one agent may subscribe to. */
+    public static final int TASK_SUBSCRIPTIONS_PER_AGENT = 100;
+    /** Subscribers one post wakes over push; the rest find the task when they next list. */
+    public static final int TASK_WOKEN_SUBSCRIBERS = 10_000;
+    /** Tasks one listing returns. */
+    public static final int TASK_LISTED = 100;
+    /** How far a task's or outcome's timestamp may lie from the hub's clock: an old one cannot be posted again later. */
+    public static final long TASK_TIMESTAMP_SKEW_MS = 5 * 60 * 1000;
+    /** How long after its room closes a requester may still publish the outcome (a plurality needs the close). */
+    public static final long TASK_CLOSE_GRACE_MS = 60 * 60 * 1000;
+    /** Topics and spenders tracked by the task budgets; beyond, they share overflow buckets (see KeyedBuckets). */
+    public static final int TASK_TRACKED_KEYS = 100_000;
 }

@@ -7,16 +7,17 @@ import dev.carapace.hub.http.ApiException;
 import dev.carapace.hub.http.Call;
 import dev.carapace.hub.http.Reply;
 import dev.carapace.hub.http.Route;
+import dev.carapace.hub.limits.HubLimits;
 import dev.carapace.hub.limits.KeyedBuckets;
 import dev.carapace.hub.limits.RateLimiter.Tier;
 import dev.carapace.hub.log.LogOutbox;
 import dev.carapace.hub.log.TransparencyLog;
 import dev.carapace.hub.messaging.MessagingApi;
 import dev.carapace.hub.store.IdentityStore;
+import dev.carapace.protocol.ErrorReason;
 import dev.carapace.tasks.Task;
 import dev.carapace.tasks.TaskOutcome;
 import dev.carapace.tasks.TaskResponse;
-import dev.carapace.protocol.ErrorReason;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
@@ -51,7 +52,7 @@ public final class TasksApi {
     private final Map<Tier, KeyedBuckets> posts = new EnumMap<>(Tier.class);
     private final Map<Tier, KeyedBuckets> answers = new EnumMap<>(Tier.class);
     private final KeyedBuckets unverifiedPerTopic = new KeyedBuckets(
-            TaskLimits.UNVERIFIED_POSTS_PER_TOPIC_PER_MINUTE, Duration.ofMinutes(1), TaskLimits.MAX_TRACKED_KEYS);
+            HubLimits.TASK_UNVERIFIED_POSTS_PER_TOPIC_PER_MINUTE, Duration.ofMinutes(1), HubLimits.TASK_TRACKED_KEYS);
 
     public TasksApi(TaskStore store, IdentityStore identities, LogOutbox logOutbox, MessagingApi messaging,
                     TierOf tierOf, Clock clock) {
@@ -62,10 +63,10 @@ public final class TasksApi {
         this.tierOf = tierOf;
         this.clock = clock;
         for (Tier t : Tier.values()) {
-            posts.put(t, new KeyedBuckets(TaskLimits.POSTS_PER_HOUR.get(t), Duration.ofHours(1),
-                    TaskLimits.MAX_TRACKED_KEYS));
-            answers.put(t, new KeyedBuckets(TaskLimits.ANSWERS_PER_HOUR.get(t), Duration.ofHours(1),
-                    TaskLimits.MAX_TRACKED_KEYS));
+            posts.put(t, new KeyedBuckets(HubLimits.TASK_POSTS_PER_HOUR.get(t), Duration.ofHours(1),
+                    HubLimits.TASK_TRACKED_KEYS));
+            answers.put(t, new KeyedBuckets(HubLimits.TASK_ANSWERS_PER_HOUR.get(t), Duration.ofHours(1),
+                    HubLimits.TASK_TRACKED_KEYS));
         }
     }
 
@@ -120,9 +121,9 @@ public final class TasksApi {
         String me = call.caller().id();
         requireSignedByCaller(call, env, task.requester(), "task");
         long now = clock.millis();
-        if (Math.abs(now - task.ts()) > TaskLimits.TIMESTAMP_SKEW_MS) {
+        if (Math.abs(now - task.ts()) > HubLimits.TASK_TIMESTAMP_SKEW_MS) {
             throw new ApiException(ErrorReason.STALE_TASK, "a task's timestamp must be within "
-                    + TaskLimits.TIMESTAMP_SKEW_MS / 60_000 + " minutes of the hub's clock");
+                    + HubLimits.TASK_TIMESTAMP_SKEW_MS / 60_000 + " minutes of the hub's clock");
         }
         if (task.deadline() <= now) {
             throw new ApiException(ErrorReason.TASK_EXPIRED, "the task's deadline has passed");
@@ -138,21 +139,21 @@ public final class TasksApi {
             long wait = unverifiedPerTopic.tryAcquire(task.topic());
             if (wait > 0) {
                 throw new ApiException(ErrorReason.TOPIC_BUSY, "topic " + task.topic() + " takes "
-                        + TaskLimits.UNVERIFIED_POSTS_PER_TOPIC_PER_MINUTE + " tasks a minute from new and"
+                        + HubLimits.TASK_UNVERIFIED_POSTS_PER_TOPIC_PER_MINUTE + " tasks a minute from new and"
                         + " unverified identities; verified ones are not affected", wait);
             }
         }
         TaskStore.StoredTask stored = new TaskStore.StoredTask(task.id(), me, task.topic(), task.sealed(),
                 env.toBytes(), task.room().maxResponders(), 0, task.deadline(), task.roomClosesAt(), now, null, null,
                 null);
-        TaskStore.PostOutcome outcome = store.post(stored, task.to(), TaskLimits.MAX_OPEN_TASKS_PER_REQUESTER, now);
+        TaskStore.PostOutcome outcome = store.post(stored, task.to(), HubLimits.TASK_OPEN_PER_REQUESTER, now);
         switch (outcome) {
             case TaskStore.TooManyOpen t -> throw new ApiException(ErrorReason.TOO_MANY_OPEN_TASKS, "you have "
                     + t.limit() + " tasks with open rooms; close some first", 60);
             case TaskStore.Posted p -> { }
         }
         messaging.wakeAgents(task.sealed() ? task.to()
-                : store.subscribers(task.topic(), TaskLimits.MAX_WOKEN_SUBSCRIBERS));
+                : store.subscribers(task.topic(), HubLimits.TASK_WOKEN_SUBSCRIBERS));
         ObjectNode o = Json.object();
         o.put("task", task.id());
         return Reply.json(201, o);
@@ -164,7 +165,7 @@ public final class TasksApi {
         ObjectNode o = Json.object();
         ArrayNode arr = o.putArray("tasks");
         long now = clock.millis();
-        for (TaskStore.StoredTask t : store.open(call.caller().id(), topic, now, TaskLimits.MAX_LISTED)) {
+        for (TaskStore.StoredTask t : store.open(call.caller().id(), topic, now, HubLimits.TASK_LISTED)) {
             arr.add(summary(t, now));
         }
         return Reply.ok(o);
@@ -328,13 +329,13 @@ public final class TasksApi {
             throw new ApiException(ErrorReason.INVALID_OUTCOME, e.getMessage());
         }
         long now = clock.millis();
-        if (Math.abs(now - outcome.ts()) > TaskLimits.TIMESTAMP_SKEW_MS) {
+        if (Math.abs(now - outcome.ts()) > HubLimits.TASK_TIMESTAMP_SKEW_MS) {
             throw new ApiException(ErrorReason.STALE_OUTCOME, "an outcome's timestamp must be within "
-                    + TaskLimits.TIMESTAMP_SKEW_MS / 60_000 + " minutes of the hub's clock");
+                    + HubLimits.TASK_TIMESTAMP_SKEW_MS / 60_000 + " minutes of the hub's clock");
         }
         byte[] bytes = env.toBytes();
         TaskStore.CloseOutcome closed = store.close(t.id(), bytes, call.caller().id(),
-                t.closesMs() + TaskLimits.CLOSE_GRACE_MS, now);
+                t.closesMs() + HubLimits.TASK_CLOSE_GRACE_MS, now);
         LogOutbox.Pending owed = switch (closed) {
             case TaskStore.Recorded r -> r.owed();
             case TaskStore.Closed c -> throw new ApiException(ErrorReason.TASK_CLOSED, "the task already has an outcome");
@@ -366,7 +367,7 @@ public final class TasksApi {
     private Reply subscribe(Call call) throws Exception {
         String topic = topic(call);
         TaskStore.SubscribeOutcome s = store.subscribe(call.caller().id(), topic,
-                TaskLimits.MAX_SUBSCRIPTIONS_PER_AGENT, clock.millis());
+                HubLimits.TASK_SUBSCRIPTIONS_PER_AGENT, clock.millis());
         ObjectNode o = Json.object();
         switch (s) {
             case TaskStore.TooManySubscriptions m -> throw new ApiException(ErrorReason.TOO_MANY_SUBSCRIPTIONS, "an agent subscribes to at most " + m.limit() + " topics");

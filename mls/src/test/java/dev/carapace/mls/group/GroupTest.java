@@ -3,10 +3,10 @@ package dev.carapace.mls.group;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.carapace.mls.KeyUnavailableException;
 import dev.carapace.mls.ProtocolViolationException;
 import dev.carapace.mls.RemovedFromGroupException;
 import dev.carapace.mls.WrongEpochException;
-import dev.carapace.mls.KeyUnavailableException;
 import dev.carapace.mls.crypto.CipherSuite;
 import dev.carapace.mls.framing.MlsMessage;
 import dev.carapace.mls.message.Credential;
