@@ -210,4 +210,15 @@ public final class HubLimits {
     public static final long TASK_CLOSE_GRACE_MS = 60 * 60 * 1000;
     /** Topics and spenders tracked by the task budgets; beyond, they share overflow buckets (see KeyedBuckets). */
     public static final int TASK_TRACKED_KEYS = 100_000;
+
+    // ---- reputation (docs/reputation.md) -------------------------------------------------------------------------
+
+    /** How long scores of an unchanged log are served before they are recomputed for the passing time (decay). */
+    public static final long REPUTATION_REFRESH_MS = 60_000;
+    /** The least time between two computations for a growing log, so a busy log costs one computation a second. */
+    public static final long REPUTATION_MIN_RECOMPUTE_MS = 1_000;
+    /** Log entries read from storage at a time while catching the facts up with the log. */
+    public static final int REPUTATION_READ_BATCH = 1000;
+    /** Identities per page of {@code /v1/reputation/scores/{page}}. */
+    public static final int REPUTATION_PAGE_SIZE = 1000;
 }

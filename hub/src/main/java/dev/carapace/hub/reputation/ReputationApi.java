@@ -7,6 +7,7 @@ import dev.carapace.hub.http.ApiException;
 import dev.carapace.hub.http.Call;
 import dev.carapace.hub.http.Reply;
 import dev.carapace.hub.http.Route;
+import dev.carapace.hub.limits.HubLimits;
 import dev.carapace.protocol.ErrorReason;
 import dev.carapace.reputation.Scores;
 import java.sql.SQLException;
@@ -18,8 +19,7 @@ import tools.jackson.databind.node.ObjectNode;
 
 /** The reputation routes: every score, by pages, and one identity's score with its factors and tier. */
 public final class ReputationApi {
-    /** Identities per page of {@code /v1/reputation/scores/{page}}. */
-    public static final int PAGE_SIZE = 1000;
+    public static final int PAGE_SIZE = HubLimits.REPUTATION_PAGE_SIZE;
 
     /** The rate-limit tier of a registered identity, or null for an id this hub does not hold. */
     @FunctionalInterface

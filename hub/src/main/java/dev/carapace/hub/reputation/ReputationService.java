@@ -1,5 +1,6 @@
 package dev.carapace.hub.reputation;
 
+import dev.carapace.hub.limits.HubLimits;
 import dev.carapace.hub.log.TransparencyLog;
 import dev.carapace.reputation.LogFacts;
 import dev.carapace.reputation.Parameters;
@@ -17,11 +18,9 @@ import java.util.List;
  * computed at.
  */
 public final class ReputationService {
-    /** How long scores of an unchanged log are served before they are recomputed for the passing time. */
-    public static final long REFRESH_MS = 60_000;
-    /** The least time between two computations for a growing log. */
-    public static final long MIN_RECOMPUTE_MS = 1_000;
-    private static final int READ_BATCH = 1000;
+    public static final long REFRESH_MS = HubLimits.REPUTATION_REFRESH_MS;
+    public static final long MIN_RECOMPUTE_MS = HubLimits.REPUTATION_MIN_RECOMPUTE_MS;
+    private static final int READ_BATCH = HubLimits.REPUTATION_READ_BATCH;
 
     private final TransparencyLog log;
     private final Parameters params;

@@ -62,6 +62,21 @@ class LimitRegistryTest {
         assertThat(found).as("limits written outside HubLimits").isEmpty();
     }
 
+    /** docs/architecture.md ("Limits") lists every entry of the registry, so the table cannot drift from the code. */
+    @Test
+    void theArchitectureDocumentListsEveryLimit() throws IOException {
+        Path doc = Path.of("../docs/architecture.md");
+        assertThat(doc).as("run from the hub module").isRegularFile();
+        String table = Files.readString(doc);
+        List<String> missing = new ArrayList<>();
+        for (java.lang.reflect.Field f : HubLimits.class.getDeclaredFields()) {
+            if (java.lang.reflect.Modifier.isStatic(f.getModifiers()) && !table.contains("| `" + f.getName() + "` |")) {
+                missing.add(f.getName());
+            }
+        }
+        assertThat(missing).as("limits missing from docs/architecture.md").isEmpty();
+    }
+
     /** The scan itself catches what it is for. */
     @Test
     void theScanFindsLimitLiterals() {
