@@ -1,5 +1,6 @@
 package dev.carapace.bench;
 
+import dev.carapace.crypto.Bytes;
 import dev.carapace.crypto.CanonicalJson;
 import dev.carapace.crypto.Dsse;
 import dev.carapace.crypto.Ed25519KeyPair;
@@ -9,6 +10,7 @@ import dev.carapace.reputation.LogFacts;
 import dev.carapace.reputation.Parameters;
 import dev.carapace.reputation.Reputation;
 import dev.carapace.reputation.Scores;
+import dev.carapace.tasks.TaskOutcome;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -85,15 +87,20 @@ public final class ReputationLoad {
                 inc[10] / 1e6, inc[0] / 1e6, inc[19] / 1e6);
     }
 
+    /** A statement id as the tasks protocol forms them (base64url SHA-256), here of a name. */
+    private static String statementId(String name) {
+        return Bytes.b64url(Bytes.sha256(name.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
+
     /** Outcome {@code k}: a requester rates {@code ratings} others, nine in ten good. */
     private static byte[] outcome(Id[] ids, int k, int ratings, long now, SplittableRandom rnd) {
         Id requester = ids[rnd.nextInt(ids.length)];
         ObjectNode o = Json.object();
-        o.put("v", "carapace.task-outcome.v1");
-        o.put("task", "task-" + k);
+        o.put("v", TaskOutcome.VERSION);
+        o.put("task", statementId("task-" + k));
         o.put("requester", requester.log().id().toString());
         o.put("result", "consensus");
-        o.putArray("accepted").add("response-" + k);
+        o.putArray("accepted").add(statementId("response-" + k));
         ArrayNode rs = o.putArray("ratings");
         java.util.Set<Integer> picked = new java.util.HashSet<>();
         while (picked.size() < ratings) {
@@ -105,7 +112,7 @@ public final class ReputationLoad {
         }
         o.put("ts", now - rnd.nextLong(180L * 24 * 60 * 60 * 1000));
         try {
-            return Dsse.sign("application/vnd.carapace.task-outcome+json", CanonicalJson.encode(o),
+            return Dsse.sign(TaskOutcome.PAYLOAD_TYPE, CanonicalJson.encode(o),
                     requester.log().currentKeyId(), requester.key()).toBytes();
         } catch (Exception e) {
             throw new IllegalStateException(e);

@@ -8,7 +8,10 @@ import dev.carapace.crypto.Json;
 import dev.carapace.crypto.KeyEvent;
 import dev.carapace.crypto.KeyEventLog;
 import dev.carapace.crypto.PayloadTypes;
+import dev.carapace.tasks.Task;
+import dev.carapace.tasks.TaskOutcome;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import tools.jackson.databind.node.ArrayNode;
@@ -61,7 +64,7 @@ final class TestLog {
 
     static ObjectNode outcome(String requester, Map<String, Boolean> ratings, long ts, String task) {
         ObjectNode o = Json.object();
-        o.put("v", dev.carapace.tasks.TaskOutcome.VERSION);
+        o.put("v", TaskOutcome.VERSION);
         // Task and response ids are statement ids (SHA-256 of a statement, base64url); derived from a name here.
         o.put("task", dev.carapace.crypto.Bytes.b64url(dev.carapace.crypto.Bytes.sha256(
                 task.getBytes(java.nio.charset.StandardCharsets.UTF_8))));
@@ -79,9 +82,21 @@ final class TestLog {
         return rate(requester, ratings, now);
     }
 
+    /**
+     * Task outcomes by {@code requester} rating each agent; a room holds at most {@code Task.RoomRules.MAX_RESPONDERS},
+     * so more ratings take several tasks. Returns the index of the last.
+     */
     long rate(Id requester, Map<String, Boolean> ratings, long ts) {
-        return add(sign(dev.carapace.tasks.TaskOutcome.PAYLOAD_TYPE, outcome(requester.id(), ratings, ts, "t-" + taskCounter++),
-                requester).toBytes());
+        List<Map.Entry<String, Boolean>> all = new ArrayList<>(ratings.entrySet());
+        long last = -1;
+        for (int from = 0; from < all.size() || from == 0; from += Task.RoomRules.MAX_RESPONDERS) {
+            Map<String, Boolean> room = new LinkedHashMap<>();
+            all.subList(from, Math.min(all.size(), from + Task.RoomRules.MAX_RESPONDERS))
+                    .forEach(e -> room.put(e.getKey(), e.getValue()));
+            last = add(sign(TaskOutcome.PAYLOAD_TYPE, outcome(requester.id(), room, ts, "t-" + taskCounter++),
+                    requester).toBytes());
+        }
+        return last;
     }
 
     long good(Id requester, Id... agents) {
