@@ -5,13 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.sun.net.httpserver.HttpServer;
 import dev.carapace.client.HubClient;
 import dev.carapace.client.Signer;
-import dev.carapace.crypto.CanonicalJson;
-import dev.carapace.crypto.Dsse;
+import dev.carapace.crypto.Bytes;
 import dev.carapace.crypto.Ed25519KeyPair;
 import dev.carapace.crypto.Json;
 import dev.carapace.crypto.KeyEventLog;
 import dev.carapace.hub.Hub;
 import dev.carapace.hub.HubConfig;
+import dev.carapace.tasks.Consensus;
+import dev.carapace.tasks.TaskOutcome;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -66,16 +67,11 @@ class RepCliTest {
         for (Id i : List.of(seed, honest, sybil)) {
             client.register(i.log(), i.key());
         }
-        ObjectNode o = Json.object();
-        o.put("v", "carapace.task-outcome.v1");
-        o.put("task", "task-1");
-        o.put("requester", seed.id());
-        o.put("result", "consensus");
-        o.putArray("accepted").add("response-1");
-        o.putArray("ratings").addObject().put("agent", honest.id()).put("rating", "good");
-        o.put("ts", System.currentTimeMillis());
-        client.appendToLog(seed.signer(), Dsse.sign("application/vnd.carapace.task-outcome+json",
-                CanonicalJson.encode(o), seed.log().currentKeyId(), seed.key()));
+        String task = Bytes.b64url(Bytes.sha256("task-1".getBytes(StandardCharsets.UTF_8)));
+        String response = Bytes.b64url(Bytes.sha256("response-1".getBytes(StandardCharsets.UTF_8)));
+        client.appendToLog(seed.signer(), TaskOutcome.create(seed.log(), seed.key(), task, Consensus.Result.CONSENSUS,
+                List.of(response), List.of(new TaskOutcome.Rating(honest.id(), true)), System.currentTimeMillis())
+                .envelope());
         Thread.sleep(1100); // the hub recomputes a growing log's scores at most once a second
     }
 

@@ -4,36 +4,29 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.carapace.client.HubException;
 import dev.carapace.client.reputation.ReputationClient;
-import dev.carapace.crypto.CanonicalJson;
+import dev.carapace.crypto.Bytes;
 import dev.carapace.crypto.Dsse;
-import dev.carapace.crypto.Json;
+import dev.carapace.tasks.Consensus;
+import dev.carapace.tasks.TaskOutcome;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.node.ArrayNode;
-import tools.jackson.databind.node.ObjectNode;
 
 /** Reputation on the hub: seeds from the configuration, scores from the hub's own log, standing as the TRUSTED tier. */
 public class ReputationHubTest extends BackendTest {
     private static final AtomicInteger TASKS = new AtomicInteger();
 
-    /** A task outcome by {@code requester} rating each of {@code good} good, as the tasks protocol defines it. */
-    public static Dsse.Envelope outcome(HubFixture.Party requester, HubFixture.Party... good) throws Exception {
-        ObjectNode o = Json.object();
-        o.put("v", "carapace.task-outcome.v1");
-        o.put("task", "task-" + TASKS.incrementAndGet());
-        o.put("requester", requester.id());
-        o.put("result", "consensus");
-        o.putArray("accepted").add("response-1");
-        ArrayNode rs = o.putArray("ratings");
-        for (HubFixture.Party p : good) {
-            rs.addObject().put("agent", p.id()).put("rating", "good");
-        }
-        o.put("ts", System.currentTimeMillis());
-        return Dsse.sign("application/vnd.carapace.task-outcome+json", CanonicalJson.encode(o),
-                requester.log().currentKeyId(), requester.key());
+    /** A task outcome by {@code requester} rating each of {@code good} good, made by the tasks module itself. */
+    public static Dsse.Envelope outcome(HubFixture.Party requester, HubFixture.Party... good) {
+        String task = Bytes.b64url(Bytes.sha256(("task-" + TASKS.incrementAndGet()).getBytes(StandardCharsets.UTF_8)));
+        String response = Bytes.b64url(Bytes.sha256(("response-of-" + task).getBytes(StandardCharsets.UTF_8)));
+        List<TaskOutcome.Rating> ratings = Arrays.stream(good).map(p -> new TaskOutcome.Rating(p.id(), true)).toList();
+        return TaskOutcome.create(requester.log(), requester.key(), task, Consensus.Result.CONSENSUS, List.of(response),
+                ratings, System.currentTimeMillis()).envelope();
     }
 
     /** Restarts the test's hub on its database with {@code seeds} as trust seeds. */
